@@ -1,0 +1,84 @@
+"""Numbered migrations that create or evolve the ClickHouse schema on start.
+
+Each migration only calls the builders of `ddl` (and of projection table modules), never
+hand-written column lists. `migrate(store)` applies the ones not yet recorded in
+`schema_migrations`, in order, and records each; running it again does nothing.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from . import ddl
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    apply: Callable[[Store], None]
+
+
+def _create(*tables: ddl.Table) -> Callable[[Store], None]:
+    def run(store: Store) -> None:
+        for table in tables:
+            store.command(table.create_sql())
+
+    return run
+
+
+def _create_projections(*names: str) -> Callable[[Store], None]:
+    """Create projection tables by name; the definitions live in the projection modules."""
+
+    def run(store: Store) -> None:
+        # Imported here: the projection modules import ddl, and ddl must not import them back.
+        from .project import TABLES_BY_NAME
+
+        for name in names:
+            store.command(TABLES_BY_NAME[name].create_sql())
+
+    return run
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "raw events and dead letters", _create(ddl.EVENTS, ddl.DEAD_LETTERS)),
+    Migration(2, "projection tables (roster, help, deals, knowledge, reviews, proposals, outcomes, recognition)",
+              _create_projections(
+                  "roster_changes", "help_requests", "help_given", "help_acks", "deal_exchanges",
+                  "deal_changes", "deal_closes", "deal_collaborators", "knowledge_shared",
+                  "knowledge_reuses", "reviews", "proposals_sent", "proposal_withdrawals",
+                  "rediscoveries", "success_criteria", "handoffs", "criterion_results", "referrals",
+                  "recognitions",
+              )),
+]
+
+
+def applied(store: Store) -> set[int]:
+    store.command(ddl.SCHEMA_MIGRATIONS.create_sql())
+    df = store.query_df("SELECT number FROM schema_migrations FINAL")
+    return set(int(n) for n in df["number"]) if not df.empty else set()
+
+
+def migrate(store: Store) -> list[int]:
+    """Apply pending migrations; returns the numbers applied now."""
+    numbers = [m.number for m in MIGRATIONS]
+    if numbers != sorted(set(numbers)):
+        raise RuntimeError(f"migration numbers must be unique and increasing: {numbers}")
+    done = applied(store)
+    now: list[int] = []
+    for m in MIGRATIONS:
+        if m.number in done:
+            continue
+        log.info("applying migration %03d: %s", m.number, m.name)
+        m.apply(store)
+        store.command(
+            "INSERT INTO schema_migrations (number, name, applied_at) "
+            "VALUES ({n:UInt32}, {name:String}, now64(3))",
+            {"n": m.number, "name": m.name},
+        )
+        now.append(m.number)
+    return now

@@ -1,0 +1,67 @@
+"""The store interface every backend implements, and what it promises."""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+class StoreError(RuntimeError):
+    """A query or insert the ClickHouse engine refused; the message carries the engine's words."""
+
+
+def check_identifier(name: str) -> str:
+    """Table and database names cannot be bound as parameters; accept only plain identifiers."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+class Store(ABC):
+    """A ClickHouse database seen through four calls.
+
+    `database` is selected on open, so SQL names tables without a database prefix and the
+    same statements run on every backend and in every test database.
+    """
+
+    database: str
+
+    @abstractmethod
+    def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        """Run a statement that returns nothing (DDL, INSERT ... SELECT, OPTIMIZE)."""
+
+    @abstractmethod
+    def query_df(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a SELECT and return its result as a DataFrame (columns in SELECT order)."""
+
+    @abstractmethod
+    def insert_df(self, table: str, df: pd.DataFrame) -> int:
+        """Insert a DataFrame whose column names match the table's; returns rows written."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; the store is unusable afterwards."""
+
+    # Conveniences built on the four calls above.
+    def query_rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.query_df(sql, params).to_dict(orient="records")
+
+    def query_scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        df = self.query_df(sql, params)
+        return None if df.empty else df.iat[0, 0]
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        df = pd.DataFrame.from_records(list(rows), columns=list(columns))
+        if df.empty:
+            return 0
+        return self.insert_df(table, df)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

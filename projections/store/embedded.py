@@ -1,0 +1,94 @@
+"""chDB backend: ClickHouse running inside this process on a data directory.
+
+chDB lets one process hold one data directory, and a process holds one chDB session at a
+time, so sessions are shared per process: opening the same directory twice returns stores
+on the same session (each with its own database), and a second directory is refused with a
+clear error. Calls are serialised with a lock: chDB releases the GIL while a query runs, so a
+Dash thread and the stream worker can share the process, but one session runs one statement
+at a time.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pandas as pd
+
+from .base import Store, StoreError, check_identifier
+
+_sessions: dict[str, Any] = {}
+_refcounts: dict[str, int] = {}
+_registry_lock = threading.Lock()
+_query_lock = threading.RLock()
+
+
+def _acquire_session(path: str) -> Any:
+    from chdb import session as chdb_session
+
+    with _registry_lock:
+        if path not in _sessions:
+            if _sessions:
+                other = next(iter(_sessions))
+                raise StoreError(
+                    f"chDB already has {other} open in this process; one process can hold one "
+                    f"chDB data directory at a time (asked for {path})"
+                )
+            os.makedirs(path, exist_ok=True)
+            _sessions[path] = chdb_session.Session(path)
+            _refcounts[path] = 0
+        _refcounts[path] += 1
+        return _sessions[path]
+
+
+def _release_session(path: str) -> None:
+    with _registry_lock:
+        _refcounts[path] -= 1
+        if _refcounts[path] == 0:
+            sess = _sessions.pop(path)
+            del _refcounts[path]
+            with _query_lock:
+                sess.close()
+
+
+class ChdbStore(Store):
+    def __init__(self, data_dir: str, *, database: str) -> None:
+        self.path = os.path.abspath(data_dir)
+        self.database = check_identifier(database)
+        self._session = _acquire_session(self.path)
+        self._closed = False
+        self._run(f"CREATE DATABASE IF NOT EXISTS {self.database}", None, "CSV", qualify=False)
+
+    def _run(self, sql: str, params: dict[str, Any] | None, fmt: str, *, qualify: bool = True) -> Any:
+        if self._closed:
+            raise StoreError("store is closed")
+        with _query_lock:
+            try:
+                if qualify:
+                    # A session is shared by stores of several databases: select ours each time.
+                    self._session.query(f"USE {self.database}")
+                return self._session.query(sql, fmt, params=params or None)
+            except Exception as exc:  # chDB raises its own error types; keep the engine's message
+                raise StoreError(f"chDB: {exc}".strip()) from exc
+
+    def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self._run(sql, params, "CSV")
+
+    def query_df(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        result = self._run(sql, params, "DataFrame")
+        return result if isinstance(result, pd.DataFrame) else pd.DataFrame()
+
+    def insert_df(self, table: str, df: pd.DataFrame) -> int:
+        if df.empty:
+            return 0
+        table = check_identifier(table)
+        columns = ", ".join(check_identifier(c) for c in df.columns)
+        # `Python(frame)` reads the DataFrame straight from this frame's locals: no serialisation.
+        frame = df  # noqa: F841 - referenced by name inside the SQL
+        self._run(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM Python(frame)", None, "CSV")
+        return len(df)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _release_session(self.path)

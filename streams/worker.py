@@ -1,0 +1,66 @@
+"""Run the stream worker, optionally with the dashboards in the same process.
+
+chDB lets one process hold a data directory, so in the embedded mode the worker and the
+dashboards share this process (and one chDB session): the Dash server runs in a thread beside
+Faust's event loop, which works because chDB releases the GIL while a query runs.
+With a ClickHouse server configured the dashboards can also run on their own.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from projections.migrations import migrate
+from projections.project import project_batch
+from projections.store import Store, open_store
+
+from .app import create_app
+from .sink import EventSink
+from .topics import ensure_topics
+
+if TYPE_CHECKING:
+    from teamflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def open_configured_store(settings: "Settings") -> Store:
+    store = open_store(url=settings.clickhouse_url, data_dir=str(settings.chdb_dir),
+                       database=settings.clickhouse_database)
+    applied = migrate(store)
+    if applied:
+        log.info("schema migrations applied: %s", applied)
+    return store
+
+
+def serve_dashboards_in_thread(store: Store, settings: "Settings"):
+    from werkzeug.serving import make_server
+
+    from dashboards.app import create_app as create_dash
+
+    server = make_server(settings.dash_host, settings.dash_port, create_dash(store).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="dashboards", daemon=True)
+    thread.start()
+    log.info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
+    return server
+
+
+def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel: str = "info") -> None:
+    import faust
+
+    ensure_topics(settings.bootstrap_servers, [settings.events_topic, settings.dead_letter_topic],
+                  settings.topic_partitions)
+    store = open_configured_store(settings)
+    sink = EventSink(store, project_batch)
+    app = create_app(settings, sink)
+    server = serve_dashboards_in_thread(store, settings) if with_dashboards else None
+    log.info("stream worker reading %s from %s, writing to %s", settings.events_topic, settings.bootstrap_servers,
+             settings.clickhouse_url or f"chDB at {settings.chdb_dir}")
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if server is not None:
+            server.shutdown()
+        store.close()

@@ -1,0 +1,1 @@
+"""Teamflow: the command line and settings that compose schemas, projections, streams and dashboards."""

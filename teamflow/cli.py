@@ -1,0 +1,120 @@
+"""The `teamflow` command: one entry point that composes schemas, projections, streams and dashboards."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from .settings import Settings, load
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from .supervisor import Supervisor
+
+    demo_args = ["--rate", str(args.rate), "--backlog", str(args.backlog), "--seed", str(args.seed)]
+    return Supervisor(settings, demo=not args.no_demo, demo_args=demo_args).run()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.worker import run_worker
+
+    run_worker(settings, with_dashboards=args.with_dashboards)
+    return 0
+
+
+def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
+    from .broker import broker
+
+    return broker(args.action, settings, check=False)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Produce simulated events: a backlog at full speed, then a live trickle."""
+    from streams.producer import make_producer, send_all
+    from streams.simulator import simulate
+
+    log = logging.getLogger("teamflow.demo")
+    start = datetime.now(timezone.utc) - timedelta(days=365)
+    events = simulate(args.seed, args.backlog + args.count, start=start)
+    producer = make_producer(settings.bootstrap_servers)
+    sent = 0
+    try:
+        if args.backlog:
+            chunk = []
+            for key, value in events:
+                chunk.append((key, value))
+                if len(chunk) == 2000 or sent + len(chunk) == args.backlog:
+                    sent += send_all(producer, settings.events_topic, chunk)
+                    chunk = []
+                    log.info("backlog: %d/%d events produced", sent, args.backlog)
+                if sent >= args.backlog:
+                    break
+        log.info("trickling events at %.1f/s to %s (Ctrl-C stops)", args.rate, settings.events_topic)
+        pause = 1.0 / args.rate if args.rate > 0 else 0
+        for key, value in events:
+            send_all(producer, settings.events_topic, [(key, value)])
+            sent += 1
+            if sent % 100 == 0:
+                log.info("%d events produced", sent)
+            time.sleep(pause)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        producer.close(timeout=5)
+        log.info("demo producer stopped after %d events", sent)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="teamflow",
+        description="Teamflow: how sales teams work together, from CloudEvents through Kafka to ClickHouse and Dash. "
+        "Settings come from TEAMFLOW_* environment variables (see README).",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="start everything locally: broker, worker, dashboards, demo events")
+    up.add_argument("--no-demo", action="store_true", help="do not produce demo events")
+    up.add_argument("--rate", type=float, default=5.0, help="demo events per second after the backlog (default 5)")
+    up.add_argument("--backlog", type=int, default=20_000, help="simulated history produced first (default 20000)")
+    up.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    up.set_defaults(func=cmd_up)
+
+    w = sub.add_parser("worker", help="run the stream worker (Faust) that folds events into ClickHouse")
+    w.add_argument("--with-dashboards", action="store_true",
+                   help="serve the dashboards from this process too (needed with embedded chDB)")
+    w.set_defaults(func=cmd_worker)
+
+    b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
+    b.add_argument("action", choices=["fetch", "start", "stop", "status"])
+    b.set_defaults(func=cmd_broker)
+
+    d = sub.add_parser("demo", help="produce simulated events: a backlog, then a live trickle")
+    d.add_argument("--rate", type=float, default=5.0, help="events per second after the backlog (default 5)")
+    d.add_argument("--backlog", type=int, default=20_000, help="events produced at full speed first (default 20000)")
+    d.add_argument("--count", type=int, default=1_000_000, help="events to trickle after the backlog")
+    d.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    settings = load()
+    return int(args.func(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Settings: environment variables prefixed `TEAMFLOW_`, with local defaults that need no configuration.
+
+Every component reads its settings from one `Settings` object built here; nothing hard-codes
+a broker address, a port or a path.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TEAMFLOW_", extra="ignore")
+
+    # Kafka. No bootstrap servers configured means: start the local broker (infra/kafka/broker.sh).
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="host:port[,host:port]; unset = start the local broker on kafka_port"
+    )
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    events_topic: str = "teamflow.events"
+    dead_letter_topic: str = "teamflow.dead-letter"
+    topic_partitions: int = 4
+    consumer_group: str = "teamflow-worker"
+
+    # ClickHouse. No URL configured means: chDB in-process on data_dir/clickhouse.
+    clickhouse_url: str | None = Field(default=None, description="http://user:pass@host:8123; unset = chDB")
+    clickhouse_database: str = "teamflow"
+    data_dir: Path = Path("var")
+
+    # Stream worker.
+    batch_size: int = 2000
+    batch_within_seconds: float = 0.5
+    worker_web_port: int = 6066
+
+    # Dashboards.
+    dash_host: str = "127.0.0.1"
+    dash_port: int = 8050
+    secret_key: SecretStr | None = None
+
+    # Demo events for `teamflow up`.
+    demo_events_per_second: float = 5.0
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def chdb_dir(self) -> Path:
+        return self.data_dir / "clickhouse"
+
+    @property
+    def kafka_data_dir(self) -> Path:
+        return self.data_dir / "kafka"
+
+
+def load() -> Settings:
+    return Settings()
