@@ -32,6 +32,17 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.worker import open_configured_store
+
+    from dashboards.app import create_app
+
+    store = open_configured_store(settings)
+    logging.getLogger("teamflow").info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
+    create_app(store).run(host=settings.dash_host, port=settings.dash_port, debug=False)
+    return 0
+
+
 def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
     from .broker import broker
 
@@ -95,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--with-dashboards", action="store_true",
                    help="serve the dashboards from this process too (needed with embedded chDB)")
     w.set_defaults(func=cmd_worker)
+
+    ds = sub.add_parser("dashboards", help="serve the dashboards alone (with a ClickHouse server configured)")
+    ds.set_defaults(func=cmd_dashboards)
 
     b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
     b.add_argument("action", choices=["fetch", "start", "stop", "status"])

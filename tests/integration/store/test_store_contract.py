@@ -1,0 +1,72 @@
+"""The store contract: the same tests on chDB (always) and on a ClickHouse server when configured
+(TEAMFLOW_TEST_CLICKHOUSE_URL=http://user:pass@host:8123)."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pandas as pd
+import pytest
+
+from projections import ddl
+from projections.migrations import MIGRATIONS, migrate
+from projections.store import StoreError, open_store
+
+pytestmark = pytest.mark.integration
+
+BACKENDS = ["chdb"] + (["server"] if os.environ.get("TEAMFLOW_TEST_CLICKHOUSE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store(request, chdb_dir):
+    url = os.environ.get("TEAMFLOW_TEST_CLICKHOUSE_URL") if request.param == "server" else None
+    s = open_store(url=url, data_dir=str(chdb_dir), database=f"c_{uuid.uuid4().hex[:10]}")
+    yield s
+    s.command(f"DROP DATABASE IF EXISTS {s.database}")
+    s.close()
+
+
+def test_migrations_create_every_table_once(any_store):
+    assert migrate(any_store) == [m.number for m in MIGRATIONS]
+    assert migrate(any_store) == []
+    tables = set(any_store.query_df("SELECT name FROM system.tables WHERE database = currentDatabase()")["name"])
+    assert {ddl.EVENTS.name, ddl.DEAD_LETTERS.name, ddl.SCHEMA_MIGRATIONS.name} <= tables
+
+
+def test_columns_match_the_single_definition(any_store):
+    migrate(any_store)
+    for table in (ddl.EVENTS, ddl.DEAD_LETTERS):
+        cols = any_store.query_df(
+            "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} "
+            "ORDER BY position", {"t": table.name})["name"].tolist()
+        assert cols == table.column_names
+
+
+def test_same_identity_written_twice_is_one_row(any_store):
+    migrate(any_store)
+    now = pd.Timestamp.now(tz="UTC")
+    row = dict(source="s", id="1", type="teamflow.help.given", version=1, time=now, subject="", data="{}",
+               _partition=0, _offset=5, _ingested_at=now)
+    df = pd.DataFrame([row, dict(row, id="2", _offset=6)])
+    assert any_store.insert_df("events", df) == 2
+    any_store.insert_df("events", df)  # a redelivered batch
+    assert any_store.query_scalar("SELECT count() FROM events FINAL") == 2
+
+
+def test_parameters_are_bound_not_pasted(any_store):
+    migrate(any_store)
+    tricky = "x'); DROP TABLE events; --"
+    rows = any_store.query_rows("SELECT {v:String} AS v, {n:UInt32} + 1 AS n", {"v": tricky, "n": 41})
+    assert rows == [{"v": tricky, "n": 42}]
+    assert any_store.query_scalar("SELECT count() FROM system.tables WHERE database = currentDatabase() "
+                                  "AND name = 'events'") == 1
+
+
+def test_engine_errors_are_store_errors_with_the_engine_message(any_store):
+    with pytest.raises(StoreError, match="(?i)unknown|doesn't exist|does not exist"):
+        any_store.query_df("SELECT * FROM no_such_table")
+
+
+def test_identifiers_are_checked(any_store):
+    with pytest.raises(ValueError):
+        any_store.insert_df("events; DROP TABLE x", pd.DataFrame({"a": [1]}))

@@ -1,0 +1,102 @@
+"""Real worker processes for integration tests: start, wait until ready, SIGTERM or SIGKILL, restart."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .services import REPO, free_port
+
+
+@dataclass
+class WorkerProcess:
+    """`python -m teamflow worker --with-dashboards` with its own topics, group, data dir and port."""
+
+    bootstrap_servers: str
+    data_dir: Path
+    events_topic: str = field(default_factory=lambda: f"events-{uuid.uuid4().hex[:10]}")
+    dead_letter_topic: str = field(default_factory=lambda: f"dead-{uuid.uuid4().hex[:10]}")
+    group: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:10]}")
+    dash_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
+        env.update(
+            TEAMFLOW_KAFKA_BOOTSTRAP_SERVERS=self.bootstrap_servers,
+            TEAMFLOW_EVENTS_TOPIC=self.events_topic,
+            TEAMFLOW_DEAD_LETTER_TOPIC=self.dead_letter_topic,
+            TEAMFLOW_CONSUMER_GROUP=self.group,
+            TEAMFLOW_DATA_DIR=str(self.data_dir),
+            TEAMFLOW_DASH_PORT=str(self.dash_port),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 90.0) -> "WorkerProcess":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"worker-{int(time.time() * 1000)}.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "teamflow", "worker", "--with-dashboards"],
+                                     cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                self.status()
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"worker not ready in {timeout}s:\n{self.log_tail()}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.dash_port}{path}"
+
+    def status(self) -> dict:
+        with urllib.request.urlopen(self.url("/api/status"), timeout=5) as r:
+            return json.loads(r.read())
+
+    def wait_for(self, predicate, timeout: float = 60.0, what: str = "condition") -> dict:
+        deadline = time.monotonic() + timeout
+        last: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                last = self.status()
+                if predicate(last):
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{what} not reached in {timeout}s; last status {last}\n{self.log_tail()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+        finally:
+            self._log.close()
+
+    def kill(self) -> int:
+        return self.stop(signal.SIGKILL)
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
