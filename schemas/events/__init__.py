@@ -1,0 +1,1 @@
+"""Data structs of every event type, one module per area (``teamflow.<area>.<verb>``)."""
