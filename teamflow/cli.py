@@ -16,6 +16,9 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    if not verbose:  # the Kafka client narrates every connection at INFO
+        for noisy in ("kafka", "aiokafka"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,6 +46,37 @@ def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _progress_printer(label: str):
+    last = [0.0]
+
+    def show(done: int, total: int, elapsed: float) -> None:
+        if elapsed - last[0] < 1.0 and done < total:
+            return
+        last[0] = elapsed
+        pct = 100.0 * done / total if total else 100.0
+        rate = done / elapsed if elapsed else 0.0
+        print(f"\r{label}: {done:,}/{total:,} records ({pct:5.1f}%), {rate:,.0f}/s", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.replay import replay
+    from streams.worker import open_configured_store
+
+    store = open_configured_store(settings)
+    try:
+        report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
+                        progress=_progress_printer("replay"))
+    finally:
+        store.close()
+    print(f"replayed {report.events:,} events ({report.rejected:,} refused, already dead-lettered) "
+          f"into {len(report.tables)} tables in {report.seconds:.1f}s ({report.rate:,.0f} events/s)")
+    return 0
+
+
 def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
     from .broker import broker
 
@@ -55,7 +89,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from streams.simulator import simulate
 
     log = logging.getLogger("teamflow.demo")
-    start = datetime.now(timezone.utc) - timedelta(days=365)
+    start = datetime.now(timezone.utc) - timedelta(days=270)  # the trickle arrives near 'now'
     events = simulate(args.seed, args.backlog + args.count, start=start)
     producer = make_producer(settings.bootstrap_servers)
     sent = 0
@@ -110,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     ds = sub.add_parser("dashboards", help="serve the dashboards alone (with a ClickHouse server configured)")
     ds.set_defaults(func=cmd_dashboards)
 
+    r = sub.add_parser("replay", help="rebuild projections from the Kafka log into fresh tables, then swap them in",
+                       description="Reads the events topic from the beginning, rebuilds the raw event store and "
+                       "every projection (or the ones named with --projection) into fresh tables and swaps them in "
+                       "atomically. With embedded chDB, stop the worker first (one process per data directory).")
+    r.add_argument("--projection", action="append", metavar="NAME",
+                   help="rebuild only this projection (repeatable); 'events' is the raw store")
+    r.set_defaults(func=cmd_replay)
+
     b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
     b.add_argument("action", choices=["fetch", "start", "stop", "status"])
     b.set_defaults(func=cmd_broker)
@@ -117,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="produce simulated events: a backlog, then a live trickle")
     d.add_argument("--rate", type=float, default=5.0, help="events per second after the backlog (default 5)")
     d.add_argument("--backlog", type=int, default=20_000, help="events produced at full speed first (default 20000)")
-    d.add_argument("--count", type=int, default=1_000_000, help="events to trickle after the backlog")
+    d.add_argument("--count", type=int, default=50_000, help="events to trickle after the backlog (default 50000)")
     d.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     d.set_defaults(func=cmd_demo)
     return p

@@ -9,6 +9,7 @@ at a time.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from typing import Any
@@ -18,9 +19,30 @@ import pandas as pd
 from .base import Store, StoreError, check_identifier
 
 _sessions: dict[str, Any] = {}
+_locks: dict[str, Any] = {}
 _refcounts: dict[str, int] = {}
 _registry_lock = threading.Lock()
 _query_lock = threading.RLock()
+
+
+def _lock_directory(path: str) -> Any:
+    """Hold an exclusive lock on the data directory, so a second process fails fast and clearly."""
+    handle = open(os.path.join(path, ".teamflow.lock"), "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(
+            f"the chDB data directory {path} is in use by {holder}; chDB allows one process per directory. "
+            "Stop that process (for example the worker) or point TEAMFLOW_DATA_DIR elsewhere."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
 
 
 def _acquire_session(path: str) -> Any:
@@ -35,7 +57,12 @@ def _acquire_session(path: str) -> Any:
                     f"chDB data directory at a time (asked for {path})"
                 )
             os.makedirs(path, exist_ok=True)
-            _sessions[path] = chdb_session.Session(path)
+            _locks[path] = _lock_directory(path)
+            try:
+                _sessions[path] = chdb_session.Session(path)
+            except Exception as exc:
+                _locks.pop(path).close()
+                raise StoreError(f"chDB could not open {path}: {exc}") from exc
             _refcounts[path] = 0
         _refcounts[path] += 1
         return _sessions[path]
@@ -49,6 +76,7 @@ def _release_session(path: str) -> None:
             del _refcounts[path]
             with _query_lock:
                 sess.close()
+            _locks.pop(path).close()
 
 
 class ChdbStore(Store):

@@ -70,3 +70,24 @@ def test_engine_errors_are_store_errors_with_the_engine_message(any_store):
 def test_identifiers_are_checked(any_store):
     with pytest.raises(ValueError):
         any_store.insert_df("events; DROP TABLE x", pd.DataFrame({"a": [1]}))
+
+
+def test_a_second_process_cannot_open_a_chdb_directory_in_use(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; from projections.store import open_store; "
+        "s = open_store(url=None, data_dir=sys.argv[1], database='held'); print('open', flush=True); time.sleep(30)"
+    )
+    first = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "db")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().strip() == "open"
+        second = subprocess.run([sys.executable, "-c", "import sys; from projections.store import open_store; "
+                                 "open_store(url=None, data_dir=sys.argv[1], database='x')", str(tmp_path / "db")],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert f"in use by pid {first.pid}" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
