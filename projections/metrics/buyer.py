@@ -1,0 +1,63 @@
+"""Buyer reciprocity: of the exchanges on a deal in the period, the share the buyer gave.
+
+A deal belongs to the team it belonged to at its last exchange in the period. "All give, no
+get": 3 or more seller gives and no buyer give in the period.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    IN_PERIOD,
+    MIN_DEALS,
+    MIN_EXCHANGES_DEAL,
+    MIN_EXCHANGES_TEAM,
+    count,
+    deal_team_asof,
+    deal_team_expr,
+    ratio,
+)
+
+ALL_GIVE_NO_GET_SELLER_GIVES = 3
+
+TEAM_DEAL_EXCHANGES_SQL = f"""
+SELECT x.deal_id AS deal_id, x.seller AS seller_gave, x.buyer AS buyer_gave, {deal_team_expr('dt')} AS team
+FROM (
+  SELECT deal_id, toInt64(countIf(direction = 'seller_gave')) AS seller,
+         toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
+  FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id
+) AS x
+{deal_team_asof('dt', 'x.deal_id', 'x.last_time')}
+WHERE team = {{team:String}}
+ORDER BY deal_id
+"""
+
+
+def flagged(seller_gave: int, buyer_gave: int) -> bool:
+    return seller_gave >= ALL_GIVE_NO_GET_SELLER_GIVES and buyer_gave == 0
+
+
+def team(store: Any, params: dict[str, Any]) -> dict[str, Any]:
+    df = store.query_df(TEAM_DEAL_EXCHANGES_SQL, params)
+    deals = []
+    for deal_id, seller, buyer in zip(df.get("deal_id", []), df.get("seller_gave", []), df.get("buyer_gave", [])):
+        seller, buyer = int(seller), int(buyer)
+        deals.append(
+            {
+                "deal_id": str(deal_id),
+                "seller_gave": seller,
+                "buyer_gave": buyer,
+                "buyer_share": ratio(buyer, seller + buyer, MIN_EXCHANGES_DEAL),
+                "all_give_no_get": flagged(seller, buyer),
+            }
+        )
+    buyer_total = sum(d["buyer_gave"] for d in deals)
+    total = sum(d["buyer_gave"] + d["seller_gave"] for d in deals)
+    n_flagged = sum(1 for d in deals if d["all_give_no_get"])
+    return {
+        "buyer_share": ratio(buyer_total, total, MIN_EXCHANGES_TEAM),
+        "deals_with_exchanges": count(len(deals)),
+        "all_give_no_get": count(n_flagged),
+        "all_give_no_get_share": ratio(n_flagged, len(deals), MIN_DEALS),
+        "deals": deals,
+    }

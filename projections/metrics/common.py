@@ -1,0 +1,124 @@
+"""What every metric query shares: the result shape, minimum samples and SQL building blocks.
+
+Result shape: every figure is `{"value", "sample", "min_sample", "insufficient"}`; when the
+sample is below the minimum, `value` is None and `insufficient` is True, so nobody reads a
+rate off three events. Counts carry themselves as sample and have no minimum.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+# Minimum samples (the sample each figure counts is named in docs/metrics.md).
+MIN_TIES = 5  # reciprocity index: directed helping ties in the team
+MIN_MEMBERS = 3  # density, isolates: team members in the period
+MIN_EXCHANGES_TEAM = 10  # buyer share over the team's deals: exchanges
+MIN_EXCHANGES_DEAL = 3  # buyer share of one deal: its exchanges
+MIN_DEALS = 5  # shares over deals (all-give-no-get share, review rate, collaboration, outcomes)
+MIN_PERSON_MONTHS = 1.0  # artifacts per person-month
+MIN_ARTIFACTS = 5  # reuse rate, lesson reuse rate
+MIN_REUSES = 5  # cross-team reuse share: qualifying reuses
+MIN_REVIEWED = 3  # median days to review: reviewed deals
+MIN_WITHDRAWN_DEALS = 3  # rediscovery restart rate: deals with a withdrawn proposal
+MIN_CLOSED_AFTER_RESTART = 3  # rediscovery win rate: closed deals that restarted discovery
+MIN_CRITERIA = 5  # criteria met by due date: criteria due in the period
+MIN_RECOGNITIONS = 5  # recognition mix: recognitions after the cap
+
+RECOGNITION_CAP = 3
+"""At most this many recognitions from one giver to the same receiver count per period."""
+
+REUSE_WINDOW_DAYS = 30
+REVIEW_WINDOW_DAYS = 14
+
+TS = "DateTime64(3, 'UTC')"
+IN_PERIOD = f"time >= {{start:{TS}}} AND time < {{end:{TS}}}"
+FAR_FUTURE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')"
+
+
+def figure(value: Any, sample: int | float, min_sample: int | float = 0) -> dict[str, Any]:
+    insufficient = sample < min_sample or value is None
+    return {
+        "value": None if insufficient else value,
+        "sample": sample,
+        "min_sample": min_sample,
+        "insufficient": insufficient,
+    }
+
+
+def count(n: int) -> dict[str, Any]:
+    return figure(int(n), int(n), 0)
+
+
+def ratio(numerator: int | float, denominator: int, min_sample: int) -> dict[str, Any]:
+    return figure(numerator / denominator if denominator else None, int(denominator), min_sample)
+
+
+def in_period(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}time >= {{start:{TS}}} AND {prefix}time < {{end:{TS}}}"
+
+
+def roster_asof(alias: str, person: str, time: str) -> str:
+    """ASOF join giving `{alias}_team`: the person's team at `time` ('' if none then)."""
+    return (
+        f"ASOF LEFT JOIN (SELECT person AS {alias}_person, time AS {alias}_since, team_after AS {alias}_team "
+        f"FROM roster_changes FINAL) AS {alias} ON {person} = {alias}.{alias}_person AND {time} >= {alias}.{alias}_since"
+    )
+
+
+def deal_team_asof(alias: str, deal: str, time: str) -> str:
+    """Joins giving the deal's team at `time` as `deal_team_expr(alias)`; before its first team, that team."""
+    return (
+        f"ASOF LEFT JOIN (SELECT deal_id AS {alias}_deal, time AS {alias}_since, team AS {alias}_team "
+        f"FROM deal_changes FINAL WHERE team != '') AS {alias} "
+        f"ON {deal} = {alias}.{alias}_deal AND {time} >= {alias}.{alias}_since "
+        f"LEFT JOIN (SELECT deal_id AS {alias}_fdeal, argMin(team, (time, source, event_id)) AS {alias}_first "
+        f"FROM deal_changes FINAL WHERE team != '' GROUP BY deal_id) AS {alias}f ON {deal} = {alias}f.{alias}_fdeal"
+    )
+
+
+def deal_team_expr(alias: str) -> str:
+    return f"if({alias}.{alias}_team != '', {alias}.{alias}_team, {alias}f.{alias}_first)"
+
+
+CLOSES = (
+    "(SELECT deal_id, argMax(outcome, (time, source, event_id)) AS outcome, max(time) AS closed_at "
+    "FROM deal_closes FINAL GROUP BY deal_id)"
+)
+"""Each closed deal once: its latest close by event time (outcome, closed_at)."""
+
+CLOSED_DEALS = (
+    "(SELECT c.deal_id AS deal_id, c.outcome AS outcome, c.closed_at AS closed_at, "
+    f"{deal_team_expr('ct')} AS team FROM {CLOSES} AS c {deal_team_asof('ct', 'c.deal_id', 'c.closed_at')})"
+)
+"""Closed deals with the deal's team at closing time."""
+
+TEAM_CLOSED_IN_PERIOD = (
+    f"(SELECT deal_id, outcome, closed_at FROM {CLOSED_DEALS} "
+    f"WHERE team = {{team:String}} AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}})"
+)
+"""The team's deals whose close falls in the period (the cohort of most deal metrics)."""
+
+MEMBERSHIP = (
+    "(SELECT person, team_after AS team, time AS since, "
+    f"leadInFrame(time, 1, {FAR_FUTURE}) OVER (PARTITION BY person ORDER BY time, source, event_id "
+    "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS until "
+    "FROM roster_changes FINAL)"
+)
+"""Membership intervals [since, until): each roster change lasts until the person's next one."""
+
+TEAM_MEMBERS_SQL = f"""
+SELECT person, toInt64(sum(dateDiff('millisecond', greatest(since, {{start:{TS}}}), least(until, {{end:{TS}}})))) AS ms
+FROM {MEMBERSHIP}
+WHERE team = {{team:String}} AND until > since AND since < {{end:{TS}}} AND until > {{start:{TS}}}
+GROUP BY person
+ORDER BY person
+"""
+"""Members of the team during the period with their time in it (ms)."""
+
+MS_PER_MONTH = 30.4375 * 86_400_000  # average Gregorian month
+
+
+def team_members(store: Any, params: dict[str, Any]) -> dict[str, int]:
+    """person -> milliseconds spent in the team during the period (members only)."""
+    df = store.query_df(TEAM_MEMBERS_SQL, params)
+    return {str(p): int(ms) for p, ms in zip(df.get("person", []), df.get("ms", []))}

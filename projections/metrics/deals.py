@@ -1,0 +1,149 @@
+"""Metrics over the team's deals closed in the period: failure transparency, collaboration, outcomes.
+
+Cohort: deals whose close (latest `deal.closed` by event time) falls in the period and whose
+team at that moment is the team. Facts about those deals (reviews, collaborators, criteria,
+handoffs) may happen at any time and are read with the close time beside them.
+"""
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+from typing import Any
+
+from .common import (
+    CLOSED_DEALS,
+    IN_PERIOD,
+    MIN_ARTIFACTS,
+    MIN_CRITERIA,
+    MIN_DEALS,
+    MIN_REVIEWED,
+    REVIEW_WINDOW_DAYS,
+    TEAM_CLOSED_IN_PERIOD,
+    count,
+    figure,
+    ratio,
+    roster_asof,
+)
+
+COHORT_SQL = f"SELECT deal_id, outcome, closed_at FROM {TEAM_CLOSED_IN_PERIOD} ORDER BY deal_id"
+_IN_COHORT = f"deal_id IN (SELECT deal_id FROM {TEAM_CLOSED_IN_PERIOD})"
+
+REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE {_IN_COHORT}"
+COLLABORATORS_SQL = f"""
+SELECT deal_id, person, min(time) AS first_time FROM deal_collaborators FINAL
+WHERE {_IN_COHORT} AND (deal_id, person) NOT IN (SELECT deal_id, owner FROM deal_changes FINAL WHERE owner != '')
+GROUP BY deal_id, person
+"""
+CRITERIA_SQL = f"SELECT deal_id, min(time) AS first_time FROM success_criteria FINAL WHERE {_IN_COHORT} GROUP BY deal_id"
+HANDOFFS_SQL = f"SELECT DISTINCT deal_id FROM handoffs FINAL WHERE criteria_transferred = 1 AND {_IN_COHORT}"
+
+CRITERIA_DUE_SQL = f"""
+SELECT sc.deal_id AS deal_id, sc.criterion_id AS criterion_id,
+       toUInt8(m.has_met = 1 AND m.first_met < addDays(toDateTime64(sc.due, 3, 'UTC'), 1)) AS met_by_due
+FROM (SELECT deal_id, criterion_id, due FROM success_criteria FINAL
+      WHERE due >= {{start_day:Date}} AND due < {{end_day:Date}}) AS sc
+INNER JOIN {CLOSED_DEALS} AS cd ON sc.deal_id = cd.deal_id
+LEFT JOIN (SELECT deal_id, criterion_id, min(time) AS first_met, toUInt8(1) AS has_met
+           FROM criterion_results FINAL WHERE result = 'met' GROUP BY deal_id, criterion_id) AS m
+  ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id
+WHERE cd.outcome = 'won' AND cd.team = {{team:String}}
+"""
+
+REFERRALS_SQL = f"""
+SELECT count() FROM (SELECT referrer, time FROM referrals FINAL WHERE {IN_PERIOD}) AS x
+{roster_asof('rt', 'x.referrer', 'x.time')}
+WHERE rt.rt_team = {{team:String}}
+"""
+
+
+def _cohort(store: Any, params: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    df = store.query_df(COHORT_SQL, params)
+    return {str(d): (str(o), t) for d, o, t in zip(df.get("deal_id", []), df.get("outcome", []), df.get("closed_at", []))}
+
+
+def _times(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+    df = store.query_df(sql, params)
+    time_col = "time" if "time" in df.columns else "first_time"
+    out: dict[str, list[Any]] = {}
+    for d, t in zip(df.get("deal_id", []), df.get(time_col, [])):
+        out.setdefault(str(d), []).append(t)
+    return out
+
+
+def team(store: Any, params: dict[str, Any], lesson_cohort: tuple[list, list]) -> dict[str, Any]:
+    """Failure transparency, collaboration and customer outcomes of the team in the period."""
+    cohort = _cohort(store, params)
+    return {
+        "failure_transparency": _failure(store, params, cohort, lesson_cohort),
+        "collaboration": _collaboration(store, params, cohort),
+        "customer_outcomes": _outcomes(store, params, cohort),
+    }
+
+
+def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tuple[list, list]) -> dict[str, Any]:
+    failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
+    reviews = _times(store, REVIEWS_SQL, params)
+    window = timedelta(days=REVIEW_WINDOW_DAYS)
+    in_window, days = 0, []
+    for deal_id, closed_at in failed.items():
+        after = [t for t in reviews.get(deal_id, []) if t >= closed_at]
+        if after:
+            first = min(after)
+            days.append((first - closed_at).total_seconds() / 86400)
+            in_window += first - closed_at <= window
+    artifacts, pairs = lesson_cohort
+    lessons = {a for a, k in artifacts if k in ("lesson", "war_story")}
+    lesson_pairs = [p for p in pairs if p[0] in lessons]
+    return {
+        "failed_deals": count(len(failed)),
+        "review_rate": ratio(in_window, len(failed), MIN_DEALS),
+        "median_days_to_review": figure(statistics.median(days) if days else None, len(days), MIN_REVIEWED),
+        "war_stories_shared": count(sum(1 for _, k in artifacts if k == "war_story")),
+        "lessons_shared": count(len(lessons)),
+        "lesson_reuse_rate": ratio(len({p[0] for p in lesson_pairs}), len(lessons), MIN_ARTIFACTS),
+        "lesson_reuses": count(len(lesson_pairs)),
+    }
+
+
+def _collaboration(store: Any, params: dict[str, Any], cohort: dict) -> dict[str, Any]:
+    collaborators = _times(store, COLLABORATORS_SQL, params)
+    collaborative = {
+        d for d, (_, closed_at) in cohort.items() if any(t <= closed_at for t in collaborators.get(d, []))
+    }
+    solo = set(cohort) - collaborative
+    won = {d for d, (o, _) in cohort.items() if o == "won"}
+    return {
+        "closed_deals": count(len(cohort)),
+        "collaborative_share": ratio(len(collaborative), len(cohort), MIN_DEALS),
+        "win_rate_collaborative": ratio(len(collaborative & won), len(collaborative), MIN_DEALS),
+        "win_rate_solo": ratio(len(solo & won), len(solo), MIN_DEALS),
+    }
+
+
+def _outcomes(store: Any, params: dict[str, Any], cohort: dict) -> dict[str, Any]:
+    won = {d: t for d, (o, t) in cohort.items() if o == "won"}
+    criteria = _times(store, CRITERIA_SQL, params)
+    handed_off = set(store.query_df(HANDOFFS_SQL, params).get("deal_id", []))
+    before = sum(1 for d, closed_at in won.items() if any(t <= closed_at for t in criteria.get(d, [])))
+    due = store.query_df(CRITERIA_DUE_SQL, params)
+    met = [int(m) for m in due.get("met_by_due", [])]
+    referrals = store.query_scalar(REFERRALS_SQL, params)
+    return {
+        "won_deals": count(len(won)),
+        "criteria_defined_before_close": ratio(before, len(won), MIN_DEALS),
+        "handed_off_with_criteria": ratio(sum(1 for d in won if d in handed_off), len(won), MIN_DEALS),
+        "criteria_due": count(len(met)),
+        "criteria_met_by_due": ratio(sum(met), len(met), MIN_CRITERIA),
+        "referrals_made": count(int(referrals or 0)),
+    }
+
+
+PERSON_REVIEWS_SQL = f"SELECT count() FROM reviews FINAL WHERE {IN_PERIOD} AND author = {{person:String}}"
+PERSON_REFERRALS_SQL = f"SELECT count() FROM referrals FINAL WHERE {IN_PERIOD} AND referrer = {{person:String}}"
+
+
+def person(store: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reviews_published": count(int(store.query_scalar(PERSON_REVIEWS_SQL, params) or 0)),
+        "referrals_made": count(int(store.query_scalar(PERSON_REFERRALS_SQL, params) or 0)),
+    }

@@ -1,0 +1,69 @@
+"""Proposal rediscovery: withdrawn proposals, how many deals restart discovery, how those end.
+
+Cohort: proposals withdrawn in the period on deals that belonged to the team at withdrawal.
+Per deal, "restarted" means a `deal.rediscovery_started` at or after its first withdrawal in
+the period (at any later time); its end is the deal's close outcome, or "open".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    CLOSES,
+    IN_PERIOD,
+    MIN_CLOSED_AFTER_RESTART,
+    MIN_WITHDRAWN_DEALS,
+    count,
+    deal_team_asof,
+    deal_team_expr,
+    ratio,
+)
+
+WITHDRAWN = f"""
+(SELECT w.deal_id AS deal_id, w.proposal_id AS proposal_id, w.time AS time
+ FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
+ {deal_team_asof('wt', 'w.deal_id', 'w.time')}
+ WHERE {deal_team_expr('wt')} = {{team:String}})
+"""
+
+DEALS_SQL = f"""
+SELECT w.deal_id AS deal_id, toInt64(count()) AS proposals, min(w.time) AS first_withdrawn,
+       any(c.outcome) AS outcome, toUInt8(countIf(c.deal_id != '') > 0) AS closed
+FROM {WITHDRAWN} AS w
+LEFT JOIN {CLOSES} AS c ON w.deal_id = c.deal_id
+GROUP BY w.deal_id
+ORDER BY deal_id
+"""
+
+REDISCOVERIES_SQL = f"""
+SELECT deal_id, time FROM rediscoveries FINAL WHERE deal_id IN (SELECT deal_id FROM {WITHDRAWN})
+"""
+
+OUTCOMES = ("won", "lost", "no_decision", "open")
+
+
+def team(store: Any, params: dict[str, Any]) -> dict[str, Any]:
+    deals = store.query_df(DEALS_SQL, params)
+    red = store.query_df(REDISCOVERIES_SQL, params)
+    restarts: dict[str, list[Any]] = {}
+    for d, t in zip(red.get("deal_id", []), red.get("time", [])):
+        restarts.setdefault(str(d), []).append(t)
+    ends = {"restarted": dict.fromkeys(OUTCOMES, 0), "not_restarted": dict.fromkeys(OUTCOMES, 0)}
+    proposals = 0
+    for d, n, first, outcome, closed in zip(
+        deals.get("deal_id", []), deals.get("proposals", []), deals.get("first_withdrawn", []),
+        deals.get("outcome", []), deals.get("closed", []),
+    ):
+        proposals += int(n)
+        group = "restarted" if any(t >= first for t in restarts.get(str(d), [])) else "not_restarted"
+        ends[group][str(outcome) if int(closed) else "open"] += 1
+    restarted = sum(ends["restarted"].values())
+    closed_restarted = restarted - ends["restarted"]["open"]
+    return {
+        "withdrawn_proposals": count(proposals),
+        "deals_with_withdrawal": count(len(deals)),
+        "restarted_discovery": count(restarted),
+        "restart_rate": ratio(restarted, len(deals), MIN_WITHDRAWN_DEALS),
+        "win_rate_after_restart": ratio(ends["restarted"]["won"], closed_restarted, MIN_CLOSED_AFTER_RESTART),
+        "ends": ends,
+    }

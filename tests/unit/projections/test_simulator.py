@@ -1,0 +1,56 @@
+import json
+from collections import Counter
+from datetime import datetime, timezone
+
+import pytest
+
+from streams.simulator import simulate
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2025, 7, 1, tzinfo=timezone.utc)
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes():
+    a = list(simulate(3, 3000, start=START))
+    assert a == list(simulate(3, 3000, start=START))
+    assert a != list(simulate(4, 3000, start=START))
+    assert len(a) == 3000
+
+
+def test_roster_first_structured_cloudevents_keyed_by_team():
+    out = list(simulate(5, 6000, start=START, teams=5))
+    events = [json.loads(v) for _, v in out]
+    assert events[0]["type"].startswith("teamflow.roster.")
+    first_other = next(i for i, e in enumerate(events) if not e["type"].startswith("teamflow.roster."))
+    joined_people = {e["data"]["person"] for e in events[:first_other]}
+    assert 5 * 6 <= len(joined_people) <= 5 * 12
+    teams = {e["data"]["team"] for e in events if e["type"] == "teamflow.roster.member_joined"}
+    assert len(teams) == 5 and {k for k, _ in out} <= teams
+    assert len({(e["source"], e["id"]) for e in events}) == len(events)
+    assert all(e["specversion"] == "1.0" and e["source"] == "teamflow-sim/5" for e in events)
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+    quarters = {(e["time"][:4], (int(e["time"][5:7]) - 1) // 3) for e in events}
+    assert len(quarters) >= 3
+
+
+def test_plausible_mix_of_every_event_type():
+    types = Counter(json.loads(v)["type"].removeprefix("teamflow.") for _, v in simulate(9, 20000, start=START))
+    for t in ["help.requested", "help.given", "help.acknowledged", "knowledge.shared", "knowledge.reused",
+              "recognition.given", "deal.opened", "deal.stage_changed", "deal.collaborator_added",
+              "deal.closed", "proposal.sent", "proposal.withdrawn", "deal.rediscovery_started",
+              "review.published", "deal.exchange", "outcome.criteria_defined", "outcome.handoff_completed",
+              "outcome.criterion_met", "outcome.criterion_missed", "referral.made", "roster.member_joined",
+              "roster.member_left"]:
+        assert types[t] > 0, t
+    assert types["help.acknowledged"] < types["help.given"]  # some help never acknowledged
+    assert types["review.published"] < types["deal.closed"]
+
+
+def test_events_decode_with_the_contract():
+    schemas = pytest.importorskip("schemas")
+    if not hasattr(schemas, "decode"):
+        pytest.skip("schemas.decode not available yet")
+    for _, value in simulate(2, 4000, start=START):
+        result = schemas.decode(value)
+        assert isinstance(result, schemas.Event), result
