@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 import faust
@@ -33,6 +34,30 @@ def _headers(message: Any) -> list[tuple[str, bytes]]:
             for k, v in items]
 
 
+class _Throughput:
+    """Logs, about every 10 s, what the agent did: events, dead letters, batches, time spent writing."""
+
+    def __init__(self, name: str, every: float = 10.0) -> None:
+        self.name, self.every = name, every
+        self.reset(time.monotonic())
+
+    def reset(self, now: float) -> None:
+        self.since, self.events, self.rejected, self.batches, self.busy = now, 0, 0, 0, 0.0
+
+    def add(self, events: int, rejected: int, busy: float) -> None:
+        self.events += events
+        self.rejected += rejected
+        self.batches += 1
+        self.busy += busy
+        now = time.monotonic()
+        if now - self.since >= self.every:
+            span = now - self.since
+            log.info("%s: %d events (%.0f/s), %d dead letters, %d batches (mean %.0f), %.0f%% of the time writing",
+                     self.name, self.events, self.events / span, self.rejected, self.batches,
+                     (self.events + self.rejected) / self.batches, 100 * self.busy / span)
+            self.reset(now)
+
+
 def create_app(settings: "Settings", sink: EventSink, *,
                on_batch: Callable[[int, int], None] | None = None) -> faust.App:
     app = faust.App(
@@ -49,6 +74,10 @@ def create_app(settings: "Settings", sink: EventSink, *,
         stream_wait_empty=False,
         broker_commit_every=settings.batch_size,
         broker_commit_interval=1.0,
+        # Feed whole batches: fetch and buffer well beyond one batch per partition.
+        broker_max_poll_records=settings.batch_size,
+        consumer_max_fetch_size=8 * 1024 * 1024,
+        stream_buffer_maxsize=max(4096, 2 * settings.batch_size),
     )
     events_topic = app.topic(settings.events_topic, key_type=bytes, value_type=bytes,
                              partitions=settings.topic_partitions)
@@ -58,7 +87,9 @@ def create_app(settings: "Settings", sink: EventSink, *,
     @app.agent(events_topic, name="fold-events")
     async def fold_events(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
+        stats = _Throughput("fold-events")
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_seconds):
+            started = time.perf_counter()
             good: list[Positioned] = []
             sends = []
             for ev in batch:
@@ -74,6 +105,7 @@ def create_app(settings: "Settings", sink: EventSink, *,
             for fut in sends:  # the broker has every dead letter before the batch is acknowledged
                 await fut
             await loop.run_in_executor(None, sink.write, good)
+            stats.add(len(batch), len(sends), time.perf_counter() - started)
             if on_batch:
                 on_batch(len(good), len(sends))
 

@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--count", type=int, default=50_000, help="events to trickle after the backlog (default 50000)")
     d.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     d.set_defaults(func=cmd_demo)
+    from . import ingest_commands, users_commands
+
+    ingest_commands.register(sub)
+    users_commands.register(sub)
     return p
 
 

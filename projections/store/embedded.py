@@ -23,6 +23,17 @@ _locks: dict[str, Any] = {}
 _refcounts: dict[str, int] = {}
 _registry_lock = threading.Lock()
 _query_lock = threading.RLock()
+_current_database: dict[str, str] = {}  # session path -> database its last USE selected
+
+
+def _arrow_stream(df: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _lock_directory(path: str) -> Any:
@@ -76,6 +87,7 @@ def _release_session(path: str) -> None:
             del _refcounts[path]
             with _query_lock:
                 sess.close()
+                _current_database.pop(path, None)
             _locks.pop(path).close()
 
 
@@ -93,11 +105,16 @@ class ChdbStore(Store):
         with _query_lock:
             try:
                 if qualify:
-                    # A session is shared by stores of several databases: select ours each time.
-                    self._session.query(f"USE {self.database}")
+                    self._use_database()
                 return self._session.query(sql, fmt, params=params or None)
             except Exception as exc:  # chDB raises its own error types; keep the engine's message
                 raise StoreError(f"chDB: {exc}".strip()) from exc
+
+    def _use_database(self) -> None:
+        """A session is shared by the stores of several databases: select ours when it is not current."""
+        if _current_database.get(self.path) != self.database:
+            self._session.query(f"USE {self.database}")
+            _current_database[self.path] = self.database
 
     def command(self, sql: str, params: dict[str, Any] | None = None) -> None:
         self._run(sql, params, "CSV")
@@ -107,13 +124,24 @@ class ChdbStore(Store):
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame()
 
     def insert_df(self, table: str, df: pd.DataFrame) -> int:
+        """Insert through chDB's streaming insert in Arrow IPC: about half the fixed cost per statement
+        of `INSERT ... SELECT FROM Python(df)` on small frames (3.7 vs 6.6 ms measured), which matters
+        because the worker writes one statement per projection table per batch."""
         if df.empty:
             return 0
         table = check_identifier(table)
         columns = ", ".join(check_identifier(c) for c in df.columns)
-        # `Python(frame)` reads the DataFrame straight from this frame's locals: no serialisation.
-        frame = df  # noqa: F841 - referenced by name inside the SQL
-        self._run(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM Python(frame)", None, "CSV")
+        payload = _arrow_stream(df)
+        if self._closed:
+            raise StoreError("store is closed")
+        with _query_lock:
+            try:
+                self._use_database()
+                inserter = self._session.send_insert(f"INSERT INTO {table} ({columns})", "ArrowStream")
+                inserter.append(payload)
+                inserter.finish()
+            except Exception as exc:
+                raise StoreError(f"chDB: inserting into {table}: {exc}") from exc
         return len(df)
 
     def close(self) -> None:
