@@ -20,7 +20,7 @@ import bisect
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 DATASCHEMA_BASE = "https://schemas.teamflow.dev/"

@@ -77,6 +77,42 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from projections.metrics import parse_period, team_metrics, teams
+    from projections.store import StoreError
+    from streams.worker import open_configured_store
+
+    from .metrics_report import render
+
+    try:
+        parse_period(args.period)
+    except ValueError as exc:
+        print(f"teamflow metrics: {exc}", file=sys.stderr)
+        return 2
+    try:
+        store = open_configured_store(settings)
+    except StoreError as exc:
+        print(f"teamflow metrics: {exc}", file=sys.stderr)
+        return 1
+    try:
+        known = teams(store)
+        chosen = known if args.team is None else [args.team]
+        if args.team is not None and args.team not in known:
+            print(f"teamflow metrics: no team {args.team!r}; known teams: {', '.join(known) or 'none yet'}",
+                  file=sys.stderr)
+            return 1
+        results = [team_metrics(store, team, args.period) for team in chosen]
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(results[0] if args.team else results, indent=2, default=str))
+    else:
+        print("\n\n".join(render(r) for r in results))
+    return 0
+
+
 def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
     from .broker import broker
 
@@ -151,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--projection", action="append", metavar="NAME",
                    help="rebuild only this projection (repeatable); 'events' is the raw store")
     r.set_defaults(func=cmd_replay)
+
+    m = sub.add_parser("metrics", help="print every team metric of a period with its sample size",
+                       description="Prints the team metrics of a period (the same queries the dashboards use). "
+                       "Periods: 2026-Q1, 2026-03, 2026-W09 or 2026-03-05. With embedded chDB, run it while the "
+                       "worker is stopped (one process per data directory).")
+    m.add_argument("--team", help="one team (default: every team)")
+    m.add_argument("--period", required=True, help="2026-Q1 | 2026-03 | 2026-W09 | 2026-03-05")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+    m.set_defaults(func=cmd_metrics)
 
     b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
     b.add_argument("action", choices=["fetch", "start", "stop", "status"])

@@ -6,21 +6,15 @@ recognition cap, self-reuse and reuse after 30 days, review window, deal team at
 from __future__ import annotations
 
 import json
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from projections import metrics  # noqa: E402
-from projections.migrations import migrate  # noqa: E402
-from projections.project import project_batch  # noqa: E402
-from projections.store import open_store  # noqa: E402
-from tests.support.reference_metrics import reference_team_metrics  # noqa: E402
+from projections import metrics
+from projections.migrations import migrate
+from projections.project import project_batch
+from projections.store import open_store
+from support.reference_metrics import reference_team_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -79,22 +73,13 @@ e("03-01T10:00:00", "deal.closed", deal_id="d3", outcome="won", amount=1.0)
 e("01-25T10:00:00", "referral.made", referrer="a", account="x", referred_to="vendor", reason="fit")
 
 
-@pytest.fixture(scope="session")
-def chdb_dir(tmp_path_factory):
-    # One chDB data directory per process: every projections test module uses this same one.
-    path = tmp_path_factory.getbasetemp() / "chdb-projections"
-    path.mkdir(exist_ok=True)
-    return str(path)
-
-
 @pytest.fixture
 def store(chdb_dir):
-    schemas = pytest.importorskip("schemas")
-    if not hasattr(schemas, "decode"):
-        pytest.skip("schemas.decode not available yet")
+    import schemas
+
     decoded = [schemas.decode(json.dumps(x).encode()) for x in _events]
     assert all(isinstance(d, schemas.Event) for d in decoded), [d for d in decoded if not isinstance(d, schemas.Event)]
-    s = open_store(url=None, data_dir=chdb_dir, database=f"h_{uuid.uuid4().hex[:12]}")
+    s = open_store(url=None, data_dir=str(chdb_dir), database=f"h_{uuid.uuid4().hex[:12]}")
     migrate(s)
     for table, df in project_batch(decoded[::-1]).items():  # newest first
         s.insert_df(table, df)

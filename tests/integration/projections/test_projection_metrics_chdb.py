@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import json
 import random
-import sys
-import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from projections import metrics  # noqa: E402
-from projections.migrations import migrate  # noqa: E402
-from projections.project import ALL_TABLES, project_batch  # noqa: E402
-from projections.store import open_store  # noqa: E402
-from streams.simulator import simulate  # noqa: E402
-from tests.support.reference_metrics import index_events, reference_team_metrics, reference_teams  # noqa: E402
+from projections import metrics
+from projections.migrations import migrate
+from projections.project import ALL_TABLES, project_batch
+from streams.simulator import simulate
+from support.metric_compare import assert_all_match
+from support.reference_metrics import index_events, reference_team_metrics, reference_teams
 
 pytestmark = pytest.mark.integration
 
@@ -36,27 +29,9 @@ BATCH = 2_000
 
 
 @pytest.fixture(scope="session")
-def chdb_dir(tmp_path_factory):
-    # One chDB data directory per process: every projections test module uses this same one.
-    path = tmp_path_factory.getbasetemp() / "chdb-projections"
-    path.mkdir(exist_ok=True)
-    return str(path)
-
-
-@pytest.fixture
-def store(chdb_dir):
-    s = open_store(url=None, data_dir=chdb_dir, database=f"t_{uuid.uuid4().hex[:12]}")
-    migrate(s)
-    yield s
-    s.command(f"DROP DATABASE IF EXISTS {s.database}")
-    s.close()
-
-
-@pytest.fixture(scope="session")
 def simulated():
-    schemas = pytest.importorskip("schemas")
-    if not hasattr(schemas, "decode"):
-        pytest.skip("schemas.decode not available yet")
+    import schemas
+
     raw = [value for _, value in simulate(SEED, N_EVENTS, start=START)]
     decoded = [schemas.decode(v) for v in raw]
     rejected = [r for r in decoded if not isinstance(r, schemas.Event)]
@@ -72,30 +47,6 @@ def load(store, events, batch=BATCH):
     for i in range(0, len(events), batch):
         for table, df in project_batch(events[i : i + batch]).items():
             store.insert_df(table, df)
-
-
-def assert_close(actual, expected, path="$"):
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict) and set(actual) == set(expected), f"{path}: keys {set(actual) ^ set(expected)}"
-        for k in expected:
-            assert_close(actual[k], expected[k], f"{path}.{k}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: length"
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_close(a, e, f"{path}[{i}]")
-    elif isinstance(expected, float) or isinstance(actual, float):
-        assert actual is not None and expected is not None, f"{path}: {actual!r} != {expected!r}"
-        assert abs(actual - expected) <= 1e-9, f"{path}: {actual!r} != {expected!r}"
-    else:
-        assert actual == expected and type(actual) is type(expected), f"{path}: {actual!r} != {expected!r}"
-
-
-def assert_all_match(store, teams, expected):
-    assert metrics.teams(store) == teams
-    for (team, period), want in expected.items():
-        got = metrics.team_metrics(store, team, period)
-        json.dumps(got)  # JSON-serialisable as promised
-        assert_close(got, want, f"{team}/{period}")
 
 
 def test_migration_creates_every_projection_table_once(store):

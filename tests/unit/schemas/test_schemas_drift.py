@@ -1,7 +1,6 @@
 """The committed JSON Schema files are exactly what the models generate, and are valid 2020-12 schemas."""
 
 import json
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
