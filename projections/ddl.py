@@ -53,10 +53,18 @@ EVENTS = Table(
         ("_partition", "Int32"),
         ("_offset", "Int64"),
         ("_ingested_at", TS),
+        ("_version", "UInt64"),
     ),
     order_by=("source", "id"),
-    comment="Every valid event once per (source, id), with the Kafka position it was read from",
+    engine="ReplacingMergeTree(_version)",
+    comment="Every valid event once per (source, id), with the Kafka position of its first copy in the log",
 )
+
+
+def first_copy_version(partition: int, offset: int) -> int:
+    """Version for `events`: higher for earlier log positions, so a duplicate keeps its first copy's
+    position whatever order the worker or a replay read the copies in."""
+    return (1 << 63) - 1 - ((partition << 40) | offset)
 
 DEAD_LETTERS = Table(
     name="dead_letters",

@@ -49,6 +49,7 @@ def raw_event_frame(batch: Sequence[Positioned], now: datetime) -> pd.DataFrame:
         cols["_partition"].append(p.partition)
         cols["_offset"].append(p.offset)
     cols["_ingested_at"] = [now] * len(batch)
+    cols["_version"] = [ddl.first_copy_version(p.partition, p.offset) for p in batch]
     df = pd.DataFrame(cols)
     df["time"] = pd.to_datetime(df["time"], utc=True)
     return df

@@ -46,11 +46,15 @@ def test_same_identity_written_twice_is_one_row(any_store):
     migrate(any_store)
     now = pd.Timestamp.now(tz="UTC")
     row = dict(source="s", id="1", type="teamflow.help.given", version=1, time=now, subject="", data="{}",
-               _partition=0, _offset=5, _ingested_at=now)
-    df = pd.DataFrame([row, dict(row, id="2", _offset=6)])
+               _partition=0, _offset=5, _ingested_at=now, _version=ddl.first_copy_version(0, 5))
+    df = pd.DataFrame([row, dict(row, id="2", _offset=6, _version=ddl.first_copy_version(0, 6))])
     assert any_store.insert_df("events", df) == 2
     any_store.insert_df("events", df)  # a redelivered batch
+    later_copy = pd.DataFrame([dict(row, _partition=3, _offset=900, _version=ddl.first_copy_version(3, 900))])
+    any_store.insert_df("events", later_copy)  # the same event again, later in the log
     assert any_store.query_scalar("SELECT count() FROM events FINAL") == 2
+    kept = any_store.query_rows("SELECT _partition, _offset FROM events FINAL WHERE id = '1'")
+    assert kept == [{"_partition": 0, "_offset": 5}], "the first copy's position is kept"
 
 
 def test_parameters_are_bound_not_pasted(any_store):
