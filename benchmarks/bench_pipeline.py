@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""End-to-end and replay throughput of the stream worker, next to a baseline measured in the same run.
+
+What it does, on a local single-node broker it starts on free ports (or --bootstrap):
+1. simulates N events (streams.simulator, seeded) and produces them to a fresh topic;
+2. baseline: a plain aiokafka consumer that only decodes and inserts the raw events into chDB
+   (in this process, batches of --batch), timed from first poll to last insert;
+3. the real worker (`python -m teamflow worker --with-dashboards`, one process) on the same topic,
+   timed from ready to all N events queryable (polling /api/status), with its RSS sampled at each
+   quarter of the way (memory must stay flat as the count grows);
+4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing.
+
+    python benchmarks/bench_pipeline.py                  # 200,000 events
+    python benchmarks/bench_pipeline.py --events 50000 --json
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from projections.migrations import migrate  # noqa: E402
+from projections.store import open_store  # noqa: E402
+from schemas import Event, decode  # noqa: E402
+from streams.producer import make_producer, send_all  # noqa: E402
+from streams.simulator import simulate  # noqa: E402
+from streams.sink import Positioned, raw_event_frame  # noqa: E402
+from streams.topics import ensure_topics  # noqa: E402
+from support.processes import WorkerProcess  # noqa: E402
+from support.services import start_local_broker  # noqa: E402
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
+
+
+def produce(bootstrap: str, topic: str, events: list[tuple[str, bytes]]) -> float:
+    producer = make_producer(bootstrap, linger_ms=20, batch_size=512 * 1024)
+    started = time.perf_counter()
+    chunk = 20_000
+    for i in range(0, len(events), chunk):
+        send_all(producer, topic, events[i:i + chunk])
+        say(f"  produced {min(i + chunk, len(events)):,}/{len(events):,}")
+    producer.close()
+    return len(events) / (time.perf_counter() - started)
+
+
+async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"baseline-{uuid.uuid4().hex[:8]}",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
+    await consumer.start()
+    done, started, pending = 0, None, []
+    try:
+        while done < n:
+            polled = await consumer.getmany(timeout_ms=1000, max_records=batch)
+            for records in polled.values():
+                for r in records:
+                    result = decode(r.value, r.headers)
+                    if isinstance(result, Event):
+                        pending.append(Positioned(result, r.partition, r.offset))
+            if started is None and pending:
+                started = time.perf_counter()
+            if len(pending) >= batch or (pending and done + len(pending) >= n):
+                store.insert_df("events", raw_event_frame(pending, datetime.now(timezone.utc)))
+                await consumer.commit()
+                done += len(pending)
+                pending = []
+                if done % (batch * 10) < batch:
+                    say(f"  baseline {done:,}/{n:,}")
+    finally:
+        await consumer.stop()
+    return n / (time.perf_counter() - started)
+
+
+def run(args: argparse.Namespace) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="teamflow-bench-"))
+    broker = None
+    if args.bootstrap:
+        bootstrap = args.bootstrap
+    else:
+        say("starting a local broker")
+        broker = start_local_broker(work / "kafka")
+        bootstrap = broker.bootstrap_servers
+    try:
+        say(f"simulating {args.events:,} events (seed {args.seed})")
+        events = list(simulate(args.seed, args.events, start=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+        worker = WorkerProcess(bootstrap, work / "worker",
+                               extra_env={"TEAMFLOW_BATCH_SIZE": str(args.batch),
+                                          "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0"})
+        ensure_topics(bootstrap, [worker.events_topic, worker.dead_letter_topic], 4)
+        say(f"producing to {worker.events_topic}")
+        produce_rate = produce(bootstrap, worker.events_topic, events)
+
+        say("baseline: plain aiokafka consumer, decode + insert raw events into chDB")
+        store = open_store(url=None, data_dir=str(work / "baseline-chdb"), database="baseline")
+        migrate(store)
+        baseline_rate = asyncio.run(_baseline(bootstrap, worker.events_topic, args.events, store, args.batch))
+        store.close()
+
+        say("worker: Faust agent, decode + dead letters + all projections")
+        worker.start()
+        started = time.perf_counter()
+        rss = [("ready", 0, rss_mb(worker.proc.pid))]
+        marks = [args.events // 4, args.events // 2, 3 * args.events // 4, args.events]
+        while marks:
+            status = worker.status()
+            while marks and status["events"] >= marks[0]:
+                rss.append((f"{marks[0]:,}", status["events"], rss_mb(worker.proc.pid)))
+                say(f"  worker {status['events']:,}/{args.events:,} after {time.perf_counter() - started:.1f}s, "
+                    f"RSS {rss[-1][2]:.0f} MB")
+                marks.pop(0)
+            time.sleep(0.25)
+        worker_rate = args.events / (time.perf_counter() - started)
+        worker.stop()
+
+        say("replay: teamflow replay (worker stopped)")
+        replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=REPO, env=worker.env,
+                                capture_output=True, text=True, check=True)
+        replay_rate = float(re.search(r"\(([\d,]+) events/s\)", replay.stdout).group(1).replace(",", ""))
+    finally:
+        if broker:
+            broker.stop()
+    return {
+        "events": args.events,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "produce_events_per_s": round(produce_rate),
+        "baseline_events_per_s": round(baseline_rate),
+        "worker_end_to_end_events_per_s": round(worker_rate),
+        "worker_vs_baseline": round(worker_rate / baseline_rate, 3),
+        "replay_events_per_s": round(replay_rate),
+        "worker_rss_mb": [(label, round(mb)) for label, _, mb in rss],
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--events", type=int, default=200_000, help="simulated events (default 200000)")
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--batch", type=int, default=10_000, help="batch size for worker and baseline (default 10000)")
+    p.add_argument("--bootstrap", help="use this broker instead of starting one")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = p.parse_args()
+    figures = run(args)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for k, v in figures.items():
+            print(f"{k:32} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
