@@ -6,6 +6,7 @@ What it does, on a local single-node broker it starts on free ports (or --bootst
 2. baseline: a plain aiokafka consumer that only decodes and inserts the raw events into chDB
    (in this process, batches of --batch), timed from first poll to last insert;
 3. the real worker (`python -m teamflow worker --with-dashboards`, one process) on the same topic,
+   in each fold mode (`agent`: Faust agent stream; `batch`: batch consumer task in the Faust app),
    timed from ready to all N events queryable (polling /api/status), with its RSS sampled at each
    quarter of the way (memory must stay flat as the count grows);
 4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing.
@@ -93,6 +94,24 @@ async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> fl
     return n / (time.perf_counter() - started)
 
 
+def time_worker(worker: WorkerProcess, n: int) -> tuple[float, list]:
+    """Start the worker on a topic already holding n events; time until all are queryable; sample RSS."""
+    worker.start()
+    started = time.perf_counter()
+    rss = [("ready", 0, rss_mb(worker.proc.pid))]
+    marks = [n // 4, n // 2, 3 * n // 4, n]
+    while marks:
+        status = worker.status()
+        while marks and status["events"] >= marks[0]:
+            rss.append((f"{marks[0]:,}", status["events"], rss_mb(worker.proc.pid)))
+            say(f"  {status['events']:,}/{n:,} after {time.perf_counter() - started:.1f}s, RSS {rss[-1][2]:.0f} MB")
+            marks.pop(0)
+        time.sleep(0.25)
+    rate = n / (time.perf_counter() - started)
+    worker.stop()
+    return rate, rss
+
+
 def run(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="teamflow-bench-"))
     broker = None
@@ -118,22 +137,14 @@ def run(args: argparse.Namespace) -> dict:
         baseline_rate = asyncio.run(_baseline(bootstrap, worker.events_topic, args.events, store, args.batch))
         store.close()
 
-        say("worker: Faust agent, decode + dead letters + all projections")
-        worker.start()
-        started = time.perf_counter()
-        rss = [("ready", 0, rss_mb(worker.proc.pid))]
-        marks = [args.events // 4, args.events // 2, 3 * args.events // 4, args.events]
-        while marks:
-            status = worker.status()
-            while marks and status["events"] >= marks[0]:
-                rss.append((f"{marks[0]:,}", status["events"], rss_mb(worker.proc.pid)))
-                say(f"  worker {status['events']:,}/{args.events:,} after {time.perf_counter() - started:.1f}s, "
-                    f"RSS {rss[-1][2]:.0f} MB")
-                marks.pop(0)
-            time.sleep(0.25)
-        worker_rate = args.events / (time.perf_counter() - started)
-        worker.stop()
-
+        worker_rates, rss = {}, {}
+        for mode in ("agent", "batch"):
+            worker = WorkerProcess(bootstrap, work / f"worker-{mode}", events_topic=worker.events_topic,
+                                   dead_letter_topic=worker.dead_letter_topic,
+                                   extra_env={"TEAMFLOW_BATCH_SIZE": str(args.batch),
+                                              "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0", "TEAMFLOW_FOLD_MODE": mode})
+            say(f"worker, fold mode {mode}: decode + dead letters + raw store + all projections")
+            worker_rates[mode], rss[mode] = time_worker(worker, args.events)
         say("replay: teamflow replay (worker stopped)")
         replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=REPO, env=worker.env,
                                 capture_output=True, text=True, check=True)
@@ -146,10 +157,10 @@ def run(args: argparse.Namespace) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "produce_events_per_s": round(produce_rate),
         "baseline_events_per_s": round(baseline_rate),
-        "worker_end_to_end_events_per_s": round(worker_rate),
-        "worker_vs_baseline": round(worker_rate / baseline_rate, 3),
+        **{f"worker_{mode}_events_per_s": round(rate) for mode, rate in worker_rates.items()},
+        **{f"worker_{mode}_vs_baseline": round(rate / baseline_rate, 3) for mode, rate in worker_rates.items()},
         "replay_events_per_s": round(replay_rate),
-        "worker_rss_mb": [(label, round(mb)) for label, _, mb in rss],
+        **{f"worker_{mode}_rss_mb": [(label, round(mb)) for label, _, mb in samples] for mode, samples in rss.items()},
     }
 
 

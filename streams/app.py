@@ -1,18 +1,21 @@
 """The Faust app: topics and agents, built from settings by a factory (nothing at import time).
 
-Two agents:
-- `fold-events` reads the events topic in batches (`take_events`), decodes each message through
-  the contract, sends refused ones to the dead-letter topic with their reason (and waits for the
-  broker's ack), writes the valid ones through the sink, and returns; Faust acknowledges the
-  batch's offsets only then, and commits acknowledged offsets.
-- `fold-dead-letters` folds the dead-letter topic (fed by every door) into the `dead_letters` table.
+- `fold-events` reads the events topic in batches, decodes each message through the contract,
+  sends refused ones to the dead-letter topic with their reason (and waits for the broker's ack),
+  writes the valid ones through the sink, and only then lets the batch's offsets be committed.
+  Two feeds for the same fold (`TEAMFLOW_FOLD_MODE`): `batch` (default), a batch consumer task in
+  the Faust app that commits each batch after its write; `agent`, a Faust agent with
+  `take_events`, whose offsets Faust acknowledges after the loop body returned. They differ only in
+  throughput (docs/benchmarks.md).
+- `fold-dead-letters` (agent) folds the dead-letter topic (fed by every door) into the
+  `dead_letters` table.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import faust
 
@@ -58,8 +61,7 @@ class _Throughput:
             self.reset(now)
 
 
-def create_app(settings: "Settings", sink: EventSink, *,
-               on_batch: Callable[[int, int], None] | None = None) -> faust.App:
+def create_app(settings: "Settings", sink: EventSink) -> faust.App:
     app = faust.App(
         settings.consumer_group,
         broker=f"kafka://{settings.bootstrap_servers}",
@@ -84,30 +86,73 @@ def create_app(settings: "Settings", sink: EventSink, *,
     dead_letter_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes,
                                   partitions=settings.topic_partitions)
 
-    @app.agent(events_topic, name="fold-events")
-    async def fold_events(stream: faust.StreamT) -> None:
-        loop = asyncio.get_running_loop()
-        stats = _Throughput("fold-events")
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_seconds):
-            started = time.perf_counter()
-            good: list[Positioned] = []
-            sends = []
-            for ev in batch:
-                msg = ev.message
-                result = decode(ev.value, _headers(msg))
-                if isinstance(result, Event):
-                    good.append(Positioned(result, msg.partition, msg.offset))
-                    continue
-                log.warning("dead letter from %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, result.reason)
-                letter = DeadLetter(raw=ev.value or b"", code=result.code, reason=result.reason, door="kafka",
-                                    source=result.source or "", id=result.id or "", type=result.type or "")
-                sends.append(await dead_letter_topic.send(key=msg.key, value=letter.raw, headers=letter.headers()))
-            for fut in sends:  # the broker has every dead letter before the batch is acknowledged
-                await fut
-            await loop.run_in_executor(None, sink.write, good)
-            stats.add(len(batch), len(sends), time.perf_counter() - started)
-            if on_batch:
-                on_batch(len(good), len(sends))
+    async def fold(records: list[tuple[bytes | None, bytes | None, list, str, int, int]],
+                   stats: _Throughput) -> None:
+        """Decode a batch, dead-letter the refused (waiting for the broker's ack), write the rest."""
+        started = time.perf_counter()
+        good: list[Positioned] = []
+        sends = []
+        for key, value, headers, topic, partition, offset in records:
+            result = decode(value or b"", headers)
+            if isinstance(result, Event):
+                good.append(Positioned(result, partition, offset))
+                continue
+            log.warning("dead letter from %s[%d]@%d: %s", topic, partition, offset, result.reason)
+            letter = DeadLetter(raw=value or b"", code=result.code, reason=result.reason, door="kafka",
+                                source=result.source or "", id=result.id or "", type=result.type or "")
+            sends.append(await dead_letter_topic.send(key=key, value=letter.raw, headers=letter.headers()))
+        for fut in sends:
+            await fut
+        await asyncio.get_running_loop().run_in_executor(None, sink.write, good)
+        stats.add(len(good), len(sends), time.perf_counter() - started)
+
+    if settings.fold_mode == "agent":
+
+        @app.agent(events_topic, name="fold-events")
+        async def fold_events(stream: faust.StreamT) -> None:
+            stats = _Throughput("fold-events")
+            async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_seconds):
+                await fold([(ev.message.key, ev.value, _headers(ev.message), ev.message.topic,
+                             ev.message.partition, ev.message.offset) for ev in batch], stats)
+
+    else:
+
+        @app.task
+        async def fold_events_in_batches() -> None:
+            """The same fold, fed by a batch consumer (getmany) instead of Faust's per-message stream.
+
+            Faust's stream path tops out at ~7,000 messages/s on our 2-core machine even with an empty
+            agent (docs/benchmarks.md); this reads whole fetches, and commits each batch's offsets only
+            after `fold` returned, so the commit-after-write rule is the same as the agent's.
+            """
+            from aiokafka import AIOKafkaConsumer, TopicPartition
+
+            consumer = AIOKafkaConsumer(
+                settings.events_topic,
+                bootstrap_servers=settings.bootstrap_servers,
+                # Not the Faust app's own group: that one speaks Faust's assignor protocol.
+                group_id=f"{settings.consumer_group}-fold",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+                fetch_max_bytes=64 * 1024 * 1024,
+                max_poll_interval_ms=600_000,
+            )
+            await consumer.start()
+            stats = _Throughput("fold-events")
+            try:
+                while True:
+                    polled = await consumer.getmany(timeout_ms=int(settings.batch_within_seconds * 1000),
+                                                    max_records=settings.batch_size)
+                    if not polled:
+                        continue
+                    records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
+                               for rs in polled.values() for r in rs]
+                    await fold(records, stats)
+                    await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
+                                           for tp, rs in polled.items() if rs})
+            finally:
+                await consumer.stop()
 
     @app.agent(dead_letter_topic, name="fold-dead-letters")
     async def fold_dead_letters(stream: faust.StreamT) -> None:

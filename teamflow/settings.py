@@ -6,6 +6,7 @@ a broker address, a port or a path.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
 
     # Stream worker.
+    fold_mode: Literal["batch", "agent"] = Field(
+        default="batch", description="batch: getmany consumer task in the Faust app; agent: Faust agent stream")
     batch_size: int = 2000
     batch_within_seconds: float = 0.5
     worker_web_port: int = 6066

@@ -14,10 +14,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import support...`
 from support.services import start_broker  # noqa: E402
 
 
+def pytest_report_header(config):
+    import chdb
+
+    server = os.environ.get("TEAMFLOW_TEST_CLICKHOUSE_URL")
+    return [
+        f"teamflow: Kafka from {os.environ.get('TEAMFLOW_TEST_KAFKA_BOOTSTRAP_SERVERS') or 'testcontainers or infra/kafka/broker.sh'}",
+        f"teamflow: ClickHouse = chDB {chdb.__version__} (engine {chdb.engine_version})"
+        + (f" and a server at {server.split('@')[-1]}" if server else ""),
+    ]
+
+
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory):
+def kafka(tmp_path_factory, request):
     broker = start_broker(tmp_path_factory.mktemp("kafka"))
-    print(f"\n[teamflow tests] Kafka broker at {broker.bootstrap_servers} ({broker.how})")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"\n[teamflow] real Kafka broker at {broker.bootstrap_servers} ({broker.how})")
     yield broker
     if broker.stop:
         broker.stop()
