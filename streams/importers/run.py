@@ -1,0 +1,179 @@
+"""The importer's I/O: read the CSV, show progress, produce events, write rejects, dead-letter them.
+
+Events go to the events topic (kafka-python, acks=all, idempotent) in chunks; each chunk is
+acknowledged before the next is read, so an interrupted import is resumed by running it again
+(ids are deterministic; what was already produced is deduplicated downstream). Rejected rows go
+to a rejects CSV (the row as read, plus `_line`, `_code` and `_reason`) and to the dead-letter
+topic with door "import" (value: the row as JSON with file name, kind and line).
+"""
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+from streams.dead_letters import DeadLetter
+
+from .formats import FORMATS
+from .mapping import ImportMapping
+from .plan import Planned, Reject, check_header, plan_rows
+
+CHUNK = 5000
+
+
+class ImportFailed(RuntimeError):
+    """The file as a whole cannot be imported (unreadable, wrong format, missing columns)."""
+
+
+@dataclass
+class Summary:
+    kind: str
+    file: str
+    source: str
+    rows_read: int = 0
+    events: Counter = field(default_factory=Counter)
+    duplicates_in_file: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    rejects_path: str | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def events_produced(self) -> int:
+        return sum(self.events.values())
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def render(self) -> str:
+        label = "events to produce:" if self.dry_run else "events produced:"
+        lines = [f"import {self.kind} {self.file} (source {self.source}){' [dry run]' if self.dry_run else ''}",
+                 f"  rows read:          {self.rows_read:,}",
+                 f"  {label:<19} {self.events_produced:,}"
+                 + "".join(f"\n    {t}: {n:,}" for t, n in sorted(self.events.items())),
+                 f"  repeated in file:   {self.duplicates_in_file:,} (same event id twice; produced once)",
+                 f"  rows rejected:      {self.rows_rejected:,}"]
+        for reason, n in self.rejected.most_common():
+            lines.append(f"    {n:,} x {reason}")
+        if self.rejects_path and self.rows_rejected:
+            lines.append(f"  rejects written to {self.rejects_path}"
+                         + ("" if self.dry_run else " and to the dead-letter topic (door 'import')"))
+        lines.append(f"  took {self.seconds:.1f}s")
+        return "\n".join(lines)
+
+
+def progress_printer(label: str, stream: TextIO = sys.stderr, every: float = 0.5) -> Callable[[int, int, bool], None]:
+    """Plain stderr progress: rows done of (about) total, rate; redrawn at most every `every` seconds."""
+    start, last = time.monotonic(), [0.0]
+
+    def show(done: int, total: int, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - last[0] < every:
+            return
+        last[0] = now
+        pct = min(100.0, 100.0 * done / total) if total else 100.0
+        width = 30
+        bar = "#" * int(width * pct / 100)
+        rate = done / (now - start) if now > start else 0.0
+        stream.write(f"\r{label} [{bar:<{width}}] {done:,}/{total:,} rows {pct:5.1f}% {rate:,.0f} rows/s")
+        if final:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _count_rows(path: Path) -> int:
+    with open(path, "rb") as f:
+        n = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return max(0, n - 1)
+
+
+def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap_servers: str | None,
+               events_topic: str, dead_letter_topic: str, source: str | None = None, dry_run: bool = False,
+               rejects_path: Path | str | None = None, progress: bool = True, producer=None) -> Summary:
+    fmt = FORMATS[kind]
+    path = Path(path)
+    source = source or mapping.source or fmt.default_source
+    if not source:
+        raise ImportFailed("no CloudEvent source: give --source or `source:` in the mapping file")
+    rejects_path = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
+    summary = Summary(kind, path.name, source, rejects_path=str(rejects_path), dry_run=dry_run)
+    started = time.monotonic()
+    show = progress_printer(f"import {kind}") if progress else (lambda *a, **k: None)
+    total = _count_rows(path)
+    own_producer = False
+    if not dry_run and producer is None:
+        from streams.producer import make_producer
+
+        producer = make_producer(bootstrap_servers)
+        own_producer = True
+    seen: set[str] = set()
+    chunk: list[tuple[bytes, bytes]] = []
+    letters: list[DeadLetter] = []
+    rejects_file = None
+    writer = None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            missing = check_header(kind, header, mapping)
+            if missing:
+                raise ImportFailed(f"{path.name} is not a {kind} export: missing column(s) {', '.join(missing)}; "
+                                   f"found: {', '.join(header) or '(empty file)'}")
+            rows = ((reader.line_num, row) for row in reader)
+            for item in plan_rows(kind, rows, mapping, source):
+                summary.rows_read += 1
+                if isinstance(item, Planned):
+                    for key, value, type_, id_ in item.events:
+                        if id_ in seen:
+                            summary.duplicates_in_file += 1
+                            continue
+                        seen.add(id_)
+                        summary.events[type_] += 1
+                        chunk.append((key, value))
+                else:
+                    assert isinstance(item, Reject)
+                    summary.rejected[item.reason] += 1
+                    if writer is None:
+                        rejects_file = open(rejects_path, "w", newline="", encoding="utf-8")
+                        writer = csv.DictWriter(rejects_file, fieldnames=["_line", "_code", "_reason", *header],
+                                                extrasaction="ignore")
+                        writer.writeheader()
+                    writer.writerow({"_line": item.line, "_code": item.code, "_reason": item.reason, **item.row})
+                    letters.append(DeadLetter(raw=item.raw(path.name, kind), code=item.code,
+                                              reason=f"{kind} line {item.line}: {item.reason}", door="import",
+                                              source=source, id=item.deal_id, type=""))
+                if len(chunk) >= CHUNK:
+                    _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run)
+                show(summary.rows_read, max(total, summary.rows_read))
+        _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run)
+        show(summary.rows_read, summary.rows_read, True)
+    finally:
+        if rejects_file:
+            rejects_file.close()
+        if own_producer:
+            producer.close(timeout=10)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _flush(producer, events_topic: str, dead_letter_topic: str, chunk: list, letters: list[DeadLetter],
+           dry_run: bool) -> None:
+    if not dry_run and (chunk or letters):
+        from streams.producer import send_all
+
+        if chunk:
+            send_all(producer, events_topic, chunk)
+        futures = [producer.send(dead_letter_topic, key=dl.source.encode() or None, value=dl.raw,
+                                 headers=dl.headers()) for dl in letters]
+        producer.flush()
+        for fut in futures:
+            fut.get(timeout=30)  # raises if the broker did not acknowledge
+    chunk.clear()
+    letters.clear()

@@ -1,0 +1,24 @@
+"""Settings of the ingestion doors, read from `TEAMFLOW_*` variables like `teamflow.settings.Settings`.
+
+Kept here (not in teamflow/settings.py) so the doors can evolve on their own; the names use the
+same prefix, so merging them into `Settings` later changes nothing for operators.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TEAMFLOW_", extra="ignore")
+
+    ingest_host: str = Field(default="127.0.0.1", description="where the ingest API listens")
+    ingest_port: int = Field(default=8088, description="port of the ingest API")
+    tokens_file: Path = Field(default=Path("var/tokens.json"), description="hashed ingest tokens (JSON)")
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, description="request bodies above this get 413")
+    ingest_timeout_seconds: float = Field(
+        default=10.0, description="longest wait for the broker's acknowledgement before answering 503")
+    ingest_retry_after_seconds: int = Field(default=5, description="Retry-After sent with 503")
+    dedup_cache_size: int = Field(default=200_000, description="recently accepted (source, id) kept in memory")
