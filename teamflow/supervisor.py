@@ -1,8 +1,8 @@
 """`teamflow up`: start the whole product, say where to look, and stop everything on Ctrl-C.
 
 Starts, in order: the local Kafka broker (unless bootstrap servers are configured), the stream
-worker with the dashboards in the same process (chDB holds one data directory per process), and
-the demo producer. On Ctrl-C or SIGTERM it stops the children (SIGTERM, then SIGKILL after a
+worker with the dashboards in the same process (chDB holds one data directory per process), the
+ingest API and the demo producer. On Ctrl-C or SIGTERM it stops the children (SIGTERM, then SIGKILL after a
 grace period) and the broker it started, so no process is left behind.
 """
 from __future__ import annotations
@@ -53,6 +53,9 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         s = self.settings
+        from streams.ingest.settings import IngestSettings
+
+        ingest = IngestSettings()
         try:
             if not s.kafka_bootstrap_servers:
                 self.started_broker = True
@@ -64,11 +67,14 @@ class Supervisor:
                     log.error("the worker did not bring the dashboards up")
                     return 1
                 time.sleep(0.2)
+            self.spawn("ingest API", "ingest-api")
             if self.demo:
                 self.spawn("demo producer", "demo", *self.demo_args)
             print(
                 "\nTeamflow is up.\n"
                 f"  dashboards   http://{s.dash_host}:{s.dash_port}\n"
+                f"  ingest API   http://{ingest.ingest_host}:{ingest.ingest_port}/events "
+                f"(tokens: python3 -m teamflow tokens create --help)\n"
                 f"  kafka        {s.bootstrap_servers} (topic {s.events_topic}, dead letters {s.dead_letter_topic})\n"
                 f"  clickhouse   {s.clickhouse_url or 'chDB in-process at ' + str(s.chdb_dir.resolve())}\n"
                 "Press Ctrl-C to stop everything.\n",

@@ -20,7 +20,7 @@ def compose():
 def test_services_and_healthchecks(compose):
     services = compose["services"]
     assert {"kafka", "clickhouse", "worker", "dashboards", "demo"} <= set(services)
-    for name in ("kafka", "clickhouse", "dashboards"):
+    for name in ("kafka", "clickhouse", "dashboards", "ingest-api"):
         assert "healthcheck" in services[name], name
     assert services["kafka"]["image"].startswith("apache/kafka:")
     pom = (REPO / "infra/kafka/pom.xml").read_text()
@@ -30,7 +30,9 @@ def test_services_and_healthchecks(compose):
 
 
 def test_settings_names_exist_in_the_code(compose):
-    fields = {f"TEAMFLOW_{name.upper()}" for name in Settings.model_fields}
+    from streams.ingest.settings import IngestSettings
+
+    fields = {f"TEAMFLOW_{name.upper()}" for cls in (Settings, IngestSettings) for name in cls.model_fields}
     for name, service in compose["services"].items():
         for key in (service.get("environment") or {}):
             if key.startswith("TEAMFLOW_"):
@@ -42,7 +44,7 @@ def test_ports_and_commands_agree(compose):
     assert f"{s.kafka_port}:9092" in compose["services"]["kafka"]["ports"]
     assert f"{s.dash_port}:8050" in compose["services"]["dashboards"]["ports"]
     commands = set(next(a for a in build_parser()._actions if a.dest == "command").choices)
-    for name in ("worker", "dashboards", "demo"):
+    for name in ("worker", "dashboards", "demo", "ingest-api"):
         assert compose["services"][name]["command"][0] in commands
 
 
