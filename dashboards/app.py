@@ -1,82 +1,106 @@
-"""The Dash app factory: builds the app shell around a store; pages read only through projections.
+"""The Dash app factory: the shell, sign-in, the page router; pages read only through projections.
 
-Nothing is loaded at import time: `create_app(store)` builds a fresh app, and layouts are
-functions so every page load and every refresh tick queries the store anew.
+Nothing is loaded at import time: `create_app(store)` builds a fresh app; each page's layout
+is a function called on every visit, and every callback queries the store anew. Sign-in and
+roles: `dashboards.auth` (Flask session over the users file), `dashboards.access` (rules).
+`/api/status` stays open: it is the health check and returns counts only.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import logging
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs
 
 import dash
 import flask
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from projections import activity
+from projections.metrics import views
 from projections.store import Store
 
-REFRESH_MS = 2000
+from . import access, auth
+from .components import empty_state, period_options
+from .pages import activity as activity_page
+from .pages import deals, executive, my_view, team_live
+from .settings import load as load_settings
+from .users import UsersFile
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 5000
+PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view}
 
 
-def _fmt_age(iso: str | None) -> str:
-    if not iso:
-        return "no events yet"
-    then = datetime.fromisoformat(iso)
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
-    seconds = max(0, int((datetime.now(timezone.utc) - then).total_seconds()))
-    return f"last event landed {seconds}s ago"
+def _secret(secret_key: str | None) -> str:
+    if secret_key:
+        return secret_key
+    configured = load_settings().secret_key
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    log.warning("TEAMFLOW_SECRET_KEY is not set: using a random key for this process; "
+                "sign-ins will not survive a restart")
+    return secrets.token_hex(32)
 
 
-def _table(df, columns: list[str], empty: str) -> html.Component:
-    if df.empty:
-        return html.P(empty, className="empty")
-    head = html.Thead(html.Tr([html.Th(c) for c in columns]))
-    body = html.Tbody([html.Tr([html.Td(str(row[c])) for c in columns]) for _, row in df.iterrows()])
-    return html.Table([head, body], className="grid")
-
-
-def live_layout() -> html.Div:
-    return html.Div(
-        [
-            html.H2("Live activity"),
-            html.P(id="live-health", className="health"),
-            dcc.Interval(id="live-tick", interval=REFRESH_MS),
-            html.Div(
-                [
-                    html.Div([html.H3("Events by type"), html.Div(id="live-counts")], className="tile"),
-                    html.Div([html.H3("Just arrived"), html.Div(id="live-feed")], className="tile"),
-                ],
-                className="tiles",
-            ),
-        ]
-    )
-
-
-def create_app(store: Store, *, title: str = "Teamflow") -> dash.Dash:
-    app = dash.Dash(__name__, title=title, update_title=None)
+def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
+               secret_key: str | None = None, refresh_ms: int | None = None) -> dash.Dash:
+    """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`."""
+    settings = load_settings()
+    users = UsersFile(users_file or settings.users_file)
+    refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
+    app = dash.Dash(__name__, title=title, update_title=None, suppress_callback_exceptions=True)
+    auth.install(app.server, users, secret_key=_secret(secret_key), session_hours=settings.session_hours)
+    if not users.users():
+        log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)
 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data
         return flask.jsonify(activity.summary(store))
 
-    app.layout = html.Div(
-        [html.Header([html.H1("Teamflow"), html.Span("how the team works together", className="tagline")]),
-         html.Main(live_layout)]
-    )
+    app.layout = html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        html.Header([html.H1("Teamflow"), html.Span("how the team works together", className="tagline"),
+                     html.Nav(id="nav")]),
+        html.Main(id="page"),
+    ])
 
-    @app.callback(
-        Output("live-health", "children"),
-        Output("live-counts", "children"),
-        Output("live-feed", "children"),
-        Input("live-tick", "n_intervals"),
-    )
-    def refresh(_n: int | None):
-        s = activity.summary(store)
-        health = f"{s['events']:,} events stored, {s['dead_letters']:,} dead letters; {_fmt_age(s['last_ingested'])}"
-        counts = _table(activity.event_counts(store), ["type", "events", "newest_event"],
-                        "No events yet. Start the demo producer (`teamflow demo`) or send events to the topic.")
-        feed = _table(activity.recent_events(store, 15), ["ingested", "time", "type", "source", "id"],
-                      "Nothing has arrived yet.")
-        return health, counts, feed
+    @app.callback(Output("page", "children"), Output("nav", "children"), Input("url", "pathname"),
+                  State("url", "search"))
+    def route(pathname: str | None, search: str | None):
+        user = auth.current_user()
+        if user is None:
+            return html.P(["Please ", html.A("sign in", href="/login"), "."]), []
+        nav = [dcc.Link(t, href=p, className="active" if p == pathname else "") for p, t in access.nav(user)]
+        nav += [html.Span(f"{user.username} · {user.role}", className="who"), html.A("Sign out", href="/logout")]
+        path = pathname or "/"
+        if path == "/":
+            path = access.home(user)
+        module = PAGE_MODULES.get(path)
+        if module is None:
+            return html.Div([html.H2("No such page"), html.P("Pick a page above.")]), nav
+        if not access.can_open(user, path):
+            return html.Div([html.H2("Not allowed"),
+                             html.P(f"Your role ({user.role}) cannot open this page.")], id="forbidden"), nav
+        query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        return module.layout(user, store, query, refresh), nav
 
+    for prefix, path in (("team", team_live.PATH), ("deals", deals.PATH)):
+        _register_period_options(app, store, prefix, path)
+    activity_page.register(app, store)
+    for module in PAGE_MODULES.values():
+        module.register(app, store)
     return app
+
+
+def _register_period_options(app: dash.Dash, store: Store, prefix: str, path: str) -> None:
+    @app.callback(Output(f"{prefix}-period", "options"), Output(f"{prefix}-period", "value"),
+                  Input(f"{prefix}-kind", "value"), State(f"{prefix}-period", "value"), prevent_initial_call=True)
+    def options(kind, current):
+        auth.require(path)
+        opts = period_options(views.data_span(store), kind or "quarter")
+        return opts, (current if current in opts else (opts[0] if opts else None))
+
+
+__all__ = ["create_app", "empty_state"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # Dashboards.
     dash_host: str = "127.0.0.1"
     dash_port: int = 8050
-    secret_key: SecretStr | None = None
+    # Dashboard login settings (users file, secret key, refresh) live in dashboards/settings.py.
 
     # Demo events for `teamflow up`.
     demo_events_per_second: float = 5.0

@@ -49,6 +49,31 @@ class Supervisor:
             log.info("%s received: stopping everything", signal.Signals(signum).name)
         self.stopping = True
 
+    def demo_users(self) -> list[tuple[str, str, str]]:
+        """First start with demo data and no users yet: one account per role, random passwords shown once.
+
+        The simulator's first team is `atlas`, whose first member (`person-0000`) is its manager.
+        """
+        import secrets
+
+        from dashboards.settings import load as dashboard_settings
+        from dashboards.users import add_user, load_users
+        from streams.simulator import TEAM_NAMES
+
+        path = dashboard_settings().users_file
+        if not self.demo or load_users(path):
+            return []
+        team = TEAM_NAMES[0]
+        accounts = [("demo-manager", "manager", "person-0000"), ("demo-rep", "rep", "person-0001"),
+                    ("demo-exec", "executive", "")]
+        made = []
+        for name, role, person in accounts:
+            password = secrets.token_urlsafe(12)
+            add_user(path, name, password, role, person, [team] if person else [])
+            made.append((name, role, password))
+        log.info("created demo dashboard users in %s", path)
+        return made
+
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -60,6 +85,7 @@ class Supervisor:
             if not s.kafka_bootstrap_servers:
                 self.started_broker = True
                 broker("start", s)
+            accounts = self.demo_users()
             worker = self.spawn("stream worker + dashboards", "worker", "--with-dashboards")
             deadline = time.monotonic() + 120
             while not port_open(s.dash_host, s.dash_port):
@@ -77,7 +103,11 @@ class Supervisor:
                 f"(tokens: python3 -m teamflow tokens create --help)\n"
                 f"  kafka        {s.bootstrap_servers} (topic {s.events_topic}, dead letters {s.dead_letter_topic})\n"
                 f"  clickhouse   {s.clickhouse_url or 'chDB in-process at ' + str(s.chdb_dir.resolve())}\n"
-                "Press Ctrl-C to stop everything.\n",
+                + ("  sign in as (passwords shown only now; `teamflow users passwd NAME` resets one):\n"
+                   + "".join(f"    {n:<13} {r:<10} {p}\n" for n, r, p in accounts) if accounts else
+                   "  sign in with a user from `python3 -m teamflow users list` "
+                   "(add one with `teamflow users add`)\n")
+                + "Press Ctrl-C to stop everything.\n",
                 flush=True,
             )
             while not self.stopping:

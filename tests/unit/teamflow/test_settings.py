@@ -22,7 +22,11 @@ def test_environment_overrides_with_one_prefix(monkeypatch):
     monkeypatch.setenv("TEAMFLOW_SECRET_KEY", "s3cret")
     s = Settings()
     assert s.bootstrap_servers == "kafka:9092" and s.dash_port == 9000
-    assert "s3cret" not in repr(s)  # secrets never show up in logs
+    from dashboards.settings import DashboardSettings
+
+    d = DashboardSettings()
+    assert d.secret_key.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(d)  # secrets never show up in logs
 
 
 def test_every_command_has_help():

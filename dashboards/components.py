@@ -1,0 +1,181 @@
+"""Building blocks shared by the pages: figure text, tiles, filters, periods, empty states.
+
+Pure functions of their arguments (no store, no Flask), so layouts and texts are unit-testable.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from dash import dcc, html
+
+from projections.metrics import parse_period, previous_period
+
+EMPTY_STORE = ("No events yet — run `teamflow demo` (or `teamflow up`) to produce simulated events, "
+               "or send events to the topic; see docs/ops-guide.md and docs/contract.md.")
+GRAPH_CONFIG = {"displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "scale": 1},
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+KINDS = [("quarter", "Quarter"), ("month", "Month"), ("week", "Week")]
+
+
+def fmt(fig: dict[str, Any] | None, kind: str = "pct") -> str:
+    """A metric figure as text; below its minimum sample: 'not enough data (n=3, needs 5)'."""
+    if not fig:
+        return "—"
+    if fig.get("insufficient"):
+        return f"not enough data (n={_num(fig.get('sample'))}, needs {_num(fig.get('min_sample'))})"
+    v = fig["value"]
+    if kind == "pct":
+        return f"{v * 100:.0f}%"
+    if kind == "days":
+        return f"{v:.1f} days"
+    if kind == "int":
+        return f"{int(v):,}"
+    return f"{v:.2f}"
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:.1f}"
+    return f"{int(x or 0):,}"
+
+
+def change(cur: dict | None, prev: dict | None, kind: str = "pct") -> str:
+    """Change from the previous period ('n/a' when either side lacks data)."""
+    if not cur or not prev or cur.get("insufficient") or prev.get("insufficient"):
+        return "n/a"
+    d = cur["value"] - prev["value"]
+    if kind == "pct":
+        return f"{d * 100:+.0f} pts"
+    if kind == "days":
+        return f"{d:+.1f} days"
+    if kind == "int":
+        return f"{int(d):+,}"
+    return f"{d:+.2f}"
+
+
+def stat(label: str, fig: dict | None, kind: str = "pct", sample_label: str = "") -> html.Div:
+    """One labelled figure with its sample size beside it."""
+    n = "" if not fig else f"n={_num(fig.get('sample'))}" + (f" {sample_label}" if sample_label else "")
+    cls = "stat insufficient" if fig and fig.get("insufficient") else "stat"
+    return html.Div([html.Span(label, className="stat-label"), html.Span(fmt(fig, kind), className="stat-value"),
+                     html.Span(n, className="stat-n")], className=cls)
+
+
+def freshness(basis: str, last_ingested: str | None, now: datetime | None = None) -> str:
+    """'rests on 53 ties · as of 12:03:05 UTC · last event landed 4s ago'."""
+    now = now or datetime.now(timezone.utc)
+    if not last_ingested:
+        landed = "no events yet"
+    else:
+        then = datetime.fromisoformat(last_ingested)
+        then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
+        landed = f"last event landed {max(0, int((now - then).total_seconds()))}s ago"
+    return f"rests on {basis} · as of {now:%H:%M:%S} UTC · {landed}"
+
+
+def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_text: str = "") -> html.Div:
+    """A tile: title, figure texts (`{tid}-text`), graph (`{tid}-graph`), freshness footer (`{tid}-foot`)."""
+    children: list[Any] = [html.H3(title)]
+    if help_text:
+        children.append(html.P(help_text, className="tile-help"))
+    children.append(html.Div(id=f"{tid}-text", className="stats"))
+    if graph:
+        children.append(dcc.Graph(id=f"{tid}-graph", config=GRAPH_CONFIG))
+    children.append(html.Div(id=f"{tid}-foot", className="fresh"))
+    return html.Div(children, id=f"{tid}-tile", className="tile wide" if wide else "tile")
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], empty: str, *, tid: str | None = None
+          ) -> html.Component:
+    """A plain HTML table in the given row order (callers order by id or time, never by a figure)."""
+    if not rows:
+        return html.P(empty, className="empty")
+    head = html.Thead(html.Tr([html.Th(label) for _, label in columns]))
+    body = html.Tbody([html.Tr([html.Td(_cell(r.get(k))) for k, _ in columns]) for r in rows])
+    props = {"id": tid} if tid else {}
+    return html.Table([head, body], className="grid", **props)
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(str(x).replace("_", " ") for x in v) or "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    return "" if v is None else str(v)
+
+
+# ---- periods --------------------------------------------------------------------------------
+
+def period_of(d: date | datetime, kind: str) -> str:
+    if kind == "quarter":
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    if kind == "month":
+        return f"{d.year}-{d.month:02d}"
+    if kind == "week":
+        iso = d.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def period_options(span: tuple[datetime, datetime] | None, kind: str, now: datetime | None = None,
+                   limit: int = 30) -> list[str]:
+    """Periods of the kind that hold data, newest first (nothing after now), at most `limit`."""
+    if span is None:
+        return []
+    now = now or datetime.now(timezone.utc)
+    first, last = span
+    last = min(last, now) if first <= now else last
+    out: list[str] = []
+    p = period_of(last, kind)
+    while len(out) < limit:
+        out.append(p)
+        start, _ = parse_period(p)
+        if start <= first:
+            break
+        p = previous_period(p)
+    return out
+
+
+def periods_between(start: date, end: date, kind: str, limit: int = 12) -> list[str]:
+    """Periods of the kind from the one holding `start` to the one holding `end`, oldest first (last `limit`)."""
+    if end < start:
+        start, end = end, start
+    out = [period_of(end, kind)]
+    while len(out) < limit:
+        s, _ = parse_period(out[-1])
+        if s.date() <= start:
+            break
+        out.append(previous_period(out[-1]))
+    return list(reversed(out))
+
+
+def filters(*children: Any) -> html.Div:
+    return html.Div(list(children), className="filters")
+
+
+def labelled(label: str, control: Any) -> html.Label:
+    return html.Label([html.Span(label), control], className="filter")
+
+
+def period_filter(prefix: str, span, kind: str = "quarter", kinds: list[tuple[str, str]] | None = None) -> list[Any]:
+    """Period kind radio + period dropdown (`{prefix}-kind`, `{prefix}-period`)."""
+    opts = period_options(span, kind)
+    return [
+        labelled("Period", dcc.RadioItems(id=f"{prefix}-kind", options=[{"label": l, "value": v}
+                                                                       for v, l in (kinds or KINDS)],
+                                          value=kind, inline=True, className="radio")),
+        labelled("", dcc.Dropdown(id=f"{prefix}-period", options=opts, value=opts[0] if opts else None,
+                                  clearable=False, className="dd-period")),
+    ]
+
+
+def empty_state(message: str = EMPTY_STORE) -> html.Div:
+    return html.Div([html.H2("Nothing to show yet"), html.P(message, className="empty")], className="empty-state")
+
+
+def today_minus(days: int) -> date:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).date()

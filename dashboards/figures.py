@@ -1,0 +1,276 @@
+"""Pure figure builders: DataFrames and metric dicts in, plotly Figures out. No store, no Dash.
+
+Colours: the Okabe-Ito palette (safe for the common colour-vision deficiencies), and every
+distinction carried by colour is also carried by shape, dash or a label. Nothing here sorts
+people by a figure: people appear in person-id order (network) or not at all (histograms).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+SEQUENCE = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
+GREY = "#8a97a6"
+OUTCOME_COLOURS = {"won": OKABE_ITO["green"], "lost": OKABE_ITO["vermillion"],
+                   "no_decision": OKABE_ITO["orange"], "open": OKABE_ITO["sky"]}
+REASON_COLOURS = {"helping": OKABE_ITO["blue"], "sharing": OKABE_ITO["sky"],
+                  "failure_transparency": OKABE_ITO["purple"], "customer_outcome": OKABE_ITO["green"],
+                  "result": OKABE_ITO["orange"]}
+
+
+def _base(fig: go.Figure, *, height: int = 260, legend: bool = True, **layout: Any) -> go.Figure:
+    layout.setdefault("margin", dict(l=40, r=10, t=10, b=36))
+    fig.update_layout(
+        height=height, template="plotly_white",
+        font=dict(size=11), colorway=SEQUENCE, showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), **layout,
+    )
+    return fig
+
+
+def empty_figure(message: str, height: int = 220) -> go.Figure:
+    """A blank figure carrying an explanation instead of an empty plot."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=12, color="#52606d"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _base(fig, height=height, legend=False)
+
+
+def circle_layout(nodes: list[str]) -> dict[str, tuple[float, float]]:
+    """Deterministic positions on a circle, in the given order (starting at the top, clockwise)."""
+    n = max(len(nodes), 1)
+    return {p: (math.sin(2 * math.pi * i / n), math.cos(2 * math.pi * i / n)) for i, p in enumerate(nodes)}
+
+
+def network_figure(members: pd.DataFrame, edges: pd.DataFrame, *, show_names: bool, me: str | None = None
+                   ) -> go.Figure:
+    """Who helps whom: reciprocated ties solid blue, one-way ties dashed grey, isolates as open diamonds.
+
+    `members`: person, display_name (the team in the period); `edges`: helper, recipient, acts.
+    Nodes sit on a circle in person-id order; without `show_names` nobody is named except "you".
+    """
+    names = {str(p): str(n or p) for p, n in zip(members.get("person", []), members.get("display_name", []))}
+    ties = {(str(h), str(r)): int(a) for h, r, a in zip(edges.get("helper", []), edges.get("recipient", []),
+                                                       edges.get("acts", []))}
+    nodes = sorted(set(names) | {p for t in ties for p in t})
+    if not nodes:
+        return empty_figure("No team members in this period.")
+    pos = circle_layout(nodes)
+    fig = go.Figure()
+    drawn: set[tuple[str, str]] = set()
+    for style in ("one_way", "reciprocated"):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for (h, r) in sorted(ties):
+            pair = tuple(sorted((h, r)))
+            mutual = (r, h) in ties
+            if (style == "reciprocated") != mutual or pair in drawn:
+                continue
+            drawn.add(pair)
+            (x0, y0), (x1, y1) = pos[h], pos[r]
+            xs += [x0, x1, None]
+            ys += [y0, y1, None]
+        if xs:
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", hoverinfo="skip",
+                name="reciprocated tie" if style == "reciprocated" else "one-way tie",
+                line=dict(color=OKABE_ITO["blue"] if style == "reciprocated" else GREY,
+                          width=2.5 if style == "reciprocated" else 1.2,
+                          dash="solid" if style == "reciprocated" else "dot")))
+    # One-way ties get an arrow head near the recipient, so direction is visible without colour.
+    for (h, r) in sorted(ties):
+        if (r, h) in ties:
+            continue
+        (x0, y0), (x1, y1) = pos[h], pos[r]
+        fig.add_annotation(x=x0 + 0.85 * (x1 - x0), y=y0 + 0.85 * (y1 - y0), ax=x0 + 0.7 * (x1 - x0),
+                           ay=y0 + 0.7 * (y1 - y0), xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=2, arrowsize=1, arrowwidth=1, arrowcolor=GREY, text="")
+    tied = {p for t in ties for p in t}
+    for group in ("tied", "isolate"):
+        ps = [p for p in nodes if (p in tied) == (group == "tied")]
+        if not ps:
+            continue
+        labels = [names.get(p, p) if show_names else ("you" if p == me else "") for p in ps]
+        hover = []
+        for p in ps:
+            gives = sum(1 for (h, _) in ties if h == p)
+            gets = sum(1 for (_, r) in ties if r == p)
+            who = names.get(p, p) if show_names else ("you" if p == me else "a colleague")
+            hover.append(f"{who}: helps {gives}, helped by {gets}" if group == "tied" else f"{who}: no ties")
+        fig.add_trace(go.Scatter(
+            x=[pos[p][0] for p in ps], y=[pos[p][1] for p in ps], mode="markers+text", text=labels,
+            textposition="top center", hovertext=hover, hoverinfo="text",
+            name="with ties" if group == "tied" else "no ties (isolate)",
+            marker=dict(size=16, symbol="circle" if group == "tied" else "diamond-open",
+                        color=OKABE_ITO["sky"] if group == "tied" else OKABE_ITO["vermillion"],
+                        line=dict(width=2, color=OKABE_ITO["black"] if group == "tied" else OKABE_ITO["vermillion"]))))
+    fig.update_xaxes(visible=False, range=[-1.35, 1.35])
+    fig.update_yaxes(visible=False, range=[-1.25, 1.35], scaleanchor="x")
+    return _base(fig, height=330)
+
+
+def balance_histogram(balance: pd.DataFrame) -> go.Figure:
+    """Distribution of give/get balance (acknowledged help given minus received) over members, no names."""
+    if balance.empty:
+        return empty_figure("No members in this period.")
+    diff = (balance["given"] - balance["received"]).astype(int).tolist()
+    fig = go.Figure(go.Histogram(x=diff, xbins=dict(size=max(1, (max(diff) - min(diff)) // 12 or 1)),
+                                 marker=dict(color=OKABE_ITO["blue"], line=dict(color="white", width=1)),
+                                 hovertemplate="balance %{x}: %{y} people<extra></extra>"))
+    fig.add_vline(x=0, line=dict(color=OKABE_ITO["black"], dash="dash", width=1))
+    fig.update_xaxes(title_text="help given − received (acknowledged)")
+    fig.update_yaxes(title_text="people", dtick=1)
+    return _base(fig, legend=False, bargap=0.05)
+
+
+def knowledge_figure(by_kind: pd.DataFrame) -> go.Figure:
+    """Artifacts shared per kind and how many were reused by colleagues (and across teams)."""
+    if by_kind.empty:
+        return empty_figure("Nothing shared in this period.")
+    kinds = [str(k).replace("_", " ") for k in by_kind["kind"]]
+    fig = go.Figure([
+        go.Bar(name="shared", x=kinds, y=by_kind["shared"], marker_color=OKABE_ITO["blue"]),
+        go.Bar(name="reused within 30 days", x=kinds, y=by_kind["reused"], marker_color=OKABE_ITO["orange"],
+               marker_pattern_shape="/"),
+        go.Bar(name="cross-team reuses", x=kinds, y=by_kind["cross_team_reuses"], marker_color=OKABE_ITO["green"],
+               marker_pattern_shape="."),
+    ])
+    fig.update_yaxes(title_text="artifacts / reuses")
+    return _base(fig, barmode="group")
+
+
+def failure_figure(failed: pd.DataFrame) -> go.Figure:
+    """Lost and no-decision deals: reviewed within 14 days, reviewed later, or not reviewed."""
+    if failed.empty:
+        return empty_figure("No lost or no-decision deals closed in this period.")
+    status = ["reviewed ≤ 14 days" if w else ("reviewed later" if not math.isnan(d) else "no review")
+              for w, d in zip(failed["reviewed_in_window"], failed["days_to_review"])]
+    df = pd.DataFrame({"outcome": failed["outcome"].astype(str), "status": status})
+    fig = go.Figure()
+    order = ["reviewed ≤ 14 days", "reviewed later", "no review"]
+    colours = [OKABE_ITO["green"], OKABE_ITO["sky"], OKABE_ITO["vermillion"]]
+    patterns = ["", "/", "x"]
+    for s, c, pat in zip(order, colours, patterns):
+        sub = df[df["status"] == s]
+        counts = [int((sub["outcome"] == o).sum()) for o in ("lost", "no_decision")]
+        fig.add_trace(go.Bar(name=s, x=["lost", "no decision"], y=counts, marker_color=c, marker_pattern_shape=pat))
+    fig.update_yaxes(title_text="deals")
+    return _base(fig, barmode="stack")
+
+
+def share_bars(items: list[tuple[str, dict[str, Any]]], *, title: str = "share") -> go.Figure:
+    """Horizontal bars of share figures; an insufficient figure shows 'not enough data (n, needs m)'."""
+    labels = [label for label, _ in items]
+    values = [f["value"] * 100 if not f["insufficient"] else 0 for _, f in items]
+    texts = [f"{f['value'] * 100:.0f}% (n={f['sample']})" if not f["insufficient"]
+             else f"not enough data (n={f['sample']}, needs {f['min_sample']})" for _, f in items]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", text=texts, textposition="auto",
+                           insidetextanchor="start", marker_color=OKABE_ITO["blue"],
+                           hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_xaxes(range=[0, 100], title_text=f"{title} (%)")
+    fig.update_yaxes(autorange="reversed")
+    return _base(fig, legend=False, height=60 + 45 * len(items), margin=dict(l=190, r=10, t=10, b=36))
+
+
+def recognition_figure(by_reason: dict[str, int]) -> go.Figure:
+    """Recognition given by reason (after the per-pair cap): collaboration reasons vs results."""
+    if not sum(by_reason.values()):
+        return empty_figure("No recognition given in this period.")
+    reasons = list(by_reason)
+    fig = go.Figure(go.Bar(x=[r.replace("_", " ") for r in reasons], y=[by_reason[r] for r in reasons],
+                           marker_color=[REASON_COLOURS.get(r, GREY) for r in reasons],
+                           marker_pattern_shape=["" if r != "result" else "x" for r in reasons],
+                           text=[by_reason[r] for r in reasons], textposition="outside"))
+    fig.update_yaxes(title_text="recognitions")
+    return _base(fig, legend=False)
+
+
+def buyer_scatter(deals: pd.DataFrame) -> go.Figure:
+    """Open deals by seller gives (x) and buyer gives (y); "all give, no get" deals as red crosses."""
+    if deals.empty:
+        return empty_figure("No open deals at the end of this period.")
+    groups = deals.groupby(["seller_gave", "buyer_gave", "all_give_no_get"]).size().reset_index(name="deals")
+    fig = go.Figure()
+    for flag, name, colour, symbol in ((False, "balanced or early", OKABE_ITO["blue"], "circle"),
+                                       (True, "all give, no get", OKABE_ITO["vermillion"], "x")):
+        g = groups[groups["all_give_no_get"] == flag]
+        if g.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=g["seller_gave"], y=g["buyer_gave"], mode="markers", name=name,
+            marker=dict(size=[8 + 4 * math.sqrt(n) for n in g["deals"]], color=colour, symbol=symbol,
+                        line=dict(width=1, color="white")),
+            text=g["deals"], hovertemplate="seller gave %{x}, buyer gave %{y}: %{text} deals<extra></extra>"))
+    top = int(max(deals["seller_gave"].max(), deals["buyer_gave"].max(), 3)) + 1
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="symmetric",
+                             line=dict(color=GREY, dash="dash", width=1), hoverinfo="skip"))
+    fig.update_xaxes(title_text="seller gave (demos, proposals, time ...)", rangemode="tozero")
+    fig.update_yaxes(title_text="buyer gave (commitments ...)", rangemode="tozero")
+    return _base(fig, height=300)
+
+
+def rediscovery_figure(ends: dict[str, dict[str, int]]) -> go.Figure:
+    """Deals with a withdrawn proposal: restarted discovery or not, and how they ended."""
+    if not sum(sum(v.values()) for v in ends.values()):
+        return empty_figure("No proposal was withdrawn in this period.")
+    groups = ["restarted", "not_restarted"]
+    fig = go.Figure()
+    for outcome in ("won", "lost", "no_decision", "open"):
+        fig.add_trace(go.Bar(name=outcome.replace("_", " "), x=[g.replace("_", " ") for g in groups],
+                             y=[ends.get(g, {}).get(outcome, 0) for g in groups],
+                             marker_color=OUTCOME_COLOURS[outcome]))
+    fig.update_yaxes(title_text="deals")
+    return _base(fig, barmode="stack")
+
+
+def roles_figure(roles: pd.DataFrame) -> go.Figure:
+    """Collaborators brought onto the deals closed in the period, by role."""
+    if roles.empty:
+        return empty_figure("No collaborators on deals closed in this period.")
+    fig = go.Figure(go.Bar(x=[str(r).replace("_", " ") for r in roles["role"]], y=roles["deals"],
+                           marker_color=OKABE_ITO["green"], text=roles["deals"], textposition="outside",
+                           hovertemplate="%{x}: on %{y} deals<extra></extra>"))
+    fig.update_yaxes(title_text="deals")
+    return _base(fig, legend=False)
+
+
+def trend_figure(trend: pd.DataFrame, series: list[tuple[str, str]], *, percent: bool = False,
+                 y_title: str = "") -> go.Figure:
+    """Lines over periods: `trend` has a `period` column and one column per series (NaN = not enough data)."""
+    if trend.empty:
+        return empty_figure("No periods with data yet.")
+    fig = go.Figure()
+    symbols = ["circle", "square", "diamond", "triangle-up", "x", "cross"]
+    for i, (col, label) in enumerate(series):
+        y = trend[col] * (100 if percent else 1)
+        fig.add_trace(go.Scatter(x=trend["period"], y=y, mode="lines+markers", name=label, connectgaps=False,
+                                 marker=dict(symbol=symbols[i % len(symbols)], size=8),
+                                 line=dict(color=SEQUENCE[i % len(SEQUENCE)], dash=["solid", "dash", "dot"][i % 3])))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text=y_title + (" (%)" if percent else ""), rangemode="tozero")
+    return _base(fig, height=240)
+
+
+def org_measure_figure(rows: pd.DataFrame, label: str, *, percent: bool) -> go.Figure:
+    """One measure per team, previous vs selected quarter (teams alphabetical, hidden teams left out)."""
+    shown = rows.dropna(subset=["value", "previous"], how="all")
+    if shown.empty:
+        return empty_figure("No team with enough people and data for this measure.")
+    k = 100 if percent else 1
+    fig = go.Figure([
+        go.Bar(name="previous quarter", x=shown["team"], y=shown["previous"] * k, marker_color=OKABE_ITO["sky"],
+               marker_pattern_shape="/"),
+        go.Bar(name="this quarter", x=shown["team"], y=shown["value"] * k, marker_color=OKABE_ITO["blue"]),
+    ])
+    fig.update_xaxes(categoryorder="category ascending")
+    fig.update_yaxes(title_text=label + (" (%)" if percent else ""))
+    return _base(fig, barmode="group", height=280)

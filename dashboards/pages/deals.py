@@ -1,0 +1,119 @@
+"""Deals (managers): buyer reciprocity per open deal, withdrawn proposals, collaboration on deals.
+
+"All give, no get" (3+ seller gives, no buyer give) is flagged with what the seller could ask
+for next: the buyer-side exchanges not yet received (commitment, decision-maker access,
+success criteria, mutual plan). Deals are listed by id, never ordered by a figure.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, dcc, html
+
+from projections import activity
+from projections.metrics import team_metrics, teams, views
+
+from .. import access, auth, figures
+from ..components import empty_state, filters, freshness, labelled, period_filter, stat, table, tile
+
+PATH = "/deals"
+TILES = ("buyer", "rediscovery", "collab")
+
+
+def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
+    span = views.data_span(store)
+    allowed = access.teams_for(user, teams(store))
+    if span is None or not allowed:
+        return empty_state()
+    team = query.get("team") if query.get("team") in allowed else allowed[0]
+    return html.Div([
+        html.H2("Deals"),
+        html.P("Healthy deals are symmetric: the buyer gives commitments as the seller gives demos and proposals.",
+               className="lede"),
+        filters(labelled("Team", dcc.Dropdown(id="deals-team", options=allowed, value=team, clearable=False,
+                                              className="dd-team")),
+                *period_filter("deals", span),
+                labelled("Show", dcc.Checklist(id="deals-flagged", options=[{"label": " only all give, no get",
+                                                                             "value": "flagged"}], value=[]))),
+        dcc.Interval(id="deals-tick", interval=max(refresh_ms, 15000)),
+        html.Div([
+            tile("deals-buyer", "Buyer reciprocity on open deals", wide=True,
+                 help_text="Open at the end of the period; exchanges over the deal's life up to then."),
+            tile("deals-rediscovery", "Withdrawn proposals and what became of them"),
+            tile("deals-collab", "Collaboration on deals"),
+        ], className="tiles"),
+    ])
+
+
+def fetch(store, team: str, period: str) -> dict[str, Any]:
+    return {
+        "team": team, "period": period,
+        "metrics": team_metrics(store, team, period),
+        "open": views.open_deals(store, team, period),
+        "withdrawn": views.withdrawn_proposals(store, team, period),
+        "roles": views.collaborator_roles(store, team, period),
+        "names": views.display_names(store),
+        "summary": activity.summary(store),
+    }
+
+
+def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, tuple]:
+    m, last = data["metrics"], data["summary"]["last_ingested"]
+    br, red, col = m["buyer_reciprocity"], m["proposal_rediscovery"], m["collaboration"]
+    deals = data["open"]
+    names = data["names"]
+    shown = deals[deals["all_give_no_get"]] if only_flagged and not deals.empty else deals
+    rows = [{"deal": r["deal_id"], "account": r["account"], "owner": names.get(str(r["owner"]), r["owner"]),
+             "stage": r["stage"], "seller": r["seller_gave"], "buyer": r["buyer_gave"],
+             "flag": "all give, no get" if r["all_give_no_get"] else "",
+             "ask": r["ask_next"] if r["seller_gave"] or r["buyer_gave"] else ["start with discovery"]}
+            for r in shown.to_dict("records")]
+    flagged = int(deals["all_give_no_get"].sum()) if not deals.empty else 0
+    out: dict[str, tuple] = {}
+    out["buyer"] = (
+        figures.buyer_scatter(deals),
+        [stat("buyer share of exchanges (period)", br["buyer_share"], "pct", "exchanges"),
+         stat("deals all give, no get (period)", br["all_give_no_get_share"], "pct", "deals"),
+         html.Div(f"{len(deals)} open deals, {flagged} flagged all give, no get", className="stat-line"),
+         html.Div(table(rows, [("deal", "deal"), ("account", "account"), ("owner", "owner"), ("stage", "stage"),
+                               ("seller", "seller gave"), ("buyer", "buyer gave"), ("flag", "flag"),
+                               ("ask", "ask the buyer next for")],
+                        "No open deals at the end of this period." if not only_flagged
+                        else "No open deal is all give, no get.", tid="deals-table"), className="scroll")],
+        freshness(f"{len(deals)} open deals, {br['deals_with_exchanges']['value']} with exchanges in the period", last),
+    )
+    w = data["withdrawn"]
+    wrows = [{"deal": r["deal_id"], "withdrawn": r["withdrawn_at"], "reason": r["reason"] or "—",
+              "restarted": r["restarted"], "end": str(r["end"]).replace("_", " ")} for r in w.to_dict("records")]
+    out["rediscovery"] = (
+        figures.rediscovery_figure(red["ends"]),
+        [stat("restarted discovery", red["restart_rate"], "pct", "deals"),
+         stat("won after restart", red["win_rate_after_restart"], "pct", "closed"),
+         html.Div(table(wrows, [("deal", "deal"), ("withdrawn", "withdrawn"), ("reason", "reason"),
+                                ("restarted", "restarted discovery"), ("end", "became")],
+                        "No proposal was withdrawn in this period."), className="scroll short")],
+        freshness(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
+                  f"{red['deals_with_withdrawal']['value']} deals", last),
+    )
+    out["collab"] = (
+        figures.roles_figure(data["roles"]),
+        [stat("deals with collaborators", col["collaborative_share"], "pct", "closed deals"),
+         stat("win rate, collaborative", col["win_rate_collaborative"], "pct", "deals"),
+         stat("win rate, solo", col["win_rate_solo"], "pct", "deals")],
+        freshness(f"{col['closed_deals']['value']} deals closed in the period", last),
+    )
+    return out
+
+
+def register(app, store) -> None:
+    outputs = [Output(f"deals-{tid}-{part}", prop) for tid in TILES
+               for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
+
+    @app.callback(*outputs, Input("deals-team", "value"), Input("deals-period", "value"),
+                  Input("deals-flagged", "value"), Input("deals-tick", "n_intervals"))
+    def refresh(team, period, flagged, _n):
+        user = auth.require(PATH, team=team)
+        if not period:
+            return [figures.empty_figure("Pick a period."), "", ""] * len(TILES)
+        tiles = render(fetch(store, team, period), user, only_flagged="flagged" in (flagged or []))
+        return [x for tid in TILES for x in tiles[tid]]

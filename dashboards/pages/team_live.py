@@ -1,0 +1,150 @@
+"""Team live: how the team works together this period, refreshed every few seconds.
+
+Managers see their team with names (the helping network); reps see the same aggregates with
+nobody named but themselves. Tiles: helping network, give/get balance distribution, knowledge
+shared and reused, failure transparency, customer outcomes, recognition mix, activity feed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, dcc, html
+
+from projections import activity
+from projections.metrics import team_metrics, teams, views
+
+from .. import access, auth, figures
+from ..components import empty_state, filters, fmt, freshness, labelled, period_filter, stat, table, tile
+from .activity import activity_tile
+
+PATH = "/team"
+TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
+
+
+def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
+    span = views.data_span(store)
+    allowed = access.teams_for(user, teams(store))
+    if span is None or not allowed:
+        return empty_state()
+    team = query.get("team") if query.get("team") in allowed else allowed[0]
+    return html.Div([
+        html.H2("Team live"),
+        html.P("How the team works together: help given and returned, knowledge shared, failures reviewed in the "
+               "open, customers reaching their goals. Figures say how many events they rest on.", className="lede"),
+        filters(labelled("Team", dcc.Dropdown(id="team-team", options=allowed, value=team, clearable=False,
+                                              className="dd-team")),
+                *period_filter("team", span)),
+        dcc.Interval(id="team-tick", interval=refresh_ms),
+        html.Div([
+            tile("team-net", "Who helps whom", wide=False,
+                 help_text="Acknowledged help between members. Solid blue: reciprocated; dotted grey with arrow: "
+                           "one way; open diamonds: members with no ties."),
+            tile("team-balance", "Give/get balance",
+                 help_text="How many members give more help than they get, and the reverse (no names)."),
+            tile("team-knowledge", "Knowledge shared and reused"),
+            tile("team-failure", "Failure transparency"),
+            tile("team-outcomes", "Customer outcomes"),
+            tile("team-recognition", "Recognition mix"),
+            activity_tile(refresh_ms),
+        ], className="tiles"),
+    ])
+
+
+def fetch(store, team: str, period: str) -> dict[str, Any]:
+    """Every query of the page (projections query functions only)."""
+    return {
+        "team": team, "period": period,
+        "metrics": team_metrics(store, team, period),
+        "members": views.team_roster(store, team, period),
+        "edges": views.help_edges(store, team, period),
+        "balance": views.help_balance(store, team, period),
+        "by_kind": views.knowledge_by_kind(store, team, period),
+        "failed": views.failed_deal_reviews(store, team, period),
+        "lessons": views.recent_lessons(store, team, period),
+        "names": views.display_names(store),
+        "summary": activity.summary(store),
+    }
+
+
+def render(data: dict[str, Any], user) -> dict[str, tuple]:
+    """tile id -> (figure, texts, footer). Pure."""
+    m, last = data["metrics"], data["summary"]["last_ingested"]
+    names_ok = access.shows_names(user)
+    rec, share = m["reciprocity"], m["information_sharing"]
+    fail, out, recog = m["failure_transparency"], m["customer_outcomes"], m["recognition"]
+    out_tiles: dict[str, tuple] = {}
+
+    out_tiles["net"] = (
+        figures.network_figure(data["members"], data["edges"], show_names=names_ok, me=user.person_id),
+        [stat("reciprocity index", rec["reciprocity_index"], "pct", "ties"),
+         stat("density", rec["density"], "pct", "members"),
+         stat("members with no ties", rec["isolates"], "int", "members")],
+        freshness(f"{rec['ties']['value']} ties from {rec['help_within_team']['value']} acknowledged help acts", last),
+    )
+    bal = data["balance"]
+    givers = int((bal["given"] > bal["received"]).sum()) if not bal.empty else 0
+    takers = int((bal["given"] < bal["received"]).sum()) if not bal.empty else 0
+    out_tiles["balance"] = (
+        figures.balance_histogram(bal),
+        [html.Div(f"{givers} give more than they get · {takers} get more than they give · "
+                  f"{len(bal) - givers - takers} even", className="stat-line")],
+        freshness(f"{rec['acknowledged_help_given']['value']} help acts given and "
+                  f"{rec['acknowledged_help_received']['value']} received, {len(bal)} members", last),
+    )
+    out_tiles["knowledge"] = (
+        figures.knowledge_figure(data["by_kind"]),
+        [stat("artifacts per person-month", share["artifacts_per_person_month"], "num", "person-months"),
+         stat("reused within 30 days", share["reuse_rate"], "pct", "artifacts"),
+         stat("cross-team reuse", share["cross_team_reuse_share"], "pct", "reuses")],
+        freshness(f"{share['artifacts_shared']['value']} artifacts and {share['reuses']['value']} reuses", last),
+    )
+    lessons = data["lessons"]
+    lesson_rows = [{"date": t, "kind": str(k).replace("_", " "), "title": ti,
+                    **({"by": data["names"].get(str(a), a)} if names_ok else {})}
+                   for t, k, ti, a in zip(lessons.get("time", []), lessons.get("kind", []),
+                                          lessons.get("title", []), lessons.get("author", []))]
+    cols = [("date", "date"), ("kind", "kind"), ("title", "title")] + ([("by", "shared by")] if names_ok else [])
+    out_tiles["failure"] = (
+        figures.failure_figure(data["failed"]),
+        [stat("reviewed within 14 days", fail["review_rate"], "pct", "lost deals"),
+         stat("median days to review", fail["median_days_to_review"], "days", "reviewed"),
+         stat("lessons reused", fail["lesson_reuse_rate"], "pct", "lessons"),
+         html.H4("Recent war stories and lessons"),
+         table(lesson_rows, cols, "No war story or lesson shared in this period.")],
+        freshness(f"{fail['failed_deals']['value']} lost/no-decision deals, "
+                  f"{fail['lessons_shared']['value']} war stories and lessons", last),
+    )
+    out_tiles["outcomes"] = (
+        figures.share_bars([("criteria defined before close", out["criteria_defined_before_close"]),
+                            ("handed off with criteria", out["handed_off_with_criteria"]),
+                            ("criteria met by due date", out["criteria_met_by_due"])]),
+        [stat("referrals made", out["referrals_made"], "int")],
+        freshness(f"{out['won_deals']['value']} won deals, {out['criteria_due']['value']} criteria due, "
+                  f"{out['referrals_made']['value']} referrals", last),
+    )
+    out_tiles["recognition"] = (
+        figures.recognition_figure(recog["by_reason"]),
+        [stat("for helping, sharing, failures", recog["helping_sharing_failure_share"], "pct", "recognitions"),
+         stat("for results", recog["result_share"], "pct", "recognitions")],
+        freshness(f"{recog['recognitions']['value']} recognitions (at most {recog['cap_per_giver_receiver']} "
+                  f"per giver and receiver)", last),
+    )
+    return out_tiles
+
+
+def outputs_for(data: dict[str, Any], user) -> list[Any]:
+    tiles = render(data, user)
+    return [x for tid in TILES for x in tiles[tid]]
+
+
+def register(app, store) -> None:
+    outputs = [Output(f"team-{tid}-{part}", prop) for tid in TILES
+               for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
+
+    @app.callback(*outputs, Input("team-team", "value"), Input("team-period", "value"),
+                  Input("team-tick", "n_intervals"))
+    def refresh(team, period, _n):
+        user = auth.require(PATH, team=team)
+        if not period:
+            return [figures.empty_figure(fmt(None)), "", ""] * len(TILES)
+        return outputs_for(fetch(store, team, period), user)

@@ -1,0 +1,164 @@
+"""Figure builders and page renderers on synthetic data (no store), and the no-ranking rules."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+from dash import html
+
+from dashboards import figures, guard
+from dashboards.components import change, fmt, period_options, periods_between
+from dashboards.users import User
+
+pytestmark = pytest.mark.unit
+
+MANAGER = User("mia", "manager", "p-0", ("north",))
+REP = User("ray", "rep", "p-1", ("north",))
+
+
+def F(value, sample=10, min_sample=5):
+    insufficient = sample < min_sample or value is None
+    return {"value": None if insufficient else value, "sample": sample, "min_sample": min_sample,
+            "insufficient": insufficient}
+
+
+class Auto(dict):
+    """A metric dict where every figure not given explicitly is 0.5 with n=10."""
+
+    def __missing__(self, key):
+        if key in ("by_reason",):
+            return {"helping": 4, "sharing": 3, "failure_transparency": 1, "customer_outcome": 2, "result": 5}
+        if key == "ends":
+            return {"restarted": {"won": 2, "lost": 1, "no_decision": 0, "open": 1},
+                    "not_restarted": {"won": 0, "lost": 3, "no_decision": 1, "open": 0}}
+        if key == "cap_per_giver_receiver":
+            return 3
+        return Auto() if key in AREAS else F(0.5)
+
+
+AREAS = {"reciprocity", "information_sharing", "failure_transparency", "customer_outcomes", "recognition",
+         "buyer_reciprocity", "proposal_rediscovery", "collaboration"}
+
+MEMBERS = pd.DataFrame({"person": ["p-0", "p-1", "p-2", "p-3", "p-4", "p-5"],
+                        "display_name": ["Ana", "Ben", "Cy", "Di", "Ed", "Flo"], "role": ["manager"] + ["rep"] * 5})
+EDGES = pd.DataFrame({"helper": ["p-0", "p-1", "p-2", "p-3"], "recipient": ["p-1", "p-0", "p-3", "p-4"],
+                      "acts": [2, 1, 1, 5]})
+
+
+def test_fmt_says_not_enough_data():
+    assert fmt(F(None, 3, 5)) == "not enough data (n=3, needs 5)"
+    assert fmt(F(0.734)) == "73%" and fmt(F(2.5), "days") == "2.5 days" and fmt(F(7), "int") == "7"
+    assert change(F(0.6), F(0.5)) == "+10 pts" and change(F(0.6), F(None, 1)) == "n/a"
+
+
+def test_network_circle_layout_reciprocated_and_isolates():
+    fig = figures.network_figure(MEMBERS, EDGES, show_names=True)
+    names = {t.name for t in fig.data}
+    assert {"reciprocated tie", "one-way tie", "with ties", "no ties (isolate)"} <= names
+    iso = next(t for t in fig.data if t.name == "no ties (isolate)")
+    assert list(iso.text) == ["Flo"]  # p-5 has no tie
+    again = figures.network_figure(MEMBERS, EDGES, show_names=True)
+    assert fig.to_json() == again.to_json()  # deterministic layout
+    anonymous = figures.network_figure(MEMBERS, EDGES, show_names=False, me="p-1")
+    labels = [x for t in anonymous.data if t.mode == "markers+text" for x in t.text]
+    assert set(labels) == {"", "you"}
+    assert "Ana" not in anonymous.to_json()
+
+
+def test_balance_is_a_histogram_without_names():
+    bal = pd.DataFrame({"person": ["p-0", "p-1", "p-2"], "given": [5, 1, 2], "received": [1, 4, 2]})
+    fig = figures.balance_histogram(bal)
+    assert fig.data[0].type == "histogram" and sorted(fig.data[0].x) == [-3, 0, 4]
+    assert "p-0" not in fig.to_json()
+
+
+def test_other_builders_and_empty_states():
+    assert "Nothing shared" in figures.knowledge_figure(pd.DataFrame()).to_json()
+    by_kind = pd.DataFrame({"kind": ["lesson", "playbook"], "shared": [3, 4], "reused": [1, 2], "reuses": [2, 2],
+                            "cross_team_reuses": [1, 0]})
+    assert len(figures.knowledge_figure(by_kind).data) == 3
+    failed = pd.DataFrame({"deal_id": ["d1", "d2", "d3"], "outcome": ["lost", "lost", "no_decision"],
+                           "closed_at": [None] * 3, "days_to_review": [2.0, float("nan"), 20.0],
+                           "reviewed_in_window": [True, False, False]})
+    fig = figures.failure_figure(failed)
+    assert [list(t.y) for t in fig.data] == [[1, 0], [0, 1], [1, 0]]
+    bars = figures.share_bars([("a", F(0.5)), ("b", F(None, 2, 5))])
+    assert "not enough data (n=2, needs 5)" in bars.to_json()
+    deals = pd.DataFrame({"seller_gave": [3, 1], "buyer_gave": [0, 2], "all_give_no_get": [True, False]})
+    assert {t.name for t in figures.buyer_scatter(deals).data} >= {"all give, no get", "balanced or early"}
+    assert len(figures.rediscovery_figure(Auto()["ends"]).data) == 4
+    assert figures.roles_figure(pd.DataFrame({"role": ["sme"], "collaborators": [2], "deals": [2]})).data
+    trend = pd.DataFrame({"period": ["2026-01", "2026-02"], "v": [1.0, float("nan")]})
+    assert figures.trend_figure(trend, [("v", "v")]).data[0].connectgaps is False
+    assert set(figures.OKABE_ITO.values()) >= set(figures.SEQUENCE)
+
+
+def test_periods():
+    span = (datetime(2025, 11, 20, tzinfo=timezone.utc), datetime(2026, 2, 3, tzinfo=timezone.utc))
+    now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    assert period_options(span, "quarter", now) == ["2026-Q1", "2025-Q4"]
+    assert period_options(span, "month", now) == ["2026-02", "2026-01", "2025-12", "2025-11"]
+    assert period_options(None, "week") == []
+    assert periods_between(datetime(2026, 1, 15).date(), datetime(2026, 3, 2).date(), "month") == [
+        "2026-01", "2026-02", "2026-03"]
+
+
+def _team_live_data():
+    return {"team": "north", "period": "2026-Q1", "metrics": Auto(), "members": MEMBERS, "edges": EDGES,
+            "balance": pd.DataFrame({"person": MEMBERS["person"], "given": [5, 4, 3, 2, 1, 0],
+                                     "received": [0, 1, 2, 3, 4, 5]}),
+            "by_kind": pd.DataFrame(), "failed": pd.DataFrame(),
+            "lessons": pd.DataFrame({"time": [datetime(2026, 1, d, tzinfo=timezone.utc) for d in (9, 8, 7, 6, 5)],
+                                     "kind": ["lesson"] * 5, "title": list("abcde"),
+                                     "author": ["p-0", "p-1", "p-2", "p-3", "p-4"]}),
+            "names": dict(zip(MEMBERS["person"], MEMBERS["display_name"])),
+            "summary": {"events": 100, "dead_letters": 0, "last_ingested": "2026-01-10T00:00:00+00:00"}}
+
+
+@pytest.mark.parametrize("user", [MANAGER, REP])
+def test_team_live_render_shows_samples_and_no_ranking(user):
+    from dashboards.pages import team_live
+
+    tiles = team_live.render(_team_live_data(), user)
+    tree = html.Div([html.Div(t[1]) for t in tiles.values()] + [html.P(t[2]) for t in tiles.values()])
+    assert guard.layout_violations(tree) == []
+    text = guard.layout_text(tree)
+    assert "n=10" in text and "rests on" in text
+    if user.role == "rep":
+        assert "Ana" not in text and "Ana" not in tiles["net"][0].to_json()
+
+
+def test_guard_catches_rankings():
+    assert guard.text_violations("Top performers this month") != []
+    assert guard.text_violations("Leaderboard") == ["leaderboard"]
+    assert guard.text_violations("how the team works together; stop the bleeding") == []
+    ranked = html.Table([html.Tr([html.Th("name"), html.Th("deals won")])]
+                        + [html.Tr([html.Td(n), html.Td(str(v))]) for n, v in zip("abcde", [9, 7, 5, 3, 1])])
+    assert guard.layout_violations(ranked) == ["rows ordered by 'deals won'"]
+    by_name = html.Table([html.Tr([html.Th("name"), html.Th("deals won")])]
+                         + [html.Tr([html.Td(n), html.Td(str(v))]) for n, v in zip("abcde", [3, 9, 1, 7, 5])])
+    assert guard.layout_violations(by_name) == []
+
+
+def test_executive_hides_small_groups_and_pools_visible_teams():
+    from dashboards.pages import executive
+
+    def team(members, idx):
+        m = Auto()
+        m["reciprocity"] = Auto(members=F(members, members, 0), reciprocity_index=F(idx, 20))
+        return m
+
+    data = {"quarter": "2026-Q1", "previous": "2025-Q4", "teams": ["big", "small"],
+            "current": {"big": team(8, 0.6), "small": team(3, 0.9)},
+            "before": {"big": team(8, 0.5), "small": team(3, 0.1)},
+            "summary": {"events": 1, "dead_letters": 0, "last_ingested": None}}
+    df = executive.long_rows(data)
+    row = df[(df["scope"] == "small") & (df["measure"] == "Reciprocity index")].iloc[0]
+    assert row["hidden"] and row["text"] == executive.HIDDEN and pd.isna(row["value"])
+    org = df[(df["scope"] == "Organisation") & (df["measure"] == "Reciprocity index")].iloc[0]
+    assert org["value"] == pytest.approx(0.6) and org["change"] == "+10 pts"
+    csv = executive.csv_text(df)
+    assert csv.splitlines()[0] == "quarter,scope,measure,value,sample,previous,change,hidden" and "0.9" not in csv
+    title, chart, foot, table, _ = executive.render(data, executive.ORG, "reciprocity.reciprocity_index")
+    assert "small" in foot and guard.layout_violations(table) == []
