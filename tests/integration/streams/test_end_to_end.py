@@ -1,7 +1,11 @@
 """One event end to end: kafka-python producer -> real broker -> Faust worker -> chDB -> Dash page."""
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import subprocess
+import sys
+import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
@@ -10,11 +14,24 @@ import pytest
 from schemas import encode_event
 from streams.producer import make_producer, send_all
 from support.processes import WorkerProcess
+from support.services import REPO
 
 pytestmark = pytest.mark.integration
 
 
-def _dash_callback(worker: WorkerProcess) -> dict:
+def _signed_in(worker: WorkerProcess, users_file, role: str = "executive") -> urllib.request.OpenerDirector:
+    """Create a dashboard user with the real command and sign in through the login form."""
+    subprocess.run([sys.executable, "-m", "teamflow", "users", "add", "e2e", "--role", role, "--password-stdin"],
+                   input="correct horse battery\n", text=True, check=True, cwd=REPO,
+                   env={**worker.env, "TEAMFLOW_USERS_FILE": str(users_file)})
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = urllib.parse.urlencode({"username": "e2e", "password": "correct horse battery"}).encode()
+    with opener.open(worker.url("/login"), data=form, timeout=10) as r:
+        assert r.status == 200
+    return opener
+
+
+def _dash_callback(worker: WorkerProcess, opener: urllib.request.OpenerDirector) -> dict:
     """Call the live page's refresh callback the way the browser does."""
     outputs = [{"id": "live-health", "property": "children"}, {"id": "live-counts", "property": "children"},
                {"id": "live-feed", "property": "children"}]
@@ -27,12 +44,14 @@ def _dash_callback(worker: WorkerProcess) -> dict:
     }
     req = urllib.request.Request(worker.url("/_dash-update-component"), data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with opener.open(req, timeout=10) as r:
         return json.loads(r.read())
 
 
 def test_one_event_travels_from_producer_to_dashboard(kafka, tmp_path):
-    worker = WorkerProcess(kafka.bootstrap_servers, tmp_path / "worker").start()
+    users_file = tmp_path / "users.json"
+    worker = WorkerProcess(kafka.bootstrap_servers, tmp_path / "worker",
+                           extra_env={"TEAMFLOW_USERS_FILE": str(users_file)}).start()
     try:
         assert worker.status() == {"events": 0, "dead_letters": 0, "last_ingested": None}
         event = encode_event("teamflow.roster.member_joined",
@@ -47,7 +66,13 @@ def test_one_event_travels_from_producer_to_dashboard(kafka, tmp_path):
         assert status["events"] == 1, "the duplicate must not be stored twice"
         assert status["dead_letters"] == 1
 
-        page = _dash_callback(worker)
+        anonymous = urllib.request.Request(worker.url("/_dash-update-component"), data=b"{}",
+                                           headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(anonymous, timeout=10)
+        assert refused.value.code == 401, "no data without a login"
+
+        page = _dash_callback(worker, _signed_in(worker, users_file))
         text = json.dumps(page)
         assert "evt-0001" in text and "teamflow.roster.member_joined" in text
         assert "1 events stored, 1 dead letters" in text
