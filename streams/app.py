@@ -126,6 +126,7 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
             after `fold` returned, so the commit-after-write rule is the same as the agent's.
             """
             from aiokafka import AIOKafkaConsumer, TopicPartition
+            from aiokafka.errors import CommitFailedError
 
             consumer = AIOKafkaConsumer(
                 settings.events_topic,
@@ -149,8 +150,17 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
                     records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
                                for rs in polled.values() for r in rs]
                     await fold(records, stats)
-                    await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
-                                           for tp, rs in polled.items() if rs})
+                    try:
+                        await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
+                                               for tp, rs in polled.items() if rs})
+                    except CommitFailedError as exc:  # partitions moved to another worker mid-batch
+                        log.warning("offsets of a written batch not committed (%s); its new owner reads it "
+                                    "again, which the idempotent tables absorb", exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a fold that stops must stop the worker, never stall silently
+                log.critical("fold-events stopped: %r", exc, exc_info=True)
+                await app.crash(exc)
             finally:
                 await consumer.stop()
 
