@@ -156,6 +156,42 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a seeded simulated organisation's events to a file (NDJSON) or produce them to the topic."""
+    from streams.simulator import simulate
+
+    start = datetime.fromisoformat(args.start).replace(tzinfo=timezone.utc) if args.start else \
+        datetime.now(timezone.utc) - timedelta(days=args.days)
+    events = simulate(args.seed, args.events, start=start, teams=args.teams, days=args.days)
+    show = _progress_printer("simulate")
+    started = time.monotonic()
+    if args.out:
+        with (sys.stdout.buffer if args.out == "-" else open(args.out, "wb")) as out:
+            for i, (_key, value) in enumerate(events, 1):
+                out.write(value + b"\n")
+                if i % 10_000 == 0 or i == args.events:
+                    show(i, args.events, time.monotonic() - started)
+        return 0
+    from streams.producer import make_producer, send_all
+    from streams.topics import ensure_topics
+
+    ensure_topics(settings.bootstrap_servers, [settings.events_topic, settings.dead_letter_topic],
+                  settings.topic_partitions)
+    producer = make_producer(settings.bootstrap_servers, linger_ms=20, batch_size=512 * 1024)
+    sent, chunk = 0, []
+    for key, value in events:
+        chunk.append((key, value))
+        if len(chunk) == 10_000:
+            sent += send_all(producer, settings.events_topic, chunk)
+            chunk = []
+            show(sent, args.events, time.monotonic() - started)
+    sent += send_all(producer, settings.events_topic, chunk)
+    show(sent, args.events, time.monotonic() - started)
+    producer.close()
+    print(f"produced {sent:,} events (seed {args.seed}) to {settings.events_topic}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="teamflow",
@@ -200,6 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
     b.add_argument("action", choices=["fetch", "start", "stop", "status"])
     b.set_defaults(func=cmd_broker)
+
+    sm = sub.add_parser("simulate", help="a seeded simulated organisation's events, to the topic or a file",
+                        description="Simulates several teams with different habits (generous helpers, takers, "
+                        "people who share failures and people who hide them), deals with full lifecycles and "
+                        "buyers who do or do not commit. The same seed gives the same events, byte for byte.")
+    sm.add_argument("--seed", type=int, default=7, help="default 7")
+    sm.add_argument("--events", type=int, default=100_000, help="how many events (default 100000)")
+    sm.add_argument("--teams", type=int, default=4, help="default 4")
+    sm.add_argument("--days", type=int, default=270, help="days of history the events span (default 270)")
+    sm.add_argument("--start", help="first day, YYYY-MM-DD (default: --days before today)")
+    sm.add_argument("--out", metavar="FILE", help="write NDJSON CloudEvents here ('-' = stdout) instead of producing")
+    sm.set_defaults(func=cmd_simulate)
 
     d = sub.add_parser("demo", help="produce simulated events: a backlog, then a live trickle")
     d.add_argument("--rate", type=float, default=5.0, help="events per second after the backlog (default 5)")
