@@ -43,3 +43,16 @@ def summary(store: Store) -> dict[str, Any]:
         "dead_letters": int(row["dead_letters"]),
         "last_ingested": None if int(row["events"]) == 0 or pd.isna(last) else pd.Timestamp(last).isoformat(),
     }
+
+
+def data_version(store: Store) -> tuple:
+    """A cheap token that changes whenever any table of the database changes (metadata only).
+
+    Every insert adds a part and rows; merges change parts too (a spurious change, never a missed
+    one). Used to reuse computed page data until the data under it changes.
+    """
+    row = store.query_df(
+        "SELECT count() AS parts, sum(rows) AS rows, max(modification_time) AS modified "
+        "FROM system.parts WHERE database = currentDatabase() AND active"
+    ).iloc[0]
+    return (int(row["parts"]), int(row["rows"]), str(row["modified"]))

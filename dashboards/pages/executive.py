@@ -8,8 +8,6 @@ not in any team's network, so the organisation's reciprocity is a pooled team fi
 """
 from __future__ import annotations
 
-import time
-from threading import Lock
 from typing import Any
 
 import pandas as pd
@@ -18,7 +16,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.metrics import previous_period, team_metrics, teams, views
 
-from .. import access, auth, figures
+from .. import access, auth, data_cache, figures
 from ..components import change, empty_state, filters, fmt, freshness, labelled, period_options
 from .activity import activity_tile
 
@@ -48,25 +46,10 @@ MEASURES: list[tuple[str, str, str, str]] = [
 MEASURE_KEYS = {f"{a}.{b}": (a, b, label, kind) for a, b, label, kind in MEASURES}
 HIDDEN = "hidden: fewer than 5 people"
 
-_cache: dict[tuple, tuple[float, dict]] = {}
-_cache_lock = Lock()
-CACHE_SECONDS = 20.0
-
-
 def cached_team_metrics(store, team: str, period: str) -> dict[str, Any]:
-    """team_metrics, reused for a few seconds: one page load asks for each team twice (quarter and previous)."""
-    key = (id(store), team, period)
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit and now - hit[0] < CACHE_SECONDS:
-            return hit[1]
-    value = team_metrics(store, team, period)
-    with _cache_lock:
-        _cache[key] = (now, value)
-        for k in [k for k, (t, _) in _cache.items() if now - t >= CACHE_SECONDS]:
-            _cache.pop(k, None)
-    return value
+    """team_metrics, reused until the store's data changes: one page load asks for each team twice
+    (this quarter and the previous one), and past quarters rarely change."""
+    return data_cache.cached(store, ("team_metrics", team, period), lambda: team_metrics(store, team, period))
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:

@@ -14,7 +14,7 @@ from dash import Input, Output, dcc, html
 from projections import activity
 from projections.metrics import person_metrics, views
 
-from .. import auth, figures
+from .. import auth, data_cache, figures
 from ..components import empty_state, filters, freshness, labelled, period_of, periods_between, stat, tile
 
 PATH = "/me"
@@ -66,6 +66,11 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
+    """The page's data, recomputed only when the store's data changed (dashboards.data_cache)."""
+    return data_cache.page_data(store, ("my_view", person, tuple(periods)), lambda: _fetch(store, person, periods))
+
+
+def _fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
     return {"person": person, "periods": periods,
             "by_period": {p: person_metrics(store, person, p) for p in periods},
             "summary": activity.summary(store)}

@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 from projections import activity
 from projections.metrics import team_metrics, teams, views
 
-from .. import access, auth, figures
+from .. import access, auth, data_cache, figures
 from ..components import empty_state, filters, fmt, freshness, labelled, period_filter, stat, table, tile
 from .activity import activity_tile
 
@@ -51,6 +51,11 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
+    """The page's data, recomputed only when the store's data changed (dashboards.data_cache)."""
+    return data_cache.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
+
+
+def _fetch(store, team: str, period: str) -> dict[str, Any]:
     """Every query of the page (projections query functions only)."""
     return {
         "team": team, "period": period,
