@@ -36,7 +36,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from projections.migrations import migrate  # noqa: E402
 from projections.store import open_store  # noqa: E402
 from schemas import Event, decode  # noqa: E402
-from streams.producer import make_producer, send_all  # noqa: E402
+from streams.producer import make_producer, send_chunked  # noqa: E402
 from streams.simulator import simulate  # noqa: E402
 from streams.sink import Positioned, raw_event_frame  # noqa: E402
 from streams.topics import ensure_topics  # noqa: E402
@@ -56,10 +56,8 @@ def rss_mb(pid: int) -> float:
 def produce(bootstrap: str, topic: str, events: list[tuple[str, bytes]]) -> float:
     producer = make_producer(bootstrap, linger_ms=20, batch_size=512 * 1024)
     started = time.perf_counter()
-    chunk = 20_000
-    for i in range(0, len(events), chunk):
-        send_all(producer, topic, events[i:i + chunk])
-        say(f"  produced {min(i + chunk, len(events)):,}/{len(events):,}")
+    send_chunked(producer, topic, events, len(events), chunk=20_000,
+                 progress=lambda n: say(f"  produced {n:,}/{len(events):,}"))
     producer.close()
     return len(events) / (time.perf_counter() - started)
 

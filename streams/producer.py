@@ -31,3 +31,26 @@ def send_all(producer: KafkaProducer, topic: str, records: Iterable[tuple[str | 
     for f in futures:
         f.get(timeout=30)  # raises if any record was not acknowledged
     return len(futures)
+
+
+def send_chunked(producer: KafkaProducer, topic: str, records: Iterable[tuple[str | bytes | None, bytes]],
+                 limit: int, *, chunk: int = 10_000, progress=None) -> int:
+    """Send up to `limit` records from an iterator in acknowledged chunks; `progress(sent)` after each.
+
+    Stops after `limit` records without reading further, so the caller can go on with the rest.
+    """
+    sent, batch = 0, []
+    for record in records:
+        batch.append(record)
+        if len(batch) == chunk or sent + len(batch) == limit:
+            sent += send_all(producer, topic, batch)
+            batch = []
+            if progress:
+                progress(sent)
+            if sent >= limit:
+                break
+    if batch:
+        sent += send_all(producer, topic, batch)
+        if progress:
+            progress(sent)
+    return sent

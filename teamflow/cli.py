@@ -121,7 +121,7 @@ def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Produce simulated events: a backlog at full speed, then a live trickle."""
-    from streams.producer import make_producer, send_all
+    from streams.producer import make_producer, send_all, send_chunked
     from streams.simulator import simulate
 
     log = logging.getLogger("teamflow.demo")
@@ -131,15 +131,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     sent = 0
     try:
         if args.backlog:
-            chunk = []
-            for key, value in events:
-                chunk.append((key, value))
-                if len(chunk) == 2000 or sent + len(chunk) == args.backlog:
-                    sent += send_all(producer, settings.events_topic, chunk)
-                    chunk = []
-                    log.info("backlog: %d/%d events produced", sent, args.backlog)
-                if sent >= args.backlog:
-                    break
+            sent = send_chunked(producer, settings.events_topic, events, args.backlog, chunk=2000,
+                                progress=lambda n: log.info("backlog: %d/%d events produced", n, args.backlog))
         log.info("trickling events at %.1f/s to %s (Ctrl-C stops)", args.rate, settings.events_topic)
         pause = 1.0 / args.rate if args.rate > 0 else 0
         for key, value in events:
@@ -172,21 +165,14 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
                 if i % 10_000 == 0 or i == args.events:
                     show(i, args.events, time.monotonic() - started)
         return 0
-    from streams.producer import make_producer, send_all
+    from streams.producer import make_producer, send_chunked
     from streams.topics import ensure_topics
 
     ensure_topics(settings.bootstrap_servers, [settings.events_topic, settings.dead_letter_topic],
                   settings.topic_partitions)
     producer = make_producer(settings.bootstrap_servers, linger_ms=20, batch_size=512 * 1024)
-    sent, chunk = 0, []
-    for key, value in events:
-        chunk.append((key, value))
-        if len(chunk) == 10_000:
-            sent += send_all(producer, settings.events_topic, chunk)
-            chunk = []
-            show(sent, args.events, time.monotonic() - started)
-    sent += send_all(producer, settings.events_topic, chunk)
-    show(sent, args.events, time.monotonic() - started)
+    sent = send_chunked(producer, settings.events_topic, events, args.events,
+                        progress=lambda n: show(n, args.events, time.monotonic() - started))
     producer.close()
     print(f"produced {sent:,} events (seed {args.seed}) to {settings.events_topic}")
     return 0

@@ -14,9 +14,22 @@ from support.services import REPO
 pytestmark = pytest.mark.integration
 
 
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "teamflow", "simulate", *args], cwd=REPO, capture_output=True,
+def run(*args: str, env: dict | None = None, command: str = "simulate") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "teamflow", command, *args], cwd=REPO, capture_output=True,
                           env=env or dict(os.environ), timeout=300, check=True)
+
+
+def topic_records(kafka, topic: str) -> list:
+    consumer = KafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
+                             consumer_timeout_ms=5000, group_id=None)
+    records = list(consumer)
+    consumer.close()
+    return records
+
+
+def topic_env(kafka, topic: str) -> dict:
+    return {**os.environ, "TEAMFLOW_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "TEAMFLOW_EVENTS_TOPIC": topic,
+            "TEAMFLOW_DEAD_LETTER_TOPIC": topic + "-dl"}
 
 
 def test_same_seed_same_bytes_and_every_event_valid(tmp_path):
@@ -31,13 +44,17 @@ def test_same_seed_same_bytes_and_every_event_valid(tmp_path):
 
 def test_produces_to_the_events_topic(kafka):
     topic = kafka.unique_topic("sim")
-    env = {**os.environ, "TEAMFLOW_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "TEAMFLOW_EVENTS_TOPIC": topic,
-           "TEAMFLOW_DEAD_LETTER_TOPIC": topic + "-dl"}
-    done = run("--events", "2500", "--seed", "5", env=env)
+    done = run("--events", "2500", "--seed", "5", env=topic_env(kafka, topic))
     assert b"produced 2,500 events" in done.stdout and b"100.0%" in done.stderr
-    consumer = KafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
-                             consumer_timeout_ms=5000, group_id=None)
-    records = list(consumer)
-    consumer.close()
+    records = topic_records(kafka, topic)
     assert len(records) == 2500
     assert {r.key.decode() for r in records} <= {"atlas", "borealis", "cascade", "delta"}, "keyed by team"
+
+
+def test_demo_produces_its_backlog_then_trickles_the_rest(kafka):
+    topic = kafka.unique_topic("demo")
+    done = run("--backlog", "2500", "--count", "4", "--rate", "50", env=topic_env(kafka, topic), command="demo")
+    assert b"backlog: 2500/2500 events produced" in done.stderr
+    assert b"demo producer stopped after 2504 events" in done.stderr
+    ids = [r.value for r in topic_records(kafka, topic)]
+    assert len(ids) == len(set(ids)) == 2504
