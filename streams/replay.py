@@ -16,7 +16,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from aiokafka import TopicPartition
 
@@ -25,7 +25,7 @@ from projections.project import PROJECTION_TABLES, project_batch
 from projections.store import Store
 from schemas import Event, decode
 
-from .sink import Positioned, raw_event_frame
+from .sink import Positioned, forget, raw_event_frame
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,8 @@ class _LogReader:
                 yield batch
 
 
-def _fold(store: Store, records: list, tables: list[ddl.Table], suffix: str, now: datetime) -> tuple[int, int]:
+def _fold(store: Store, records: list, tables: list[ddl.Table], suffix: str, now: datetime,
+          erasures: Mapping[str, str]) -> tuple[int, int]:
     good: list[Positioned] = []
     rejected = 0
     for r in records:
@@ -144,6 +145,7 @@ def _fold(store: Store, records: list, tables: list[ddl.Table], suffix: str, now
             good.append(Positioned(result, r.partition, r.offset))
         else:
             rejected += 1  # already in the dead-letter topic and table from the live path
+    good = list(forget(good, erasures))
     names = {t.name for t in tables}
     frames = {}
     if ddl.EVENTS.name in names and good:
@@ -156,13 +158,16 @@ def _fold(store: Store, records: list, tables: list[ddl.Table], suffix: str, now
 
 
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,
-           progress: Callable[[int, int, float], None] | None = None, fetch_records: int = 20_000) -> ReplayReport:
+           progress: Callable[[int, int, float], None] | None = None, fetch_records: int = 20_000,
+           erasures: Mapping[str, str] | None = None) -> ReplayReport:
+    """Rebuild; `erasures` (person id -> token, streams.erasures) are applied to every event."""
     return asyncio.run(_replay(store, bootstrap_servers, topic, projections=projections, progress=progress,
-                               fetch_records=fetch_records))
+                               fetch_records=fetch_records, erasures=erasures or {}))
 
 
 async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None,
-                  progress: Callable[[int, int, float], None] | None, fetch_records: int) -> ReplayReport:
+                  progress: Callable[[int, int, float], None] | None, fetch_records: int,
+                  erasures: Mapping[str, str]) -> ReplayReport:
     tables = tables_for(projections)
     report = ReplayReport(tables=[t.name for t in tables])
     started = time.monotonic()
@@ -180,7 +185,7 @@ async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projectio
         async for records in reader.read(begin, end):
             if pending is not None:
                 report.add(*await pending)
-            pending = loop.run_in_executor(None, _fold, store, records, tables, SUFFIX, now)
+            pending = loop.run_in_executor(None, _fold, store, records, tables, SUFFIX, now, erasures)
             read += len(records)
             if progress:
                 progress(read, total, time.monotonic() - started)
@@ -194,6 +199,6 @@ async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projectio
         after = await reader.end_offsets()
         if any(after[tp] > end[tp] for tp in reader.partitions):
             async for records in reader.read(end, after):
-                report.add(*_fold(store, records, tables, "", now))
+                report.add(*_fold(store, records, tables, "", now, erasures))
     report.seconds = time.monotonic() - started
     return report

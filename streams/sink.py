@@ -12,12 +12,13 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import msgspec
 import pandas as pd
 
 from projections import ddl
+from projections.erasure import erase
 from projections.store import Store
 
 from .dead_letters import DeadLetter
@@ -32,6 +33,13 @@ class Positioned:
     event: object  # schemas.Event
     partition: int
     offset: int
+
+
+def forget(batch: Sequence[Positioned], tokens: Mapping[str, str]) -> Sequence[Positioned]:
+    """The batch with erased people's identities removed (projections.erasure), positions kept."""
+    if not tokens:
+        return batch
+    return [Positioned(e, p.partition, p.offset) for p, e in zip(batch, erase([p.event for p in batch], tokens))]
 
 
 def raw_event_frame(batch: Sequence[Positioned], now: datetime) -> pd.DataFrame:
@@ -68,10 +76,12 @@ def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datet
 
 class EventSink:
     def __init__(self, store: Store, project: Callable[[list], dict[str, pd.DataFrame]], *,
+                 erasures: Callable[[], Mapping[str, str]] = dict,
                  max_backoff: float = 30.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.store = store
         self.project = project
+        self.erasures = erasures
         self.max_backoff = max_backoff
         self.clock = clock
         self.events_written = 0
@@ -91,6 +101,7 @@ class EventSink:
     def write(self, batch: Sequence[Positioned]) -> None:
         if not batch:
             return
+        batch = forget(batch, self.erasures())
         now = self.clock()
         frames = {ddl.EVENTS.name: raw_event_frame(batch, now)}
         frames.update(self.project([p.event for p in batch]))

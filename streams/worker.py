@@ -16,6 +16,7 @@ from projections.project import project_batch
 from projections.store import Store, open_store
 
 from .app import create_app
+from .erasures import ErasureList
 from .sink import EventSink
 from .topics import ensure_topics
 
@@ -52,7 +53,8 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
     ensure_topics(settings.bootstrap_servers, [settings.events_topic, settings.dead_letter_topic],
                   settings.topic_partitions)
     store = open_configured_store(settings)
-    sink = EventSink(store, project_batch)
+    erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic)
+    sink = EventSink(store, project_batch, erasures=erasures.current)
     app = create_app(settings, sink)
     server = serve_dashboards_in_thread(store, settings) if with_dashboards else None
     log.info("stream worker reading %s from %s, writing to %s", settings.events_topic, settings.bootstrap_servers,

@@ -63,15 +63,19 @@ def _progress_printer(label: str):
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.erasures import load_erasures
     from streams.replay import replay
     from streams.worker import open_configured_store
 
+    erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic)
     store = open_configured_store(settings)
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
-                        progress=_progress_printer("replay"))
+                        progress=_progress_printer("replay"), erasures=erasures)
     finally:
         store.close()
+    if erasures:
+        print(f"{len(erasures)} erased people stay anonymous in the rebuilt tables")
     print(f"replayed {report.events:,} events ({report.rejected:,} refused, already dead-lettered) "
           f"into {len(report.tables)} tables in {report.seconds:.1f}s ({report.rate:,.0f} events/s)")
     return 0
@@ -111,6 +115,19 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("\n\n".join(render(r) for r in results))
     return 0
+
+
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.erasures import record_erasure
+
+    token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person)
+    print(f"{args.person} {'is now recorded' if new else 'was already recorded'} for erasure as {token}; "
+          "the worker anonymises new events within 30 s.")
+    if args.no_replay:
+        print("Run `teamflow replay` (with embedded chDB: while the worker is stopped) to remove them from "
+              "the stored history.")
+        return 0
+    return cmd_replay(argparse.Namespace(projection=None), settings)
 
 
 def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
@@ -218,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--period", required=True, help="2026-Q1 | 2026-03 | 2026-W09 | 2026-03-05")
     m.add_argument("--json", action="store_true", help="machine-readable output")
     m.set_defaults(func=cmd_metrics)
+
+    e = sub.add_parser("erase", help="forget a person: anonymise their identity everywhere, keep team history",
+                       description="Records the person in the erasures topic (the worker applies it to new events) "
+                       "and rebuilds every table from the log with their id replaced by an erasure token and "
+                       "their name removed, so team-level figures keep their history. With embedded chDB, stop "
+                       "the worker first (or use --no-replay and replay later).")
+    e.add_argument("--person", required=True, help="the person_id to forget")
+    e.add_argument("--no-replay", action="store_true", help="only record the erasure; rebuild later")
+    e.set_defaults(func=cmd_erase)
 
     b = sub.add_parser("broker", help="the local single-node Kafka broker (infra/kafka/broker.sh)")
     b.add_argument("action", choices=["fetch", "start", "stop", "status"])

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 9093
     events_topic: str = "teamflow.events"
     dead_letter_topic: str = "teamflow.dead-letter"
+    erasures_topic: str = "teamflow.erasures"
     topic_partitions: int = 4
     consumer_group: str = "teamflow-worker"
 
