@@ -25,6 +25,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka.partitioner import DefaultPartitioner
+
 from schemas import Event, Rejection, decode
 from streams.dead_letters import DeadLetter
 
@@ -32,6 +34,7 @@ from .keys import key_for, key_for_parts
 from .modes import Item
 from .tokens import TokenRecord
 
+_PARTITIONER = DefaultPartitioner()
 log = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, REJECTED, FORBIDDEN = "accepted", "duplicate", "rejected", "forbidden"
@@ -220,7 +223,7 @@ class Ingestor:
         await asyncio.gather(*futures)
 
     async def _partition(self, topic: str, key: bytes | None) -> int:
-        """The producer's default partitioner (murmur2 of the key, as Java and kafka-python do), cached
+        """aiokafka's public default partitioner (murmur2 of the key, as Java and kafka-python do), cached
         per key for a minute (murmur2 is pure Python here; the cache expires so a partition count
         change is picked up)."""
         producer = self._producer
@@ -230,8 +233,8 @@ class Ingestor:
             self._cache_born = now
         p = self._partition_cache.get((topic, key))
         if p is None:
-            await producer.partitions_for(topic)  # metadata known before choosing
-            p = producer._partition(topic, None, None, None, key, None)
+            partitions = sorted(await producer.partitions_for(topic))
+            p = _PARTITIONER(key, partitions, partitions)
             if key is not None:
                 self._partition_cache[(topic, key)] = p
         return p
