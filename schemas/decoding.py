@@ -264,6 +264,12 @@ def _explain_envelope(value: bytes, raw: bytes) -> Rejection:
     return Rejection(code=E.INVALID_ENVELOPE, reason=f"{label}: invalid envelope", **ident)
 
 
+def _binary_rejection(code: str, what: str, attributes: dict, value: bytes) -> Rejection:
+    """A binary-mode refusal, named by the attributes the headers carried."""
+    return Rejection(code=code, reason=f"{attributes.get('type', 'event')} {what}", source=attributes.get("source"),
+                     id=attributes.get("id"), type=attributes.get("type"), raw=value)
+
+
 def _decode_binary(value: bytes, headers: Headers) -> Event | Rejection:
     attributes: dict[str, str] = {}
     content_type: str | None = None
@@ -298,27 +304,14 @@ def _decode_binary(value: bytes, headers: Headers) -> Event | Rejection:
     if not binary:
         return _decode(value, value)
     if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
-        return Rejection(
-            code=E.INVALID_ENVELOPE,
-            reason=f"{attributes.get('type', 'event')} content-type: expected {CONTENT_TYPE}, got {render(content_type)}",
-            source=attributes.get("source"),
-            id=attributes.get("id"),
-            type=attributes.get("type"),
-            raw=value,
-        )
+        return _binary_rejection(E.INVALID_ENVELOPE,
+                                 f"content-type: expected {CONTENT_TYPE}, got {render(content_type)}", attributes, value)
     if len(value) > MAX_EVENT_BYTES:
         return _decode(value, value)  # rejected as too_large before any parsing
     try:  # exactly one JSON value, so the data cannot smuggle extra attributes into the envelope
         _SINGLE_VALUE.decode(value)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        return Rejection(
-            code=E.MALFORMED_JSON,
-            reason=f"{attributes.get('type', 'event')} data: malformed JSON: {exc}",
-            source=attributes.get("source"),
-            id=attributes.get("id"),
-            type=attributes.get("type"),
-            raw=value,
-        )
+        return _binary_rejection(E.MALFORMED_JSON, f"data: malformed JSON: {exc}", attributes, value)
     structured = msgspec.json.encode(attributes)[:-1] + b',"data":' + value + b"}"
     result = _decode(structured, value)
     if isinstance(result, Rejection) and result.raw is not value:
