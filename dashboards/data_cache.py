@@ -39,7 +39,7 @@ def cached(store: Any, key: tuple, compute: Callable[[], Any]) -> Any:
 
 
 def page_data(store: Any, key: tuple, compute: Callable[[], dict]) -> dict:
-    """A page's fetch result from the cache, with a freshly read `summary`."""
+    """A page's fetch result from the cache, with a freshly read `summary` (compute leaves it out)."""
     return {**cached(store, key, compute), "summary": activity.summary(store)}
 
 

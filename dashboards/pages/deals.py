@@ -10,7 +10,6 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections import activity
 from projections.metrics import team_metrics, teams, views
 
 from .. import access, auth, data_cache, figures
@@ -58,7 +57,6 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
         "withdrawn": views.withdrawn_proposals(store, team, period),
         "roles": views.collaborator_roles(store, team, period),
         "names": views.display_names(store),
-        "summary": activity.summary(store),
     }
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from projections import activity
 from projections.metrics import person_metrics, views
 
 from .. import auth, data_cache, figures
@@ -72,8 +71,7 @@ def fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
 
 def _fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
     return {"person": person, "periods": periods,
-            "by_period": {p: person_metrics(store, person, p) for p in periods},
-            "summary": activity.summary(store)}
+            "by_period": {p: person_metrics(store, person, p) for p in periods}}
 
 
 def _series(by_period: dict[str, dict], getters: dict[str, Any]) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections import activity
 from projections.metrics import team_metrics, teams, views
 
 from .. import access, auth, data_cache, figures
@@ -67,7 +66,6 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
         "failed": views.failed_deal_reviews(store, team, period),
         "lessons": views.recent_lessons(store, team, period),
         "names": views.display_names(store),
-        "summary": activity.summary(store),
     }
 
 
