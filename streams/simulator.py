@@ -47,7 +47,7 @@ class Person:
     timeline: list[tuple[int, str | None]] = field(default_factory=list)  # (since_s, team or None)
 
     def team_at(self, t: int) -> str | None:
-        i = bisect.bisect_right(self.timeline, (t, "\uffff")) - 1
+        i = bisect.bisect_right(self.timeline, t, key=lambda change: change[0]) - 1  # changes at t count
         return self.timeline[i][1] if i >= 0 else None
 
 

@@ -54,3 +54,11 @@ def test_events_decode_with_the_contract():
     for _, value in simulate(2, 4000, start=START):
         result = schemas.decode(value)
         assert isinstance(result, schemas.Event), result
+
+
+def test_team_at_the_second_someone_leaves_is_none():
+    """A leave at exactly the asked second used to compare None with a string and crash long runs."""
+    from streams.simulator import Person
+
+    p = Person("p", "P", "rep", 1.0, 1.0, 1.0, 1.0, False, timeline=[(100, "atlas"), (200, None), (300, "borealis")])
+    assert [p.team_at(t) for t in (99, 100, 199, 200, 299, 300)] == [None, "atlas", "atlas", None, None, "borealis"]
