@@ -63,16 +63,25 @@ def stat(label: str, fig: dict | None, kind: str = "pct", sample_label: str = ""
                      html.Span(n, className="stat-n")], className=cls)
 
 
-def freshness(basis: str, last_ingested: str | None, now: datetime | None = None) -> str:
-    """'rests on 53 ties · as of 12:03:05 UTC · last event landed 4s ago'."""
+def _utc(text: str) -> datetime:
+    then = datetime.fromisoformat(text)
+    return then if then.tzinfo else then.replace(tzinfo=timezone.utc)
+
+
+def freshness(basis: str, summary: dict[str, Any], now: datetime | None = None) -> str:
+    """'rests on 53 ties · as of 12:03:05 UTC · last event landed 4s before'.
+
+    `summary` is the one read with the figures (dashboards.read_model): `as_of` is when they were
+    computed, `last_ingested` the newest event they include.
+    """
     now = now or datetime.now(timezone.utc)
+    as_of = _utc(summary["as_of"]) if summary.get("as_of") else now
+    last_ingested = summary.get("last_ingested")
     if not last_ingested:
         landed = "no events yet"
     else:
-        then = datetime.fromisoformat(last_ingested)
-        then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
-        landed = f"last event landed {max(0, int((now - then).total_seconds()))}s ago"
-    return f"rests on {basis} · as of {now:%H:%M:%S} UTC · {landed}"
+        landed = f"last event landed {max(0, int((as_of - _utc(last_ingested)).total_seconds()))}s before"
+    return f"rests on {basis} · as of {as_of:%H:%M:%S} UTC · {landed}"
 
 
 def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_text: str = "") -> html.Div:

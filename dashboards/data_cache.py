@@ -1,10 +1,9 @@
-"""Page data reused until the data under it changes.
+"""Results reused until the data under them changes (exact: never older than the store's data).
 
-A live page refreshes every few seconds, and its queries cost hundreds of milliseconds on a large
-store while the data often has not changed since the last tick. `page_data` recomputes only when
-`projections.activity.data_version` (parts and rows of the database, metadata only) moved; the
-freshness line (`summary`: last event landed, counts) is always read fresh, so tiles never claim
-to be newer or older than they are.
+Several pages need the same team metrics (team live, deals and the executive page all read
+`team_metrics(team, period)`), and past periods rarely change, so `cached` memoises a result per
+key and recomputes it only when `projections.activity.data_version` (parts and rows of the
+database, metadata only) moved. Page snapshots themselves live in `dashboards.read_model`.
 """
 from __future__ import annotations
 
@@ -38,9 +37,11 @@ def cached(store: Any, key: tuple, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def page_data(store: Any, key: tuple, compute: Callable[[], dict]) -> dict:
-    """A page's fetch result from the cache, with a freshly read `summary` (compute leaves it out)."""
-    return {**cached(store, key, compute), "summary": activity.summary(store)}
+def team_metrics(store: Any, team: str, period: str) -> dict[str, Any]:
+    """`projections.metrics.team_metrics`, shared by the pages until the data changes."""
+    from projections.metrics import team_metrics as compute
+
+    return cached(store, ("team_metrics", team, period), lambda: compute(store, team, period))
 
 
 def clear() -> None:

@@ -9,7 +9,7 @@ from dash import Input, Output, dcc, html
 
 from projections import activity
 
-from .. import auth
+from .. import auth, read_model
 from ..components import EMPTY_STORE, freshness, table
 
 
@@ -24,14 +24,15 @@ def activity_tile(refresh_ms: int) -> html.Div:
 
 
 def fetch(store) -> dict:
-    return {"summary": activity.summary(store), "counts": activity.event_counts(store),
-            "recent": activity.recent_events(store, 10)}
+    """Counts and the newest arrivals with the summary read with them (dashboards.read_model)."""
+    return read_model.page_data(store, ("activity",), lambda: {"counts": activity.event_counts(store),
+                                                               "recent": activity.recent_events(store, 10)})
 
 
 def render(data: dict) -> tuple:
     s = data["summary"]
     health = (f"{s['events']:,} events stored, {s['dead_letters']:,} dead letters; "
-              + freshness(f"{s['events']:,} events", s["last_ingested"]).split(" · ", 1)[1])
+              + freshness(f"{s['events']:,} events", s).split(" · ", 1)[1])
     counts = table(data["counts"].to_dict("records"), [("type", "type"), ("events", "events"),
                                                        ("newest_event", "newest event")], EMPTY_STORE)
     recent = data["recent"].assign(ingested=data["recent"]["ingested"].astype(str).str[11:19],

@@ -10,9 +10,9 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections.metrics import team_metrics, teams, views
+from projections.metrics import teams, views
 
-from .. import access, auth, data_cache, figures
+from .. import access, auth, data_cache, figures, read_model
 from ..components import empty_state, filters, freshness, labelled, period_filter, stat, table, tile
 
 PATH = "/deals"
@@ -45,14 +45,14 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
-    """The page's data, recomputed only when the store's data changed (dashboards.data_cache)."""
-    return data_cache.page_data(store, ("deals", team, period), lambda: _fetch(store, team, period))
+    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
+    return read_model.page_data(store, ("deals", team, period), lambda: _fetch(store, team, period))
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
     return {
         "team": team, "period": period,
-        "metrics": team_metrics(store, team, period),
+        "metrics": data_cache.team_metrics(store, team, period),
         "open": views.open_deals(store, team, period),
         "withdrawn": views.withdrawn_proposals(store, team, period),
         "roles": views.collaborator_roles(store, team, period),
@@ -61,7 +61,7 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
 
 
 def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, tuple]:
-    m, last = data["metrics"], data["summary"]["last_ingested"]
+    m, last = data["metrics"], data["summary"]
     br, red, col = m["buyer_reciprocity"], m["proposal_rediscovery"], m["collaboration"]
     deals = data["open"]
     names = data["names"]

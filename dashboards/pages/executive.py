@@ -13,10 +13,9 @@ from typing import Any
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from projections import activity
-from projections.metrics import previous_period, team_metrics, teams, views
+from projections.metrics import previous_period, teams, views
 
-from .. import access, auth, data_cache, figures
+from .. import access, auth, data_cache, figures, read_model
 from ..components import change, empty_state, filters, fmt, freshness, labelled, period_options
 from .activity import activity_tile
 
@@ -49,7 +48,7 @@ HIDDEN = "hidden: fewer than 5 people"
 def cached_team_metrics(store, team: str, period: str) -> dict[str, Any]:
     """team_metrics, reused until the store's data changes: one page load asks for each team twice
     (this quarter and the previous one), and past quarters rarely change."""
-    return data_cache.cached(store, ("team_metrics", team, period), lambda: team_metrics(store, team, period))
+    return data_cache.team_metrics(store, team, period)
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -87,20 +86,28 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, quarter: str, team_list: list[str] | None = None) -> dict[str, Any]:
-    """Every team's metrics for the quarter and the one before."""
+    """Every team's metrics for the quarter and the one before: the page's latest snapshot, kept
+    current in the background (dashboards.read_model)."""
+    key = ("executive", quarter, None if team_list is None else tuple(team_list))
+    return read_model.page_data(store, key, lambda: _fetch(store, quarter, team_list))
+
+
+def _fetch(store, quarter: str, team_list: list[str] | None) -> dict[str, Any]:
     prev = previous_period(quarter)
     names = team_list if team_list is not None else teams(store)
     return {"quarter": quarter, "previous": prev, "teams": names,
             "current": {t: cached_team_metrics(store, t, quarter) for t in names},
-            "before": {t: cached_team_metrics(store, t, prev) for t in names},
-            "summary": activity.summary(store)}
+            "before": {t: cached_team_metrics(store, t, prev) for t in names}}
 
 
 def fetch_trend(store, team: str, quarter: str, n: int = 4) -> dict[str, dict]:
+    """One team's (or the organisation's) last n quarters, from the read model like the page."""
     qs = [quarter]
     while len(qs) < n:
         qs.append(previous_period(qs[-1]))
-    return {q: cached_team_metrics(store, team, q) for q in reversed(qs)}
+    snap = read_model.page_data(store, ("executive-trend", team, quarter, n),
+                                lambda: {"by_quarter": {q: cached_team_metrics(store, team, q) for q in reversed(qs)}})
+    return snap["by_quarter"]
 
 
 def _visible(m: dict) -> bool:
@@ -174,7 +181,7 @@ def render_table(df: pd.DataFrame, scopes: list[str]) -> html.Table:
 def render(data: dict[str, Any], scope: str, measure: str, trend: dict[str, dict] | None = None) -> tuple:
     df = long_rows(data)
     area, key, label, kind = MEASURE_KEYS[measure]
-    last = data["summary"]["last_ingested"]
+    last = data["summary"]
     if scope == ORG:
         scopes = sorted(data["teams"]) + ["Organisation"]
         rows = df[(df["measure"] == label) & (df["scope"] != "Organisation") & (~df["hidden"])]

@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 
 from projections.metrics import person_metrics, views
 
-from .. import auth, data_cache, figures
+from .. import auth, figures, read_model
 from ..components import empty_state, filters, freshness, labelled, period_of, periods_between, stat, tile
 
 PATH = "/me"
@@ -65,8 +65,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
-    """The page's data, recomputed only when the store's data changed (dashboards.data_cache)."""
-    return data_cache.page_data(store, ("my_view", person, tuple(periods)), lambda: _fetch(store, person, periods))
+    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
+    return read_model.page_data(store, ("my_view", person, tuple(periods)), lambda: _fetch(store, person, periods))
 
 
 def _fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _series(by_period: dict[str, dict], getters: dict[str, Any]) -> pd.DataFrame
 
 
 def render(data: dict[str, Any]) -> dict[str, tuple]:
-    bp, last = data["by_period"], data["summary"]["last_ingested"]
+    bp, last = data["by_period"], data["summary"]
     latest = bp[data["periods"][-1]] if data["periods"] else None
     out: dict[str, tuple] = {}
     n_help = sum(m["help"]["help_given"]["value"] + m["help"]["help_received"]["value"] for m in bp.values())

@@ -10,9 +10,9 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections.metrics import team_metrics, teams, views
+from projections.metrics import teams, views
 
-from .. import access, auth, data_cache, figures
+from .. import access, auth, data_cache, figures, read_model
 from ..components import empty_state, filters, fmt, freshness, labelled, period_filter, stat, table, tile
 from .activity import activity_tile
 
@@ -50,15 +50,15 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
-    """The page's data, recomputed only when the store's data changed (dashboards.data_cache)."""
-    return data_cache.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
+    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
+    return read_model.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
     """Every query of the page (projections query functions only)."""
     return {
         "team": team, "period": period,
-        "metrics": team_metrics(store, team, period),
+        "metrics": data_cache.team_metrics(store, team, period),
         "members": views.team_roster(store, team, period),
         "edges": views.help_edges(store, team, period),
         "balance": views.help_balance(store, team, period),
@@ -71,7 +71,7 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
 
 def render(data: dict[str, Any], user) -> dict[str, tuple]:
     """tile id -> (figure, texts, footer). Pure."""
-    m, last = data["metrics"], data["summary"]["last_ingested"]
+    m, last = data["metrics"], data["summary"]
     names_ok = access.shows_names(user)
     rec, share = m["reciprocity"], m["information_sharing"]
     fail, out, recog = m["failure_transparency"], m["customer_outcomes"], m["recognition"]

@@ -1,0 +1,181 @@
+"""Page data computed ahead of the pages and kept current in the background (a read model).
+
+A page's data rests on dozens of queries over the projection tables; on a large store they take
+seconds, while a live page refreshes every few seconds and the data changes with every batch the
+worker writes. So pages never wait for those queries on a refresh: `page_data` returns the latest
+snapshot of the page's data at once, and a refresher thread recomputes the snapshots of the pages
+people are looking at whenever the store's data changed (`projections.activity.data_version`,
+metadata only). Each snapshot carries the summary read with it (`summary`: events, dead letters,
+last event landed, `as_of` = when the snapshot was computed), so a tile's freshness line says
+exactly how old its figures are instead of pretending they are live.
+
+Only the first request for a key computes in the request (nothing to show before); after that a
+request never runs the page's queries. Keys nobody asked for within `watch_seconds` stop being
+refreshed until someone asks again (they are then served from the last snapshot and refreshed
+in the background at once). A failing refresh keeps the last snapshot, logs, and retries with
+backoff.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from projections import activity
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+WATCH_SECONDS = 300.0
+MAX_ENTRIES = 256
+
+
+@dataclass
+class _Entry:
+    compute: Callable[[], dict]
+    value: dict | None = None
+    version: tuple | None = None
+    last_read: float = 0.0
+    seconds: float = 0.0  # how long the last compute took
+    failures: int = 0
+    retry_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
+    """(data version read before computing, the page's data with the summary read with it)."""
+    version = activity.data_version(store)  # before computing: a change during compute forces a redo
+    value = compute()
+    summary = {**activity.summary(store), "as_of": datetime.now(timezone.utc).isoformat()}
+    return version, {**value, "summary": summary}
+
+
+class ReadModel:
+    def __init__(self, store: Any, *, poll_seconds: float = POLL_SECONDS, watch_seconds: float = WATCH_SECONDS,
+                 max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.watch_seconds = watch_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: "OrderedDict[tuple, _Entry]" = OrderedDict()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.refreshes = 0
+
+    # -- what pages call -------------------------------------------------------------------
+    def get(self, key: tuple, compute: Callable[[], dict]) -> dict:
+        """The latest snapshot for `key`; computed here only when there is none yet."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._entries[key] = _Entry(compute)
+                self._evict()
+            entry.compute = compute
+            entry.last_read = self.clock()
+            self._entries.move_to_end(key)
+        if entry.value is None:
+            with entry.lock:  # concurrent first requests compute once
+                if entry.value is None:
+                    self._compute(key, entry)
+        assert entry.value is not None
+        return entry.value
+
+    # -- the refresher ---------------------------------------------------------------------
+    def refresh_stale(self) -> int:
+        """Recompute every watched snapshot older than the store's data; returns how many."""
+        version = activity.data_version(self.store)
+        now = self.clock()
+        with self._lock:
+            due = [(k, e) for k, e in reversed(self._entries.items())  # most recently read first
+                   if e.value is not None and e.version != version
+                   and now - e.last_read <= self.watch_seconds and now >= e.retry_at]
+        done = 0
+        for key, entry in due:
+            if self._stop.is_set():
+                break
+            with entry.lock:
+                try:
+                    self._compute(key, entry)
+                    done += 1
+                except Exception:
+                    entry.failures += 1
+                    entry.retry_at = self.clock() + min(60.0, 2.0 ** entry.failures)
+                    log.exception("refreshing %s failed (attempt %d); showing the previous snapshot",
+                                  key, entry.failures)
+        return done
+
+    def _compute(self, key: tuple, entry: _Entry) -> None:
+        started = time.perf_counter()
+        entry.version, entry.value = snapshot(self.store, entry.compute)
+        entry.seconds = time.perf_counter() - started
+        entry.failures, entry.retry_at = 0, 0.0
+        self.refreshes += 1
+        if entry.seconds > 1.0:
+            log.info("page data %s computed in %.1fs", key, entry.seconds)
+
+    def _evict(self) -> None:
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def _run(self) -> None:
+        log.info("read model: refreshing watched page data every %.1fs when the data changed", self.poll_seconds)
+        while not self._stop.wait(self.poll_seconds):
+            if getattr(self.store, "_closed", False):
+                log.info("read model: the store closed; refresher stops")
+                return
+            try:
+                self.refresh_stale()
+            except Exception:  # the store went away or is closing: keep trying, quietly
+                log.debug("read model refresh pass failed", exc_info=True)
+
+    def start(self) -> "ReadModel":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="read-model", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def compute_seconds(self) -> dict[tuple, float]:
+        """How long each key's last compute took (the staleness a refresh adds)."""
+        with self._lock:
+            return {k: e.seconds for k, e in self._entries.items() if e.value is not None}
+
+
+_models: dict[int, ReadModel] = {}
+_models_lock = threading.Lock()
+
+
+def for_store(store: Any, *, start: bool = True) -> ReadModel:
+    """The process's read model over `store`, started on first use."""
+    with _models_lock:
+        model = _models.get(id(store))
+        if model is None or model.store is not store:
+            model = _models[id(store)] = ReadModel(store)
+            if start:
+                model.start()
+        return model
+
+
+def page_data(store: Any, key: tuple, compute: Callable[[], dict]) -> dict:
+    """A page's data from the store's read model (see the module text)."""
+    return for_store(store).get(key, compute)
+
+
+def clear() -> None:
+    """Stop every refresher and forget every snapshot (tests, benchmarks)."""
+    with _models_lock:
+        models = list(_models.values())
+        _models.clear()
+    for model in models:
+        model.stop()

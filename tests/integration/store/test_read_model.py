@@ -1,0 +1,89 @@
+"""The dashboards' read model: pages get the latest snapshot at once; the refresher keeps it current."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from support.store_rows import insert_event
+
+from dashboards.read_model import ReadModel
+
+pytestmark = pytest.mark.integration
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting(store, calls: list):
+    def compute():
+        calls.append(1)
+        return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+    return compute
+
+
+def test_first_read_computes_then_reads_never_query(store):
+    model, calls = ReadModel(store), []
+    first = model.get(("page",), counting(store, calls))
+    assert first["events"] == 0 and first["summary"]["events"] == 0 and first["summary"]["last_ingested"] is None
+    datetime.fromisoformat(first["summary"]["as_of"])
+    insert_event(store, 1)
+    stale = model.get(("page",), counting(store, calls))
+    assert len(calls) == 1 and stale is first, "a read serves the snapshot; the refresher recomputes"
+    assert model.refresh_stale() == 1
+    fresh = model.get(("page",), counting(store, calls))
+    assert len(calls) == 2 and fresh["events"] == 1 and fresh["summary"]["events"] == 1
+    assert fresh["summary"]["last_ingested"] is not None
+    assert model.refresh_stale() == 0, "nothing changed since: nothing recomputed"
+
+
+def test_refresher_thread_brings_new_data_without_any_request(store):
+    model, calls = ReadModel(store, poll_seconds=0.05).start(), []
+    try:
+        assert model.get(("page",), counting(store, calls))["events"] == 0
+        insert_event(store, 1)
+        deadline = time.monotonic() + 10
+        while model.get(("page",), counting(store, calls))["events"] != 1:
+            assert time.monotonic() < deadline, "the refresher did not pick up the new event"
+            time.sleep(0.05)
+    finally:
+        model.stop()
+
+
+def test_unwatched_keys_wait_until_read_again(store):
+    clock = Clock()
+    model, calls = ReadModel(store, watch_seconds=60, clock=clock), []
+    model.get(("old",), counting(store, calls))
+    clock.now += 120
+    model.get(("recent",), counting(store, calls))
+    insert_event(store, 1)
+    assert model.refresh_stale() == 1 and model.get(("recent",), counting(store, calls))["events"] == 1
+    assert model.get(("old",), counting(store, calls))["events"] == 0, "served stale once, then refreshed"
+    assert model.refresh_stale() == 1 and model.get(("old",), counting(store, calls))["events"] == 1
+
+
+def test_failed_refresh_keeps_the_last_snapshot_and_retries_later(store, caplog):
+    clock = Clock()
+    model = ReadModel(store, clock=clock)
+    fail = {"on": False}
+
+    def compute():
+        if fail["on"]:
+            raise RuntimeError("store refused")
+        return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+
+    model.get(("page",), compute)
+    insert_event(store, 1)
+    fail["on"] = True
+    assert model.refresh_stale() == 0
+    assert "refreshing ('page',) failed" in caplog.text
+    assert model.get(("page",), compute)["events"] == 0
+    fail["on"] = False
+    assert model.refresh_stale() == 0, "backs off before retrying"
+    clock.now += 5
+    assert model.refresh_stale() == 1 and model.get(("page",), compute)["events"] == 1
