@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -17,7 +19,7 @@ import flask
 from dash import Input, Output, State, dcc, html
 
 from projections import activity
-from projections.metrics import views
+from projections.metrics import teams, views
 from projections.store import Store
 
 from . import access, auth
@@ -45,8 +47,9 @@ def _secret(secret_key: str | None) -> str:
 
 
 def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
-               secret_key: str | None = None, refresh_ms: int | None = None) -> dash.Dash:
-    """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`."""
+               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True) -> dash.Dash:
+    """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`.
+    `warm`: compute the first pages people open in the background (`warm_read_model`)."""
     settings = load_settings()
     users = UsersFile(users_file or settings.users_file)
     refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
@@ -91,7 +94,32 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     activity_page.register(app, store)
     for module in PAGE_MODULES.values():
         module.register(app, store)
+    if warm:
+        threading.Thread(target=warm_read_model, args=(store,), name="read-model-warm", daemon=True).start()
     return app
+
+
+def warm_read_model(store: Store) -> int:
+    """Compute the pages people open first (each team's team-live and deals pages for the current
+    quarter, the executive page, the activity feed), so their first visit reads a snapshot instead of
+    waiting for every query; the read model then keeps them current. Returns how many were computed."""
+    started, done = time.perf_counter(), 0
+    try:
+        span = views.data_span(store)
+        if span is None:
+            return 0
+        quarter = period_options(span, "quarter")[0]
+        jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]
+        for team in teams(store):
+            jobs += [lambda t=team: team_live.fetch(store, t, quarter), lambda t=team: deals.fetch(store, t, quarter)]
+        for job in jobs:
+            job()
+            done += 1
+    except Exception:  # warming is an optimisation: pages compute on first visit anyway
+        log.warning("warming the dashboards' read model stopped after %d pages", done, exc_info=True)
+    else:
+        log.info("dashboards' read model warm: %d pages computed in %.1fs", done, time.perf_counter() - started)
+    return done
 
 
 def _register_period_options(app: dash.Dash, store: Store, prefix: str, path: str) -> None:

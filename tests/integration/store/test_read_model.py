@@ -87,3 +87,35 @@ def test_failed_refresh_keeps_the_last_snapshot_and_retries_later(store, caplog)
     assert model.refresh_stale() == 0, "backs off before retrying"
     clock.now += 5
     assert model.refresh_stale() == 1 and model.get(("page",), compute)["events"] == 1
+
+
+def test_warming_computes_the_first_pages_people_open(store):
+    from datetime import datetime, timedelta, timezone
+
+    import schemas
+    from dashboards import read_model
+    from dashboards.app import warm_read_model
+    from dashboards.components import period_options
+    from dashboards.pages import team_live
+    from projections.metrics import teams, views
+    from projections.project import project_batch
+    from streams.simulator import simulate
+    from streams.sink import Positioned, raw_event_frame
+
+    events = [schemas.decode(v) for _, v in simulate(5, 3000, start=datetime.now(timezone.utc) - timedelta(days=60),
+                                                     teams=2)]
+    store.insert_df("events", raw_event_frame([Positioned(e, 0, i) for i, e in enumerate(events)],
+                                              datetime.now(timezone.utc)))
+    for table, df in project_batch(events).items():
+        store.insert_df(table, df)
+    read_model.clear()
+    try:
+        assert warm_read_model(store) == 2 + 2 * len(teams(store)) == 6
+        model = read_model.for_store(store)
+        computed = model.refreshes
+        quarter = period_options(views.data_span(store), "quarter")[0]
+        data = team_live.fetch(store, teams(store)[0], quarter)
+        assert model.refreshes == computed, "the warmed page is served, not computed"
+        assert data["metrics"]["reciprocity"]["members"]["value"] > 0
+    finally:
+        read_model.clear()

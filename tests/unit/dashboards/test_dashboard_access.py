@@ -52,7 +52,7 @@ def client(tmp_path):
     users = tmp_path / "users.json"
     add_user(users, "ray", "rep-pass-123", "rep", "p-1", ["north"])
     add_user(users, "eve", "exec-pass-12", "executive")
-    app = create_app(_NoStore(), users_file=users, secret_key="test-secret")
+    app = create_app(_NoStore(), users_file=users, secret_key="test-secret", warm=False)
     client = app.server.test_client()
     client.callback_ids = list(app.callback_map)
     return client
