@@ -36,6 +36,19 @@ def _arrow_stream(df: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def _literal(value: Any) -> Any:
+    """chDB binds scalars itself but not Python lists: give it an Array literal it can parse."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_quote(v) for v in value) + "]"
+    return value
+
+
+def _quote(v: Any) -> str:
+    if isinstance(v, str):
+        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(v)
+
+
 def _lock_directory(path: str) -> Any:
     """Hold an exclusive lock on the data directory, so a second process fails fast and clearly."""
     handle = open(os.path.join(path, ".teamflow.lock"), "a+")
@@ -106,7 +119,8 @@ class ChdbStore(Store):
             try:
                 if qualify:
                     self._use_database()
-                return self._session.query(sql, fmt, params=params or None)
+                bound = {k: _literal(v) for k, v in params.items()} if params else None
+                return self._session.query(sql, fmt, params=bound)
             except Exception as exc:  # chDB raises its own error types; keep the engine's message
                 raise StoreError(f"chDB: {exc}".strip()) from exc
 
