@@ -96,15 +96,27 @@ def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_t
     return html.Div(children, id=f"{tid}-tile", className="tile wide" if wide else "tile")
 
 
-def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], empty: str, *, tid: str | None = None
-          ) -> html.Component:
-    """A plain HTML table in the given row order (callers order by id or time, never by a figure)."""
+TABLE_ROWS = 100
+"""Rows a tile's table shows: more is unreadable on a laptop and costs a second of rendering per
+thousand rows on every refresh tick."""
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], empty: str, *, tid: str | None = None,
+          limit: int = TABLE_ROWS, more: str = "", total: int | None = None) -> html.Component:
+    """A plain HTML table in the given row order (callers order by id or time, never by a figure);
+    past `limit` rows, the first `limit` and a line saying how many are left out (and `more`: how to
+    narrow the list). `total`: how many rows there are when the caller passed only the first ones."""
+    total = len(rows) if total is None else total
     if not rows:
         return html.P(empty, className="empty")
     head = html.Thead(html.Tr([html.Th(label) for _, label in columns]))
-    body = html.Tbody([html.Tr([html.Td(_cell(r.get(k))) for k, _ in columns]) for r in rows])
+    body = html.Tbody([html.Tr([html.Td(_cell(r.get(k))) for k, _ in columns]) for r in rows[:limit]])
     props = {"id": tid} if tid else {}
-    return html.Table([head, body], className="grid", **props)
+    grid = html.Table([head, body], className="grid", **props)
+    if total <= limit:
+        return grid
+    note = f"Showing the first {limit:,} of {total:,} rows." + (f" {more}" if more else "")
+    return html.Div([grid, html.P(note, className="table-more")])
 
 
 def _cell(v: Any) -> str:

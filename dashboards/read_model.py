@@ -125,14 +125,20 @@ class ReadModel:
 
     def _run(self) -> None:
         log.info("read model: refreshing watched page data every %.1fs when the data changed", self.poll_seconds)
-        while not self._stop.wait(self.poll_seconds):
+        pause = self.poll_seconds
+        while not self._stop.wait(pause):
             if getattr(self.store, "_closed", False):
                 log.info("read model: the store closed; refresher stops")
                 return
+            started = time.perf_counter()
             try:
                 self.refresh_stale()
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.debug("read model refresh pass failed", exc_info=True)
+            # Rest as long as the pass took: on a large store with events arriving all the time the
+            # refresher would otherwise hold the process (and its GIL) busy, and page callbacks and the
+            # worker sharing the process would wait. Snapshots then trail the data by at most ~2 passes.
+            pause = max(self.poll_seconds, time.perf_counter() - started)
 
     def start(self) -> "ReadModel":
         if self._thread is None:

@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import teams, views
 
 from .. import access, auth, data_cache, figures, read_model
-from ..components import empty_state, filters, freshness, labelled, period_filter, stat, table, tile
+from ..components import TABLE_ROWS, empty_state, filters, freshness, labelled, period_filter, stat, table, tile
 
 PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
@@ -66,11 +66,13 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
     deals = data["open"]
     names = data["names"]
     shown = deals[deals["all_give_no_get"]] if only_flagged and not deals.empty else deals
+    if not shown.empty:  # deals that need attention first, then by deal id; only the rows shown are built
+        shown = shown.sort_values("all_give_no_get", ascending=False, kind="stable")
     rows = [{"deal": r["deal_id"], "account": r["account"], "owner": names.get(str(r["owner"]), r["owner"]),
              "stage": r["stage"], "seller": r["seller_gave"], "buyer": r["buyer_gave"],
              "flag": "all give, no get" if r["all_give_no_get"] else "",
              "ask": r["ask_next"] if r["seller_gave"] or r["buyer_gave"] else ["start with discovery"]}
-            for r in shown.to_dict("records")]
+            for r in shown.head(TABLE_ROWS).to_dict("records")]
     flagged = int(deals["all_give_no_get"].sum()) if not deals.empty else 0
     out: dict[str, tuple] = {}
     out["buyer"] = (
@@ -82,19 +84,22 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
                                ("seller", "seller gave"), ("buyer", "buyer gave"), ("flag", "flag"),
                                ("ask", "ask the buyer next for")],
                         "No open deals at the end of this period." if not only_flagged
-                        else "No open deal is all give, no get.", tid="deals-table"), className="scroll")],
+                        else "No open deal is all give, no get.", tid="deals-table", total=len(shown),
+                        more="Flagged deals come first; tick 'only all give, no get' or pick a shorter period "
+                             "to narrow the list."), className="scroll")],
         freshness(f"{len(deals)} open deals, {br['deals_with_exchanges']['value']} with exchanges in the period", last),
     )
     w = data["withdrawn"]
     wrows = [{"deal": r["deal_id"], "withdrawn": r["withdrawn_at"], "reason": r["reason"] or "—",
-              "restarted": r["restarted"], "end": str(r["end"]).replace("_", " ")} for r in w.to_dict("records")]
+              "restarted": r["restarted"], "end": str(r["end"]).replace("_", " ")}
+             for r in w.head(TABLE_ROWS).to_dict("records")]
     out["rediscovery"] = (
         figures.rediscovery_figure(red["ends"]),
         [stat("restarted discovery", red["restart_rate"], "pct", "deals"),
          stat("won after restart", red["win_rate_after_restart"], "pct", "closed"),
          html.Div(table(wrows, [("deal", "deal"), ("withdrawn", "withdrawn"), ("reason", "reason"),
                                 ("restarted", "restarted discovery"), ("end", "became")],
-                        "No proposal was withdrawn in this period."), className="scroll short")],
+                        "No proposal was withdrawn in this period.", total=len(w)), className="scroll short")],
         freshness(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
                   f"{red['deals_with_withdrawal']['value']} deals", last),
     )

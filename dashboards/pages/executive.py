@@ -164,10 +164,11 @@ def csv_text(df: pd.DataFrame) -> str:
 def render_table(df: pd.DataFrame, scopes: list[str]) -> html.Table:
     head = html.Thead(html.Tr([html.Th("measure")] + [html.Th(s) for s in scopes]))
     body = []
+    by_cell = {(r["measure"], r["scope"]): r for r in df.to_dict("records")}  # one pass, not a filter per cell
     for label in dict.fromkeys(df["measure"]):
         cells = [html.Td(label)]
         for s in scopes:
-            r = df[(df["measure"] == label) & (df["scope"] == s)].iloc[0]
+            r = by_cell[(label, s)]
             if r["hidden"]:
                 cells.append(html.Td(HIDDEN, className="hidden-group"))
             else:
