@@ -5,12 +5,15 @@
   it changes, so a removed user or a changed role takes effect on their next request.
 - `before_request`: without a session, pages redirect to `/login` and Dash's own endpoints
   answer 401; a page the role may not open answers 403 (also when the URL is typed in).
+- Wrong passwords are throttled per username and per address (`dashboards.login_throttle`): after
+  five within 15 minutes, sign-in answers 429 with Retry-After for 30 s, doubling up to 15 min.
 - Callbacks call `require(...)`, which raises `PreventUpdate` (HTTP 204, nothing sent) when the
   role or the requested team/person is not allowed: no data leaves through a forged request.
 """
 from __future__ import annotations
 
 import html as htmlesc
+import logging
 from urllib.parse import urlencode
 from datetime import timedelta
 
@@ -18,7 +21,10 @@ import flask
 from dash.exceptions import PreventUpdate
 
 from . import access
+from .login_throttle import LoginThrottle
 from .users import User, UsersFile, authenticate
+
+log = logging.getLogger(__name__)
 
 OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/assets/", "/_dash-component-suites/", "/_favicon.ico",
                  "/favicon.ico")
@@ -88,8 +94,10 @@ def forbidden_page(user: User) -> str:
     return _PAGE.format(title="not allowed", body=body)
 
 
-def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_hours: float) -> None:
+def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_hours: float,
+            throttle: LoginThrottle | None = None) -> None:
     """Session config, login routes and the request guard on the Dash app's Flask server."""
+    throttle = throttle or LoginThrottle()
     server.secret_key = secret_key
     server.config.update(
         {CONFIG_KEY: users},
@@ -104,9 +112,18 @@ def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_h
         if flask.request.method == "GET":
             return _login_form(next_path=_safe_next(flask.request.args.get("next")))
         form = flask.request.form
+        keys = throttle.keys(form.get("username", ""), flask.request.remote_addr)
+        wait = throttle.retry_after(keys)
+        if wait > 0:
+            message = f"Too many wrong passwords: try again in {int(wait) + 1} s."
+            return _login_form(message, _safe_next(form.get("next"))), 429, {"Retry-After": str(int(wait) + 1)}
         user = authenticate(users.users(), form.get("username", ""), form.get("password", ""))
         if user is None:
+            if throttle.failed(keys):
+                log.warning("sign-in locked for %s from %s after repeated wrong passwords",
+                            form.get("username", "")[:64], flask.request.remote_addr)
             return _login_form("Wrong username or password.", _safe_next(form.get("next"))), 401
+        throttle.succeeded(keys)
         flask.session.clear()
         flask.session.permanent = True
         flask.session["user"] = user.username

@@ -102,3 +102,34 @@ def test_callbacks_check_role_server_side(client):
 def test_open_redirects_are_refused(client):
     r = client.post("/login", data={"username": "ray", "password": "rep-pass-123", "next": "//evil.example"})
     assert r.headers["Location"] == "/me"
+
+
+def test_repeated_wrong_passwords_lock_sign_in_for_a_while(client):
+    for _ in range(5):
+        assert client.post("/login", data={"username": "ray", "password": "guess"}).status_code == 401
+    assert client.post("/login", data={"username": "ray", "password": "guess"}).status_code == 401  # 6th: locks
+    locked = client.post("/login", data={"username": "ray", "password": "rep-pass-123"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    assert b"Too many wrong passwords" in locked.data
+
+
+def test_throttle_backs_off_and_a_right_password_clears_the_user():
+    from dashboards.login_throttle import FIRST_LOCK_SECONDS, FREE_FAILURES, MAX_LOCK_SECONDS, LoginThrottle
+
+    now = [0.0]
+    t = LoginThrottle(clock=lambda: now[0])
+    keys = t.keys("Ray ", "10.0.0.1")
+    assert keys == ["user:ray", "addr:10.0.0.1"]
+    assert [t.failed(keys) for _ in range(FREE_FAILURES)] == [0.0] * FREE_FAILURES
+    assert t.failed(keys) == FIRST_LOCK_SECONDS and t.failed(keys) == 2 * FIRST_LOCK_SECONDS
+    assert t.retry_after(t.keys("ray", "10.9.9.9")) == 2 * FIRST_LOCK_SECONDS, "the username is locked anywhere"
+    now[0] += 2 * FIRST_LOCK_SECONDS
+    assert t.retry_after(keys) == 0
+    for _ in range(20):
+        t.failed(keys)
+    assert t.retry_after(keys) == MAX_LOCK_SECONDS
+    t.succeeded(keys)
+    assert t.retry_after(t.keys("ray", "10.9.9.9")) == 0, "a right password clears the username"
+    assert t.retry_after(["addr:10.0.0.1"]) == MAX_LOCK_SECONDS, "but not the guessing address"
+    now[0] += 16 * 60
+    assert t.retry_after(keys) == 0
