@@ -19,10 +19,9 @@ import flask
 from dash import Input, Output, State, dcc, html
 
 from projections import activity
-from projections.metrics import teams, views
 from projections.store import Store
 
-from . import access, auth
+from . import access, auth, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, team_live
@@ -105,12 +104,12 @@ def warm_read_model(store: Store) -> int:
     waiting for every query; the read model then keeps them current. Returns how many were computed."""
     started, done = time.perf_counter(), 0
     try:
-        span = views.data_span(store)
-        if span is None:
+        facts = read_model.shape(store)
+        if facts["span"] is None:
             return 0
-        quarter = period_options(span, "quarter")[0]
+        quarter = period_options(facts["span"], "quarter")[0]
         jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]
-        for team in teams(store):
+        for team in facts["teams"]:
             jobs += [lambda t=team: team_live.fetch(store, t, quarter), lambda t=team: deals.fetch(store, t, quarter)]
         for job in jobs:
             job()
@@ -127,7 +126,7 @@ def _register_period_options(app: dash.Dash, store: Store, prefix: str, path: st
                   Input(f"{prefix}-kind", "value"), State(f"{prefix}-period", "value"), prevent_initial_call=True)
     def options(kind, current):
         auth.require(path)
-        opts = period_options(views.data_span(store), kind or "quarter")
+        opts = period_options(read_model.shape(store)["span"], kind or "quarter")
         return opts, (current if current in opts else (opts[0] if opts else None))
 
 

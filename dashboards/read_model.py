@@ -178,6 +178,14 @@ def page_data(store: Any, key: tuple, compute: Callable[[], dict]) -> dict:
     return for_store(store).get(key, compute)
 
 
+def shape(store: Any) -> dict:
+    """What page layouts and filters need (`span`: first and last event time or None, `teams`), from
+    the read model: both scan the store, and every page visit needs them."""
+    from projections.metrics import teams, views
+
+    return page_data(store, ("shape",), lambda: {"span": views.data_span(store), "teams": teams(store)})
+
+
 def clear() -> None:
     """Stop every refresher and forget every snapshot (tests, benchmarks)."""
     with _models_lock:

@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections.metrics import teams, views
+from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
 from ..components import TABLE_ROWS, empty_state, filters, freshness, labelled, period_filter, stat, table, tile
@@ -20,8 +20,8 @@ TILES = ("buyer", "rediscovery", "collab")
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
-    span = views.data_span(store)
-    allowed = access.teams_for(user, teams(store))
+    span = read_model.shape(store)["span"]
+    allowed = access.teams_for(user, read_model.shape(store)["teams"])
     if span is None or not allowed:
         return empty_state()
     team = query.get("team") if query.get("team") in allowed else allowed[0]

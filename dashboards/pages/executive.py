@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from projections.metrics import previous_period, teams, views
+from projections.metrics import previous_period, teams
 
 from .. import access, auth, data_cache, figures, read_model
 from ..components import change, empty_state, filters, fmt, freshness, labelled, period_options
@@ -52,11 +52,11 @@ def cached_team_metrics(store, team: str, period: str) -> dict[str, Any]:
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
-    span = views.data_span(store)
+    span = read_model.shape(store)["span"]
     if span is None:
         return empty_state()
     quarters = period_options(span, "quarter")
-    known = teams(store)
+    known = read_model.shape(store)["teams"]
     return html.Div([
         html.H2("Executive: culture by team and quarter"),
         html.P("Each component on its own (no combined score), with the change from the previous quarter. "

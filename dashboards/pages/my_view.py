@@ -35,7 +35,7 @@ def _members(store, user, last: date) -> list[dict[str, str]]:
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
-    span = views.data_span(store)
+    span = read_model.shape(store)["span"]
     if span is None:
         return empty_state()
     last = min(span[1].date(), date.today())
