@@ -58,6 +58,8 @@ def test_network_circle_layout_reciprocated_and_isolates():
     assert {"reciprocated tie", "one-way tie", "with ties", "no ties (isolate)"} <= names
     iso = next(t for t in fig.data if t.name == "no ties (isolate)")
     assert list(iso.text) == ["Flo"]  # p-5 has no tie
+    ties = set(zip(EDGES["helper"], EDGES["recipient"]))
+    assert len(fig.layout.annotations) == sum(1 for h, r in ties if (r, h) not in ties) > 0, "an arrow per one-way tie"
     again = figures.network_figure(MEMBERS, EDGES, show_names=True)
     assert fig.to_json() == again.to_json()  # deterministic layout
     anonymous = figures.network_figure(MEMBERS, EDGES, show_names=False, me="p-1")
@@ -162,3 +164,26 @@ def test_executive_hides_small_groups_and_pools_visible_teams():
     assert csv.splitlines()[0] == "quarter,scope,measure,value,sample,previous,change,hidden" and "0.9" not in csv
     title, chart, foot, table, _ = executive.render(data, executive.ORG, "reciprocity.reciprocity_index")
     assert "small" in foot and guard.layout_violations(table) == []
+
+
+def test_long_tables_show_their_first_rows_and_say_how_many_are_left_out():
+    from dashboards.components import table
+
+    rows = [{"deal": f"d{i:03d}"} for i in range(250)]
+    out = table(rows, [("deal", "deal")], "none", tid="t", limit=100, more="Narrow the period.")
+    grid, note = out.children
+    assert len(grid.children[1].children) == 100 and grid.children[1].children[0].children[0].children == "d000"
+    assert note.children == "Showing the first 100 of 250 rows. Narrow the period."
+    head_only = table(rows[:10], [("deal", "deal")], "none", total=40, limit=10)
+    assert head_only.children[1].children == "Showing the first 10 of 40 rows."
+    short = table(rows[:3], [("deal", "deal")], "none")
+    assert isinstance(short, html.Table) and len(short.children[1].children) == 3
+
+
+def test_freshness_tells_when_the_figures_were_computed():
+    from dashboards.components import freshness
+
+    summary = {"as_of": "2026-11-23T10:00:30+00:00", "last_ingested": "2026-11-23T10:00:25+00:00"}
+    text = freshness("12 ties", summary, now=datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc))
+    assert text == "rests on 12 ties · as of 10:00:30 UTC · last event landed 5s before"
+    assert freshness("0 ties", {"last_ingested": None}).endswith("no events yet")
