@@ -27,7 +27,7 @@ FROM (
          toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
   FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id
 ) AS x
-{deal_team_asof('dt', 'x.deal_id', 'x.last_time')}
+{deal_team_asof('dt', 'x.deal_id', 'x.last_time', f"SELECT deal_id FROM deal_exchanges WHERE {IN_PERIOD}")}
 WHERE team = {{team:String}}
 ORDER BY deal_id
 """

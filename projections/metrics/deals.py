@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from .common import (
-    CLOSED_DEALS,
     IN_PERIOD,
     MIN_ARTIFACTS,
     MIN_CRITERIA,
@@ -19,6 +18,7 @@ from .common import (
     MIN_REVIEWED,
     REVIEW_WINDOW_DAYS,
     TEAM_CLOSED_IN_PERIOD,
+    closed_deals,
     count,
     figure,
     ratio,
@@ -39,12 +39,13 @@ GROUP BY deal_id, person
 CRITERIA_SQL = f"SELECT deal_id, min(time) AS first_time FROM success_criteria FINAL WHERE {_IN_COHORT} GROUP BY deal_id"
 HANDOFFS_SQL = f"SELECT DISTINCT deal_id FROM handoffs FINAL WHERE criteria_transferred = 1 AND {_IN_COHORT}"
 
+CRITERIA_DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
 CRITERIA_DUE_SQL = f"""
 SELECT sc.deal_id AS deal_id, sc.criterion_id AS criterion_id,
        toUInt8(m.has_met = 1 AND m.first_met < addDays(toDateTime64(sc.due, 3, 'UTC'), 1)) AS met_by_due
 FROM (SELECT deal_id, criterion_id, due FROM success_criteria FINAL
       WHERE due >= {{start_day:Date}} AND due < {{end_day:Date}}) AS sc
-INNER JOIN {CLOSED_DEALS} AS cd ON sc.deal_id = cd.deal_id
+INNER JOIN {closed_deals(CRITERIA_DUE_IDS)} AS cd ON sc.deal_id = cd.deal_id
 LEFT JOIN (SELECT deal_id, criterion_id, min(time) AS first_met, toUInt8(1) AS has_met
            FROM criterion_results FINAL WHERE result = 'met' GROUP BY deal_id, criterion_id) AS m
   ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id

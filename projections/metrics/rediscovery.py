@@ -9,20 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
-    CLOSES,
     IN_PERIOD,
     MIN_CLOSED_AFTER_RESTART,
     MIN_WITHDRAWN_DEALS,
+    closes,
     count,
     deal_team_asof,
     deal_team_expr,
     ratio,
 )
 
+WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
 WITHDRAWN = f"""
 (SELECT w.deal_id AS deal_id, w.proposal_id AS proposal_id, w.time AS time
  FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
- {deal_team_asof('wt', 'w.deal_id', 'w.time')}
+ {deal_team_asof('wt', 'w.deal_id', 'w.time', WITHDRAWN_IDS)}
  WHERE {deal_team_expr('wt')} = {{team:String}})
 """
 
@@ -30,7 +31,7 @@ DEALS_SQL = f"""
 SELECT w.deal_id AS deal_id, toInt64(count()) AS proposals, min(w.time) AS first_withdrawn,
        any(c.outcome) AS outcome, toUInt8(countIf(c.deal_id != '') > 0) AS closed
 FROM {WITHDRAWN} AS w
-LEFT JOIN {CLOSES} AS c ON w.deal_id = c.deal_id
+LEFT JOIN {closes(WITHDRAWN_IDS)} AS c ON w.deal_id = c.deal_id
 GROUP BY w.deal_id
 ORDER BY deal_id
 """

@@ -13,18 +13,19 @@ from typing import Any
 import pandas as pd
 
 from .common import (
-    CLOSES,
     IN_PERIOD,
     MEMBERSHIP,
     REVIEW_WINDOW_DAYS,
     TEAM_CLOSED_IN_PERIOD,
     TS,
+    closes,
     deal_team_asof,
     deal_team_expr,
     roster_asof,
 )
 from .periods import Period
 from .reciprocity import ACKNOWLEDGED_HELP
+from .rediscovery import WITHDRAWN_IDS
 from .sharing import cohort_and_pairs
 
 BUYER_ASKS = ("commitment", "decision_maker_access", "success_criteria", "mutual_plan")
@@ -221,7 +222,7 @@ def open_deals(store: Any, team: str, period: str) -> pd.DataFrame:
 WITHDRAWN_SQL = f"""
 SELECT w.deal_id AS deal_id, w.proposal_id AS proposal_id, w.time AS withdrawn_at, w.reason AS reason
 FROM (SELECT deal_id, proposal_id, reason, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
-{deal_team_asof('wt', 'w.deal_id', 'w.time')}
+{deal_team_asof('wt', 'w.deal_id', 'w.time', WITHDRAWN_IDS)}
 WHERE {deal_team_expr('wt')} = {{team:String}}
 ORDER BY withdrawn_at, deal_id, proposal_id
 """
@@ -230,7 +231,7 @@ SELECT deal_id, time, '' AS outcome, 'rediscovery' AS what
 FROM rediscoveries FINAL WHERE deal_id IN (SELECT deal_id FROM ({WITHDRAWN_SQL}))
 UNION ALL
 SELECT c.deal_id AS deal_id, c.closed_at AS time, c.outcome AS outcome, 'close' AS what
-FROM {CLOSES} AS c WHERE c.deal_id IN (SELECT deal_id FROM ({WITHDRAWN_SQL}))
+FROM {closes(WITHDRAWN_IDS)} AS c WHERE c.deal_id IN (SELECT deal_id FROM ({WITHDRAWN_SQL}))
 """
 
 
