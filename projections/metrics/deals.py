@@ -47,7 +47,8 @@ FROM (SELECT deal_id, criterion_id, due FROM success_criteria FINAL
       WHERE due >= {{start_day:Date}} AND due < {{end_day:Date}}) AS sc
 INNER JOIN {closed_deals(CRITERIA_DUE_IDS)} AS cd ON sc.deal_id = cd.deal_id
 LEFT JOIN (SELECT deal_id, criterion_id, min(time) AS first_met, toUInt8(1) AS has_met
-           FROM criterion_results FINAL WHERE result = 'met' GROUP BY deal_id, criterion_id) AS m
+           FROM criterion_results FINAL WHERE result = 'met' AND deal_id IN ({CRITERIA_DUE_IDS})
+           GROUP BY deal_id, criterion_id) AS m
   ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id
 WHERE cd.outcome = 'won' AND cd.team = {{team:String}}
 """

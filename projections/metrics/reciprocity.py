@@ -22,7 +22,8 @@ from .common import (
 ACKNOWLEDGED_HELP = f"""
 (SELECT help_id, helper, recipient, minutes, time FROM help_given FINAL
  WHERE {IN_PERIOD} AND helper != recipient
-   AND (help_id, recipient) IN (SELECT help_id, recipient FROM help_acks FINAL WHERE useful = 1))
+   AND (help_id, recipient) IN (SELECT help_id, recipient FROM help_acks FINAL WHERE useful = 1
+                                AND help_id IN (SELECT help_id FROM help_given WHERE {IN_PERIOD})))
 """
 
 TEAM_HELP_SQL = f"""

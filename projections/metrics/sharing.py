@@ -36,7 +36,8 @@ REUSE_PAIRS_SQL = f"""
 SELECT q.artifact_id AS artifact_id, q.user AS user, q.kind AS kind, u.u_team AS user_team
 FROM (
   SELECT r.artifact_id AS artifact_id, r.user AS user, any(c.kind) AS kind, min(r.time) AS first_time
-  FROM (SELECT artifact_id, user, time FROM knowledge_reuses FINAL) AS r
+  FROM (SELECT artifact_id, user, time FROM knowledge_reuses FINAL
+        WHERE artifact_id IN (SELECT artifact_id FROM knowledge_shared WHERE {IN_PERIOD})) AS r
   INNER JOIN {COHORT} AS c ON r.artifact_id = c.artifact_id
   WHERE r.user != c.author AND r.time >= c.shared_at AND r.time <= c.shared_at + toIntervalDay({REUSE_WINDOW_DAYS})
   GROUP BY r.artifact_id, r.user
