@@ -56,12 +56,13 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
     """Every query of the page (projections query functions only)."""
+    acts = views.team_help(store, team, period)  # read once for the network and the balance
     return {
         "team": team, "period": period,
         "metrics": data_cache.team_metrics(store, team, period),
         "members": views.team_roster(store, team, period),
-        "edges": views.help_edges(store, team, period),
-        "balance": views.help_balance(store, team, period),
+        "edges": views.help_edges(store, team, period, acts),
+        "balance": views.help_balance(store, team, period, acts),
         "by_kind": views.knowledge_by_kind(store, team, period),
         "failed": views.failed_deal_reviews(store, team, period),
         "lessons": views.recent_lessons(store, team, period),

@@ -24,7 +24,7 @@ from .common import (
     roster_asof,
 )
 from .periods import Period
-from .reciprocity import ACKNOWLEDGED_HELP
+from .reciprocity import TEAM_HELP_SQL
 from .rediscovery import WITHDRAWN_IDS
 from .sharing import cohort_and_pairs
 
@@ -80,43 +80,37 @@ def current_team(store: Any, person: str) -> str:
     return str(store.query_scalar(CURRENT_TEAM_SQL, {"person": person}) or "")
 
 
-HELP_EDGES_SQL = f"""
-SELECT g.helper AS helper, g.recipient AS recipient, toInt64(count()) AS acts
-FROM {ACKNOWLEDGED_HELP} AS g
-{roster_asof('h', 'g.helper', 'g.time')}
-{roster_asof('r', 'g.recipient', 'g.time')}
-WHERE h.h_team = {{team:String}} AND r.r_team = {{team:String}}
-GROUP BY helper, recipient
-ORDER BY helper, recipient
-"""
+def team_help(store: Any, team: str, period: str) -> pd.DataFrame:
+    """Acknowledged help acts of the period touching the team: helper, recipient, and each one's team
+    at the time (the rows `reciprocity.team` counts); `help_edges` and `help_balance` derive from it."""
+    return store.query_df(TEAM_HELP_SQL, _params(team, period))
 
 
-def help_edges(store: Any, team: str, period: str) -> pd.DataFrame:
-    """The team's helping network: directed ties helper -> recipient with acknowledged acts."""
-    return store.query_df(HELP_EDGES_SQL, _params(team, period))
+def help_edges(store: Any, team: str, period: str, acts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The team's helping network: directed ties helper -> recipient (both in the team at the time) with
+    acknowledged acts, ordered by helper and recipient. `acts`: `team_help`'s result, if already read."""
+    acts = team_help(store, team, period) if acts is None else acts
+    if acts.empty:
+        return pd.DataFrame({"helper": [], "recipient": [], "acts": []}).astype({"acts": "int64"})
+    inside = acts[(acts["helper_team"] == team) & (acts["recipient_team"] == team)]
+    edges = inside.groupby(["helper", "recipient"]).size().reset_index(name="acts")
+    return edges.astype({"acts": "int64"}).sort_values(["helper", "recipient"]).reset_index(drop=True)
 
 
-HELP_BALANCE_SQL = f"""
-SELECT person, toInt64(sum(given)) AS given, toInt64(sum(received)) AS received FROM (
-  SELECT g.helper AS person, 1 AS given, 0 AS received FROM {ACKNOWLEDGED_HELP} AS g
-  {roster_asof('h', 'g.helper', 'g.time')} WHERE h.h_team = {{team:String}}
-  UNION ALL
-  SELECT g.recipient AS person, 0 AS given, 1 AS received FROM {ACKNOWLEDGED_HELP} AS g
-  {roster_asof('r', 'g.recipient', 'g.time')} WHERE r.r_team = {{team:String}}
-) GROUP BY person ORDER BY person
-"""
-
-
-def help_balance(store: Any, team: str, period: str) -> pd.DataFrame:
-    """Acknowledged help given and received per member (zero rows for members with none)."""
-    params = _params(team, period)
-    df = store.query_df(HELP_BALANCE_SQL, params)
-    members = store.query_df(TEAM_ROSTER_SQL, params)
+def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Acknowledged help given (as a member) and received (as a member) per member, zero rows for
+    members with none, ordered by person. `acts`: `team_help`'s result, if already read."""
+    acts = team_help(store, team, period) if acts is None else acts
+    members = store.query_df(TEAM_ROSTER_SQL, _params(team, period))
     out = pd.DataFrame({"person": [str(p) for p in members.get("person", [])]})
-    if df.empty:
+    if acts.empty:
         return out.assign(given=0, received=0)
-    df = df.assign(person=df["person"].astype(str))
-    out = out.merge(df, on="person", how="outer").fillna(0)
+    given = acts[acts["helper_team"] == team].groupby("helper").size().rename("given")
+    received = acts[acts["recipient_team"] == team].groupby("recipient").size().rename("received")
+    counts = pd.concat([given, received], axis=1).fillna(0)
+    counts.index = counts.index.astype(str)
+    counts = counts.rename_axis("person").reset_index()
+    out = out.merge(counts, on="person", how="outer").fillna(0)
     return out.astype({"given": "int64", "received": "int64"}).sort_values("person").reset_index(drop=True)
 
 
