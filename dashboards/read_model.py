@@ -12,8 +12,11 @@ exactly how old its figures are instead of pretending they are live.
 Only the first request for a key computes in the request (nothing to show before); after that a
 request never runs the page's queries. Keys nobody asked for within `watch_seconds` stop being
 refreshed until someone asks again (they are then served from the last snapshot and refreshed
-in the background at once). A failing refresh keeps the last snapshot, logs, and retries with
-backoff.
+in the background at once). The refresher takes the cheapest stale snapshot first, lets each
+snapshot rest as long as its compute took, and itself rests half as long after each compute, so a
+cheap live page is refreshed every few seconds even while an expensive page is stale, and the
+process keeps a third of its time for page callbacks and the worker. A failing refresh keeps the
+last snapshot, logs, and retries with backoff.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 WATCH_SECONDS = 300.0
 MAX_ENTRIES = 256
+REST_RATIO = 0.5
 
 
 @dataclass
@@ -43,6 +47,7 @@ class _Entry:
     seconds: float = 0.0  # how long the last compute took
     failures: int = 0
     retry_at: float = 0.0
+    rest_until: float = 0.0  # refresh_next leaves it alone until then (as long as its last compute took)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -87,33 +92,49 @@ class ReadModel:
         return entry.value
 
     # -- the refresher ---------------------------------------------------------------------
-    def refresh_stale(self) -> int:
-        """Recompute every watched snapshot older than the store's data; returns how many."""
+    def _due(self, *, resting_too: bool) -> list[tuple[tuple, _Entry]]:
+        """Watched snapshots older than the store's data, cheapest to compute first."""
         version = activity.data_version(self.store)
         now = self.clock()
         with self._lock:
-            due = [(k, e) for k, e in reversed(self._entries.items())  # most recently read first
+            due = [(k, e) for k, e in self._entries.items()
                    if e.value is not None and e.version != version
-                   and now - e.last_read <= self.watch_seconds and now >= e.retry_at]
-        done = 0
-        for key, entry in due:
-            if self._stop.is_set():
-                break
-            with entry.lock:
-                try:
-                    self._compute(key, entry)
-                    done += 1
-                except Exception:
-                    entry.failures += 1
-                    entry.retry_at = self.clock() + min(60.0, 2.0 ** entry.failures)
-                    log.exception("refreshing %s failed (attempt %d); showing the previous snapshot",
-                                  key, entry.failures)
-        return done
+                   and now - e.last_read <= self.watch_seconds and now >= e.retry_at
+                   and (resting_too or now >= e.rest_until)]
+        return sorted(due, key=lambda item: item[1].seconds)
+
+    def refresh_stale(self) -> int:
+        """Recompute every watched snapshot older than the store's data now; returns how many."""
+        return sum(self._refresh(key, entry) for key, entry in self._due(resting_too=True)
+                   if not self._stop.is_set())
+
+    def refresh_next(self) -> float | None:
+        """Recompute the cheapest stale snapshot that is not resting; returns how long it took (None:
+        nothing was due). A snapshot rests as long as its compute took, so cheap live pages refresh
+        often and an expensive one (the executive page on a large store) neither starves nor hogs."""
+        due = self._due(resting_too=False)
+        if not due:
+            return None
+        key, entry = due[0]
+        return entry.seconds if self._refresh(key, entry) else 0.0
+
+    def _refresh(self, key: tuple, entry: _Entry) -> bool:
+        with entry.lock:
+            try:
+                self._compute(key, entry)
+                return True
+            except Exception:
+                entry.failures += 1
+                entry.retry_at = self.clock() + min(60.0, 2.0 ** entry.failures)
+                log.exception("refreshing %s failed (attempt %d); showing the previous snapshot",
+                              key, entry.failures)
+                return False
 
     def _compute(self, key: tuple, entry: _Entry) -> None:
-        started = time.perf_counter()
+        started = self.clock()
         entry.version, entry.value = snapshot(self.store, entry.compute)
-        entry.seconds = time.perf_counter() - started
+        done = self.clock()
+        entry.seconds, entry.rest_until = done - started, done + (done - started)
         entry.failures, entry.retry_at = 0, 0.0
         self.refreshes += 1
         if entry.seconds > 1.0:
@@ -124,21 +145,22 @@ class ReadModel:
             self._entries.popitem(last=False)
 
     def _run(self) -> None:
-        log.info("read model: refreshing watched page data every %.1fs when the data changed", self.poll_seconds)
+        log.info("read model: refreshing watched page data when the data changed (polls every %.1fs)",
+                 self.poll_seconds)
         pause = self.poll_seconds
         while not self._stop.wait(pause):
             if getattr(self.store, "_closed", False):
                 log.info("read model: the store closed; refresher stops")
                 return
-            started = time.perf_counter()
             try:
-                self.refresh_stale()
+                took = self.refresh_next()
             except Exception:  # the store went away or is closing: keep trying, quietly
-                log.debug("read model refresh pass failed", exc_info=True)
-            # Rest as long as the pass took: on a large store with events arriving all the time the
-            # refresher would otherwise hold the process (and its GIL) busy, and page callbacks and the
-            # worker sharing the process would wait. Snapshots then trail the data by at most ~2 passes.
-            pause = max(self.poll_seconds, time.perf_counter() - started)
+                log.debug("read model refresh failed", exc_info=True)
+                took = None
+            # After a compute, rest half as long: on a large store with events arriving all the time
+            # the refresher would otherwise keep the process (and its GIL) busy, and page callbacks and
+            # the worker sharing it would wait. It stays busy at most about two thirds of the time.
+            pause = self.poll_seconds if took is None else max(self.poll_seconds, REST_RATIO * took)
 
     def start(self) -> "ReadModel":
         if self._thread is None:

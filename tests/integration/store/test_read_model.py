@@ -119,3 +119,31 @@ def test_warming_computes_the_first_pages_people_open(store):
         assert data["metrics"]["reciprocity"]["members"]["value"] > 0
     finally:
         read_model.clear()
+
+
+def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store):
+    clock = Clock()
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
+    order: list[str] = []
+
+    def page(name: str, cost: float):
+        def compute():
+            order.append(name)
+            clock.now += cost  # the compute "takes" cost seconds on the model's clock
+            return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+        return compute
+
+    model.get(("slow",), page("slow", 100.0))
+    model.get(("fast",), page("fast", 1.0))
+    clock.now += 200  # both rested
+    order.clear()
+    insert_event(store, 1)
+    assert model.refresh_next() == 1.0 and order == ["fast"], "cheapest stale page first"
+    assert model.refresh_next() == 100.0 and order == ["fast", "slow"]
+    insert_event(store, 2)
+    assert model.refresh_next() == 1.0 and order[-1] == "fast", "fast rested while slow computed"
+    assert model.refresh_next() is None, "each rests as long as its compute took"
+    clock.now += 1.5
+    insert_event(store, 3)
+    assert model.refresh_next() == 1.0 and order[-1] == "fast"
+    assert model.refresh_next() is None and order.count("slow") == 1, "slow still rests"
