@@ -1,0 +1,172 @@
+"""The CPU half of the write path, pure: raw Kafka records in, insert-ready Arrow out.
+
+`prepare` decodes a batch of records through the contract, applies the erasures, maps the
+projection rows and encodes every table's rows as an Arrow IPC stream, ready for the store's
+`insert_arrow`. It does no I/O, so it can run in another process: `Preparer` runs it in a
+process pool (`TEAMFLOW_PREPARE_PROCESSES`, spawned, never forked: the worker holds chDB) so
+that decoding the next batch uses the second core while this process fetches from Kafka and
+writes the previous batch (chDB releases the GIL while a statement runs). With 0 processes it
+runs inline. Either way the caller still owns the commit rule: a batch's offsets are committed
+only after its rows are written.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import msgspec
+
+from projections import ddl
+from projections.arrow import ipc_bytes, record_batch, rows_batch
+from projections.erasure import erase
+from projections.project import TABLES_BY_NAME, project_rows
+from projections.rows import epoch_ms
+from schemas import Event, decode
+
+log = logging.getLogger(__name__)
+
+Record = tuple  # (value: bytes | None, headers: list[(str, bytes)] | None, partition: int, offset: int)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record the contract refused, with what the dead-letter path needs."""
+
+    index: int  # position in the batch handed to `prepare`
+    code: str
+    reason: str
+    source: str
+    id: str
+    type: str
+    raw: bytes
+    partition: int
+    offset: int
+
+
+@dataclass
+class Prepared:
+    """One batch, ready to write: Arrow IPC bytes per table, the rejects, and counts."""
+
+    events: int
+    rejects: list[Reject] = field(default_factory=list)
+    payloads: dict[str, bytes] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def raw_event_columns(positioned: Sequence[tuple[Event, int, int]], now_ms: int) -> list[list]:
+    """The `events` table's columns (ddl.EVENTS order) for decoded events with their log positions."""
+    encode = msgspec.json.encode
+    source, ident, type_, version, time, subject, data, partition, offset, version_ = ([] for _ in range(10))
+    first = ddl.first_copy_version
+    for e, p, o in positioned:
+        source.append(e.source)
+        ident.append(e.id)
+        type_.append(e.type)
+        version.append(e.version)
+        time.append(epoch_ms(e.time))
+        subject.append(e.subject or "")
+        data.append(encode(e.data).decode())
+        partition.append(p)
+        offset.append(o)
+        version_.append(first(p, o))
+    return [source, ident, type_, version, time, subject, data, partition, offset, [now_ms] * len(source), version_]
+
+
+def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+            tables: Iterable[str] | None = None) -> Prepared:
+    """Decode, erase, project and encode one batch. `tables` (names) limits the output (replay of one
+    projection); by default the raw `events` table and every projection table that got rows."""
+    good: list[Event] = []
+    where: list[tuple[int, int]] = []
+    rejects: list[Reject] = []
+    for i, (value, headers, partition, offset) in enumerate(records):
+        result = decode(value or b"", headers or None)
+        if isinstance(result, Event):
+            good.append(result)
+            where.append((partition, offset))
+        else:
+            rejects.append(Reject(i, result.code, result.reason, result.source or "", result.id or "",
+                                  result.type or "", value or b"", partition, offset))
+    if tokens:
+        good = erase(good, tokens)
+    wanted = None if tables is None else set(tables)
+    out = Prepared(events=len(good), rejects=rejects)
+    if not good:
+        return out
+    if wanted is None or ddl.EVENTS.name in wanted:
+        cols = raw_event_columns([(e, p, o) for e, (p, o) in zip(good, where)], now_ms)
+        out.payloads[ddl.EVENTS.name] = ipc_bytes(record_batch(ddl.EVENTS, cols))
+        out.rows[ddl.EVENTS.name] = len(good)
+    for name, rows in project_rows(good).items():
+        if rows and (wanted is None or name in wanted):
+            out.payloads[name] = ipc_bytes(rows_batch(TABLES_BY_NAME[name], rows))
+            out.rows[name] = len(rows)
+    return out
+
+
+def _child_ready() -> int:
+    return os.getpid()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a prepare process: exit when the worker that started it is gone (a SIGKILLed worker cannot
+    shut its pool down, and the pool's queues would keep an orphan waiting forever)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class Preparer:
+    """Runs `prepare` in `processes` spawned processes (0: inline, in the caller's thread).
+
+    A child that dies breaks the pool: the awaiting caller gets `BrokenProcessPool` and must stop
+    (the worker crashes so that a supervisor restarts it; nothing was committed for that batch).
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.pool: ProcessPoolExecutor | None = None
+        if processes > 0:
+            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_parent, initargs=(os.getpid(),))
+            pids = {f.result() for f in [self.pool.submit(_child_ready) for _ in range(processes)]}
+            log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
+                     processes, ", ".join(map(str, sorted(pids))))
+        else:
+            log.info("prepare step: inline in the worker process")
+
+    def submit(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+               tables: Iterable[str] | None = None) -> "asyncio.Future[Prepared]":
+        """Start preparing a batch; await the result (inline: already done)."""
+        tables = None if tables is None else frozenset(tables)
+        if self.pool is None:
+            fut: asyncio.Future = asyncio.get_running_loop().create_future()
+            try:
+                fut.set_result(prepare(records, tokens, now_ms, tables))
+            except Exception as exc:
+                fut.set_exception(exc)
+            return fut
+        return asyncio.wrap_future(self.pool.submit(prepare, records, dict(tokens), now_ms, tables))
+
+    def check(self) -> None:
+        """Raise when a prepare process died, also between batches (so an idle worker does not carry on
+        without one until the next batch arrives)."""
+        if self.pool is not None and getattr(self.pool, "_broken", False):
+            raise BrokenProcessPool(f"a prepare process died: {self.pool._broken}")
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
