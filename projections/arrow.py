@@ -66,3 +66,23 @@ def ipc_bytes(batch: pa.RecordBatch) -> bytes:
 
 def read_ipc(payload: bytes) -> pa.Table:
     return pa.ipc.open_stream(payload).read_all()
+
+
+def merge_ipc(payloads: Sequence[bytes]) -> bytes:
+    """Several IPC streams of one table as one stream of their record batches (one insert statement).
+
+    Never hand chDB concatenated streams instead: it reads the first stream and ignores the rest."""
+    if len(payloads) == 1:
+        return payloads[0]
+    sink = pa.BufferOutputStream()
+    writer = None
+    for payload in payloads:
+        reader = pa.ipc.open_stream(payload)
+        if writer is None:
+            writer = pa.ipc.new_stream(sink, reader.schema)
+        for batch in reader:
+            writer.write_batch(batch)
+    if writer is None:
+        raise ValueError("no payloads to merge")
+    writer.close()
+    return sink.getvalue().to_pybytes()
