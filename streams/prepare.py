@@ -12,6 +12,7 @@ only after its rows are written.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -23,13 +24,16 @@ from typing import Iterable, Mapping, Sequence
 import msgspec
 
 from projections import ddl
-from projections.arrow import ipc_bytes, record_batch, rows_batch
+from projections.arrow import ipc_bytes, merge_ipc, record_batch, rows_batch
 from projections.erasure import erase
 from projections.project import TABLES_BY_NAME, project_rows
 from projections.rows import epoch_ms
 from schemas import Event, decode
 
 log = logging.getLogger(__name__)
+
+MIN_SPLIT = 1000
+"""A batch is shared among prepare processes only when every slice gets at least this many records."""
 
 Record = tuple  # (value: bytes | None, headers: list[(str, bytes)] | None, partition: int, offset: int)
 
@@ -59,17 +63,18 @@ class Prepared:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def raw_event_columns(positioned: Sequence[tuple[Event, int, int]], now_ms: int) -> list[list]:
+def raw_event_columns(positioned: Sequence[tuple[Event, int, int]], now_ms: int,
+                      times_ms: Sequence[int] | None = None) -> list[list]:
     """The `events` table's columns (ddl.EVENTS order) for decoded events with their log positions."""
     encode = msgspec.json.encode
-    source, ident, type_, version, time, subject, data, partition, offset, version_ = ([] for _ in range(10))
+    source, ident, type_, version, subject, data, partition, offset, version_ = ([] for _ in range(9))
     first = ddl.first_copy_version
+    time = list(times_ms) if times_ms is not None else [epoch_ms(e.time) for e, _, _ in positioned]
     for e, p, o in positioned:
         source.append(e.source)
         ident.append(e.id)
         type_.append(e.type)
         version.append(e.version)
-        time.append(epoch_ms(e.time))
         subject.append(e.subject or "")
         data.append(encode(e.data).decode())
         partition.append(p)
@@ -99,11 +104,12 @@ def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
     out = Prepared(events=len(good), rejects=rejects)
     if not good:
         return out
+    times = [epoch_ms(e.time) for e in good]
     if wanted is None or ddl.EVENTS.name in wanted:
-        cols = raw_event_columns([(e, p, o) for e, (p, o) in zip(good, where)], now_ms)
+        cols = raw_event_columns([(e, p, o) for e, (p, o) in zip(good, where)], now_ms, times)
         out.payloads[ddl.EVENTS.name] = ipc_bytes(record_batch(ddl.EVENTS, cols))
         out.rows[ddl.EVENTS.name] = len(good)
-    for name, rows in project_rows(good).items():
+    for name, rows in project_rows(good, times).items():
         if rows and (wanted is None or name in wanted):
             out.payloads[name] = ipc_bytes(rows_batch(TABLES_BY_NAME[name], rows))
             out.rows[name] = len(rows)
@@ -148,8 +154,9 @@ class Preparer:
             log.info("prepare step: inline in the worker process")
 
     def submit(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
-               tables: Iterable[str] | None = None) -> "asyncio.Future[Prepared]":
-        """Start preparing a batch; await the result (inline: already done)."""
+               tables: Iterable[str] | None = None, *, split: bool = False) -> "asyncio.Future[Prepared]":
+        """Start preparing a batch; await the result (inline: already done). `split`: share one batch
+        among the processes (the worker, which prepares one batch at a time)."""
         tables = None if tables is None else frozenset(tables)
         if self.pool is None:
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -158,7 +165,24 @@ class Preparer:
             except Exception as exc:
                 fut.set_exception(exc)
             return fut
+        if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
+            return asyncio.ensure_future(self._split(records, dict(tokens), now_ms, tables))
         return asyncio.wrap_future(self.pool.submit(prepare, records, dict(tokens), now_ms, tables))
+
+    async def _split(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+                     tables: frozenset[str] | None) -> Prepared:
+        """One batch over every process: prepare slices at once, then join them (one stream per table)."""
+        size = -(-len(records) // self.processes)
+        starts = range(0, len(records), size)
+        parts = await asyncio.gather(*(asyncio.wrap_future(self.pool.submit(
+            prepare, records[i:i + size], tokens, now_ms, tables)) for i in starts))
+        out = Prepared(events=sum(p.events for p in parts))
+        for start, part in zip(starts, parts):
+            out.rejects.extend(dataclasses.replace(r, index=r.index + start) for r in part.rejects)
+        for name in {name for part in parts for name in part.payloads}:
+            out.payloads[name] = merge_ipc([part.payloads[name] for part in parts if name in part.payloads])
+            out.rows[name] = sum(part.rows.get(name, 0) for part in parts)
+        return out
 
     def check(self) -> None:
         """Raise when a prepare process died, also between batches (so an idle worker does not carry on

@@ -137,3 +137,30 @@ def test_prepare_process_gives_the_inline_result_and_a_dead_one_raises(records):
             asyncio.run(run())
     finally:
         preparer.close()
+
+
+def test_merged_payloads_hold_every_batch_in_order(records):
+    from projections.arrow import merge_ipc
+
+    parts = [prepare(records[i:i + 1500], {}, NOW_MS) for i in range(0, len(records), 1500)]
+    merged = read_ipc(merge_ipc([p.payloads["events"] for p in parts]))
+    whole = read_ipc(prepare(records, {}, NOW_MS).payloads["events"])
+    assert len(parts) > 2 and merged.num_rows == whole.num_rows
+    assert merged.equals(whole)
+    assert merge_ipc([parts[0].payloads["events"]]) == parts[0].payloads["events"]
+
+
+def test_a_batch_shared_among_processes_equals_the_inline_result(records):
+    preparer = Preparer(2)
+    try:
+        async def run():
+            return await preparer.submit(records, {}, NOW_MS, split=True)
+
+        shared = asyncio.run(run())
+    finally:
+        preparer.close()
+    inline = prepare(records, {}, NOW_MS)
+    assert shared.events == inline.events and shared.rows == inline.rows
+    assert shared.rejects == inline.rejects  # indexes refer to the whole batch again
+    for name, payload in inline.payloads.items():
+        assert read_ipc(shared.payloads[name]).equals(read_ipc(payload)), name
