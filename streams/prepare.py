@@ -12,6 +12,8 @@ only after its rows are written.
 from __future__ import annotations
 
 import asyncio
+from array import array
+from itertools import accumulate
 import dataclasses
 import logging
 import multiprocessing
@@ -65,22 +67,52 @@ class Prepared:
 
 def raw_event_columns(positioned: Sequence[tuple[Event, int, int]], now_ms: int,
                       times_ms: Sequence[int] | None = None) -> list[list]:
-    """The `events` table's columns (ddl.EVENTS order) for decoded events with their log positions."""
+    """The `events` table's columns (ddl.EVENTS order) for decoded events with their log positions.
+
+    `data` is the JSON of the (upcast) data as UTF-8 bytes, which Arrow takes for a string column."""
     encode = msgspec.json.encode
-    source, ident, type_, version, subject, data, partition, offset, version_ = ([] for _ in range(9))
     first = ddl.first_copy_version
-    time = list(times_ms) if times_ms is not None else [epoch_ms(e.time) for e, _, _ in positioned]
-    for e, p, o in positioned:
-        source.append(e.source)
-        ident.append(e.id)
-        type_.append(e.type)
-        version.append(e.version)
-        subject.append(e.subject or "")
-        data.append(encode(e.data).decode())
-        partition.append(p)
-        offset.append(o)
-        version_.append(first(p, o))
-    return [source, ident, type_, version, time, subject, data, partition, offset, [now_ms] * len(source), version_]
+    events = [e for e, _, _ in positioned]
+    partitions = [p for _, p, _ in positioned]
+    offsets = [o for _, _, o in positioned]
+    return [
+        [e.source for e in events],
+        [e.id for e in events],
+        [e.type for e in events],
+        [e.version for e in events],
+        list(times_ms) if times_ms is not None else [epoch_ms(e.time) for e in events],
+        [e.subject or "" for e in events],
+        [encode(e.data) for e in events],
+        partitions,
+        offsets,
+        [now_ms] * len(events),
+        [first(p, o) for p, o in zip(partitions, offsets)],
+    ]
+
+
+def pack(records: Sequence[Record]) -> tuple:
+    """Records in a form that crosses to a process cheaply: one bytes object for all values, arrays of
+    ends, partitions and offsets, headers only where present (pickling 30,000 small tuples cost
+    ~2 µs per record in the sending process)."""
+    values = [r[0] or b"" for r in records]
+    ends = array("q", accumulate(map(len, values)))
+    headers = {i: r[1] for i, r in enumerate(records) if r[1]}
+    return (b"".join(values), ends, array("i", [r[2] for r in records]), array("q", [r[3] for r in records]),
+            headers)
+
+
+def unpack(packed: tuple) -> list[Record]:
+    blob, ends, partitions, offsets, headers = packed
+    view = memoryview(blob)
+    starts = [0, *ends[:-1]] if len(ends) else []
+    return [(bytes(view[a:b]), headers.get(i), p, o)
+            for i, (a, b, p, o) in enumerate(zip(starts, ends, partitions, offsets))]
+
+
+def prepare_packed(packed: tuple, tokens: Mapping[str, str], now_ms: int,
+                   tables: Iterable[str] | None = None) -> Prepared:
+    """`prepare` on `pack`ed records (what runs in a prepare process)."""
+    return prepare(unpack(packed), tokens, now_ms, tables)
 
 
 def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
@@ -167,7 +199,7 @@ class Preparer:
             return fut
         if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
             return asyncio.ensure_future(self._split(records, dict(tokens), now_ms, tables))
-        return asyncio.wrap_future(self.pool.submit(prepare, records, dict(tokens), now_ms, tables))
+        return asyncio.wrap_future(self.pool.submit(prepare_packed, pack(records), dict(tokens), now_ms, tables))
 
     async def _split(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
                      tables: frozenset[str] | None) -> Prepared:
@@ -175,7 +207,7 @@ class Preparer:
         size = -(-len(records) // self.processes)
         starts = range(0, len(records), size)
         parts = await asyncio.gather(*(asyncio.wrap_future(self.pool.submit(
-            prepare, records[i:i + size], tokens, now_ms, tables)) for i in starts))
+            prepare_packed, pack(records[i:i + size]), tokens, now_ms, tables)) for i in starts))
         out = Prepared(events=sum(p.events for p in parts))
         for start, part in zip(starts, parts):
             out.rejects.extend(dataclasses.replace(r, index=r.index + start) for r in part.rejects)

@@ -212,7 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     up.set_defaults(func=cmd_up)
 
-    w = sub.add_parser("worker", help="run the stream worker (Faust) that folds events into ClickHouse")
+    w = sub.add_parser("worker", help="run the stream worker (Faust) that folds events into ClickHouse",
+                       description="Reads the events topic in batches, dead-letters refused events, writes the raw "
+                       "events and every projection, and commits a batch's offsets only after it is written. "
+                       "Decoding and projecting run in TEAMFLOW_PREPARE_PROCESSES spawned processes (default 1; "
+                       "0 = in this process); if one dies the worker exits with an error. Batch size: "
+                       "TEAMFLOW_BATCH_SIZE (see README, Settings).")
     w.add_argument("--with-dashboards", action="store_true",
                    help="serve the dashboards from this process too (needed with embedded chDB)")
     w.set_defaults(func=cmd_worker)

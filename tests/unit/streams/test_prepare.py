@@ -164,3 +164,13 @@ def test_a_batch_shared_among_processes_equals_the_inline_result(records):
     assert shared.rejects == inline.rejects  # indexes refer to the whole batch again
     for name, payload in inline.payloads.items():
         assert read_ipc(shared.payloads[name]).equals(read_ipc(payload)), name
+
+
+def test_packed_records_come_back_as_they_were():
+    from streams.prepare import pack, unpack
+
+    records = [(b'{"a":1}', [], 0, 5), (None, [("ce_specversion", b"1.0")], 3, 2**40), (b"", None, 1, 0),
+               (b"\xffraw", [], 2, 7)]
+    assert unpack(pack(records)) == [(b'{"a":1}', None, 0, 5), (b"", [("ce_specversion", b"1.0")], 3, 2**40),
+                                     (b"", None, 1, 0), (b"\xffraw", None, 2, 7)]
+    assert unpack(pack([])) == []
