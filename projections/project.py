@@ -65,17 +65,20 @@ def handled_types() -> frozenset[str]:
     return frozenset(MAPPERS)
 
 
-def project_rows(events: Sequence[Any]) -> Rows:
+def project_rows(events: Sequence[Any], times_ms: Sequence[int] | None = None) -> Rows:
     """Row tuples of every projection table for a batch of events (table name -> rows, maybe empty).
 
     The row-mapping half of `project_batch`, shared with the Arrow write path (`streams/prepare.py`).
+    `times_ms`, when given, are the events' times in epoch milliseconds (computed once by the caller).
     """
     rows: Rows = {name: [] for name in TABLES_BY_NAME}
     mappers = MAPPERS
-    for event in events:
+    if times_ms is None:
+        times_ms = [epoch_ms(event.time) for event in events]
+    for event, ms in zip(events, times_ms):
         fn = mappers.get(event.type)
         if fn is not None:
-            fn(event, epoch_ms(event.time), rows)
+            fn(event, ms, rows)
     return rows
 
 

@@ -153,10 +153,15 @@ def _child_ready() -> int:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """In a prepare process: exit when the worker that started it is gone (a SIGKILLed worker cannot
+    """In a prepare process: ignore Ctrl-C, and exit when the worker that started it is gone (a SIGKILLed worker cannot
     shut its pool down, and the pool's queues would keep an orphan waiting forever)."""
+    import signal
     import threading
     import time
+
+    # Ctrl-C reaches the whole process group: the worker shuts down and closes the pool; a child
+    # dying of the same SIGINT first would look like a crash.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
