@@ -158,7 +158,7 @@ def _write(store: Store, prepared: list[Prepared], suffix: str) -> tuple[int, in
 
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,
            progress: Callable[[int, int, float], None] | None = None, fetch_records: int = 25_000,
-           erasures: Mapping[str, str] | None = None, processes: int = 2) -> ReplayReport:
+           erasures: Mapping[str, str] | None = None, processes: int = 1) -> ReplayReport:
     """Rebuild; `erasures` (person id -> token, streams.erasures) are applied to every event.
 
     `processes` prepare processes (streams/prepare.py) decode, project and encode batches while this

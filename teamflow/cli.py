@@ -72,7 +72,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
                         progress=_progress_printer("replay"), erasures=erasures,
-                        processes=getattr(args, "processes", 2))
+                        processes=getattr(args, "processes", 1))
     finally:
         store.close()
     if erasures:
@@ -231,9 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "atomically. With embedded chDB, stop the worker first (one process per data directory).")
     r.add_argument("--projection", action="append", metavar="NAME",
                    help="rebuild only this projection (repeatable); 'events' is the raw store")
-    r.add_argument("--processes", type=int, default=2, metavar="N",
+    r.add_argument("--processes", type=int, default=1, metavar="N",
                    help="processes that decode and project batches while this one reads and writes "
-                   "(default 2; 0 = all in this process)")
+                   "(default 1; 0 = all in this process)")
     r.set_defaults(func=cmd_replay)
 
     m = sub.add_parser("metrics", help="print every team metric of a period with its sample size",
