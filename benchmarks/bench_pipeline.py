@@ -179,7 +179,8 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=10_000, help="batch size for worker and baseline (default 10000)")
     p.add_argument("--bootstrap", help="use this broker instead of starting one")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.add_argument("--prepare-processes", type=int, help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: its default)")
+    p.add_argument("--prepare-processes", type=int,
+                   help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: the worker's default)")
     p.add_argument("--modes", default="agent,batch", help="worker fold modes to time (default agent,batch)")
     args = p.parse_args()
     figures = run(args)

@@ -153,8 +153,8 @@ def _child_ready() -> int:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """In a prepare process: ignore Ctrl-C, and exit when the worker that started it is gone (a SIGKILLed worker cannot
-    shut its pool down, and the pool's queues would keep an orphan waiting forever)."""
+    """In a prepare process: ignore Ctrl-C, and exit when the worker that started it is gone (a
+    SIGKILLed worker cannot shut its pool down, and the pool's queues would keep an orphan waiting)."""
     import signal
     import threading
     import time

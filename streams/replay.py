@@ -3,10 +3,10 @@ then swap them in.
 
 Batch work, not the per-message path: a plain consumer without a group reads every partition
 with large fetches; the worker's prepare step (`streams/prepare.py`: decode, erase, the same
-row mappers, Arrow IPC) runs in spawned processes, several batches at a time, while this process
-reads and inserts, one statement per table for ~100,000 events, into `<table>__replay` tables. When the log is read up to the end
-offsets taken at the start, each fresh table is exchanged with the live one (`EXCHANGE TABLES`,
-atomic) and the old one dropped. A running worker (possible with a ClickHouse server) may have
+row mappers, Arrow IPC) runs in spawned processes (one by default), while this process reads and
+inserts, one statement per table for ~100,000 events, into `<table>__replay` tables. When the log
+is read up to the end offsets taken at the start, each fresh table is exchanged with the live one
+(`EXCHANGE TABLES`, atomic) and the old one dropped. A running worker (possible with a ClickHouse server) may have
 written to the old tables meanwhile; a final pass re-reads from the end offsets taken at the start
 into the swapped-in tables, which is harmless because every row is keyed by what it describes.
 """
