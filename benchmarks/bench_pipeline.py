@@ -8,7 +8,7 @@ What it does, on a local single-node broker it starts on free ports (or --bootst
 3. the real worker (`python -m teamflow worker --with-dashboards`, one process) on the same topic,
    in each fold mode (`agent`: Faust agent stream; `batch`: batch consumer task in the Faust app),
    timed from ready to all N events queryable (polling /api/status), with its RSS sampled at each
-   quarter of the way (memory must stay flat as the count grows);
+   quarter of the way, its prepare processes included (memory must stay flat as the count grows);
 4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing.
 
     python benchmarks/bench_pipeline.py                  # 200,000 events
@@ -49,8 +49,15 @@ def say(msg: str) -> None:
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the worker's prepare processes), in MB."""
     text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
+    total = int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:  # threads and children come and go while we look
+            total += sum(rss_mb(int(child)) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
 
 
 def produce(bootstrap: str, topic: str, events: list[tuple[str, bytes]]) -> float:
@@ -136,11 +143,13 @@ def run(args: argparse.Namespace) -> dict:
         store.close()
 
         worker_rates, rss = {}, {}
-        for mode in ("agent", "batch"):
+        for mode in args.modes.split(","):
             worker = WorkerProcess(bootstrap, work / f"worker-{mode}", events_topic=worker.events_topic,
                                    dead_letter_topic=worker.dead_letter_topic,
                                    extra_env={"TEAMFLOW_BATCH_SIZE": str(args.batch),
-                                              "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0", "TEAMFLOW_FOLD_MODE": mode})
+                                              "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0", "TEAMFLOW_FOLD_MODE": mode,
+                                              **({"TEAMFLOW_PREPARE_PROCESSES": str(args.prepare_processes)}
+                                                 if args.prepare_processes is not None else {})})
             say(f"worker, fold mode {mode}: decode + dead letters + raw store + all projections")
             worker_rates[mode], rss[mode] = time_worker(worker, args.events)
         say("replay: teamflow replay (worker stopped)")
@@ -170,6 +179,9 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=10_000, help="batch size for worker and baseline (default 10000)")
     p.add_argument("--bootstrap", help="use this broker instead of starting one")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--prepare-processes", type=int,
+                   help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: the worker's default)")
+    p.add_argument("--modes", default="agent,batch", help="worker fold modes to time (default agent,batch)")
     args = p.parse_args()
     figures = run(args)
     if args.json:

@@ -65,6 +65,23 @@ def handled_types() -> frozenset[str]:
     return frozenset(MAPPERS)
 
 
+def project_rows(events: Sequence[Any], times_ms: Sequence[int] | None = None) -> Rows:
+    """Row tuples of every projection table for a batch of events (table name -> rows, maybe empty).
+
+    The row-mapping half of `project_batch`, shared with the Arrow write path (`streams/prepare.py`).
+    `times_ms`, when given, are the events' times in epoch milliseconds (computed once by the caller).
+    """
+    rows: Rows = {name: [] for name in TABLES_BY_NAME}
+    mappers = MAPPERS
+    if times_ms is None:
+        times_ms = [epoch_ms(event.time) for event in events]
+    for event, ms in zip(events, times_ms):
+        fn = mappers.get(event.type)
+        if fn is not None:
+            fn(event, ms, rows)
+    return rows
+
+
 def project_batch(events: Sequence[Any], *, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """Rows of every projection table for a batch of events, as DataFrames (table name -> frame).
 
@@ -73,12 +90,7 @@ def project_batch(events: Sequence[Any], *, tables: Iterable[str] | None = None)
     `PROJECTION_TABLES["knowledge"]` when rebuilding one projection. Events of a type no
     projection maps are skipped.
     """
-    rows: Rows = {name: [] for name in TABLES_BY_NAME}
-    mappers = MAPPERS
-    for event in events:
-        fn = mappers.get(event.type)
-        if fn is not None:
-            fn(event, epoch_ms(event.time), rows)
+    rows = project_rows(events)
     wanted = None if tables is None else {t if isinstance(t, str) else t.name for t in tables}
     return {
         name: _frame(TABLES_BY_NAME[name], batch)

@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import faust
 
-from schemas import Event, decode
-
 from .dead_letters import DeadLetter, from_headers
-from .sink import EventSink, Positioned
+from .prepare import Prepared, Preparer
+from .sink import EventSink
 
 if TYPE_CHECKING:
     from teamflow.settings import Settings
 
 log = logging.getLogger(__name__)
+
+CATCH_UP = 4
+"""A batch-mode worker that is behind takes up to this many batches' worth of fetched events at once."""
 
 
 def _headers(message: Any) -> list[tuple[str, bytes]]:
@@ -61,7 +63,9 @@ class _Throughput:
             self.reset(now)
 
 
-def create_app(settings: "Settings", sink: EventSink) -> faust.App:
+def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None = None) -> faust.App:
+    """The Faust app; `preparer` runs the prepare step (streams/prepare.py), inline when not given."""
+    preparer = preparer or Preparer(0)
     app = faust.App(
         settings.consumer_group,
         broker=f"kafka://{settings.bootstrap_servers}",
@@ -86,25 +90,30 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
     dead_letter_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes,
                                   partitions=settings.topic_partitions)
 
-    async def fold(records: list[tuple[bytes | None, bytes | None, list, str, int, int]],
-                   stats: _Throughput) -> None:
-        """Decode a batch, dead-letter the refused (waiting for the broker's ack), write the rest."""
+    loop_now_ms = lambda: int(sink.clock().timestamp() * 1000)  # noqa: E731
+
+    async def prepare(records: list[tuple[bytes | None, bytes | None, list, str, int, int]]) -> Prepared:
+        """Start decoding, projecting and encoding a batch (in the prepare process, or inline)."""
+        tokens = await asyncio.get_running_loop().run_in_executor(None, sink.erasures)
+        return await preparer.submit([(value, headers, partition, offset)
+                                      for _, value, headers, _, partition, offset in records], tokens, loop_now_ms(),
+                                      split=True)
+
+    async def write(records: list[tuple[bytes | None, bytes | None, list, str, int, int]], prepared: Prepared,
+                    stats: _Throughput) -> None:
+        """Dead-letter the refused (waiting for the broker's acks), then write the rest (retrying until stored)."""
         started = time.perf_counter()
-        good: list[Positioned] = []
         sends = []
-        for key, value, headers, topic, partition, offset in records:
-            result = decode(value or b"", headers)
-            if isinstance(result, Event):
-                good.append(Positioned(result, partition, offset))
-                continue
-            log.warning("dead letter from %s[%d]@%d: %s", topic, partition, offset, result.reason)
-            letter = DeadLetter(raw=value or b"", code=result.code, reason=result.reason, door="kafka",
-                                source=result.source or "", id=result.id or "", type=result.type or "")
+        for r in prepared.rejects:
+            key, _, _, topic, _, _ = records[r.index]
+            log.warning("dead letter from %s[%d]@%d: %s", topic, r.partition, r.offset, r.reason)
+            letter = DeadLetter(raw=r.raw, code=r.code, reason=r.reason, door="kafka",
+                                source=r.source, id=r.id, type=r.type)
             sends.append(await dead_letter_topic.send(key=key, value=letter.raw, headers=letter.headers()))
         for fut in sends:
             await fut
-        await asyncio.get_running_loop().run_in_executor(None, sink.write, good)
-        stats.add(len(good), len(sends), time.perf_counter() - started)
+        await asyncio.get_running_loop().run_in_executor(None, sink.write_prepared, prepared)
+        stats.add(prepared.events, len(sends), time.perf_counter() - started)
 
     if settings.fold_mode == "agent":
 
@@ -112,8 +121,9 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
         async def fold_events(stream: faust.StreamT) -> None:
             stats = _Throughput("fold-events")
             async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_seconds):
-                await fold([(ev.message.key, ev.value, _headers(ev.message), ev.message.topic,
-                             ev.message.partition, ev.message.offset) for ev in batch], stats)
+                records = [(ev.message.key, ev.value, _headers(ev.message), ev.message.topic,
+                            ev.message.partition, ev.message.offset) for ev in batch]
+                await write(records, await prepare(records), stats)
 
     else:
 
@@ -122,8 +132,11 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
             """The same fold, fed by a batch consumer (getmany) instead of Faust's per-message stream.
 
             Faust's stream path tops out at ~7,000 messages/s on our 2-core machine even with an empty
-            agent (docs/benchmarks.md); this reads whole fetches, and commits each batch's offsets only
-            after `fold` returned, so the commit-after-write rule is the same as the agent's.
+            agent (docs/benchmarks.md); this reads whole fetches. Pipelined by one batch: batch N+1 is
+            fetched and handed to the prepare process before batch N is written, so preparing N+1 (other
+            core) overlaps writing N (chDB releases the GIL). Batch N's offsets are committed only after
+            its dead letters were acked and its rows written, in batch order, so the commit-after-write
+            rule is the same as the agent's.
             """
             from aiokafka import AIOKafkaConsumer, TopicPartition
             from aiokafka.errors import CommitFailedError
@@ -141,27 +154,50 @@ def create_app(settings: "Settings", sink: EventSink) -> faust.App:
             )
             await consumer.start()
             stats = _Throughput("fold-events")
+            within_ms = int(settings.batch_within_seconds * 1000)
+            inflight = following = None  # (polled, records, preparing): fetched, prepared, not yet written
             try:
                 while True:
-                    polled = await consumer.getmany(timeout_ms=int(settings.batch_within_seconds * 1000),
+                    # With a batch in flight, take what is already fetched and write it without waiting.
+                    polled = await consumer.getmany(timeout_ms=0 if inflight else within_ms,
                                                     max_records=settings.batch_size)
-                    if not polled:
-                        continue
-                    records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
-                               for rs in polled.values() for r in rs]
-                    await fold(records, stats)
-                    try:
-                        await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
-                                               for tp, rs in polled.items() if rs})
-                    except CommitFailedError as exc:  # partitions moved to another worker mid-batch
-                        log.warning("offsets of a written batch not committed (%s); its new owner reads it "
-                                    "again, which the idempotent tables absorb", exc)
+                    if inflight is not None and polled:
+                        # Behind (a backlog): also take what is already fetched, up to CATCH_UP batches,
+                        # so the next write needs the same ~20 statements for several times the events.
+                        taken = sum(map(len, polled.values()))
+                        while taken < CATCH_UP * settings.batch_size:
+                            more = await consumer.getmany(timeout_ms=0, max_records=settings.batch_size)
+                            if not more:
+                                break
+                            for tp, rs in more.items():
+                                polled[tp] = polled.get(tp, []) + rs
+                            taken += sum(map(len, more.values()))
+                    following = None
+                    preparer.check()
+                    if polled:
+                        records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
+                                   for rs in polled.values() for r in rs]
+                        following = (polled, records, asyncio.ensure_future(prepare(records)))
+                    if inflight is not None:
+                        done_polled, done_records, preparing = inflight
+                        inflight = None
+                        await write(done_records, await preparing, stats)
+                        try:
+                            await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
+                                                   for tp, rs in done_polled.items() if rs})
+                        except CommitFailedError as exc:  # partitions moved to another worker mid-batch
+                            log.warning("offsets of a written batch not committed (%s); its new owner reads it "
+                                        "again, which the idempotent tables absorb", exc)
+                    inflight = following
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a fold that stops must stop the worker, never stall silently
                 log.critical("fold-events stopped: %r", exc, exc_info=True)
                 await app.crash(exc)
             finally:
+                for batch in (inflight, following):  # prepared but not written: not committed, read again
+                    if batch is not None:
+                        batch[2].cancel()
                 await consumer.stop()
 
     @app.agent(dead_letter_topic, name="fold-dead-letters")

@@ -2,10 +2,11 @@
 then swap them in.
 
 Batch work, not the per-message path: a plain consumer without a group reads every partition
-with large fetches, decodes, maps rows with the same pure `project_batch` the worker uses, and
-inserts big columnar frames into `<table>__replay` tables. When the log is read up to the end
-offsets taken at the start, each fresh table is exchanged with the live one (`EXCHANGE TABLES`,
-atomic) and the old one dropped. A running worker (possible with a ClickHouse server) may have
+with large fetches; the worker's prepare step (`streams/prepare.py`: decode, erase, the same
+row mappers, Arrow IPC) runs in spawned processes (one by default), while this process reads and
+inserts, one statement per table for ~100,000 events, into `<table>__replay` tables. When the log
+is read up to the end offsets taken at the start, each fresh table is exchanged with the live one
+(`EXCHANGE TABLES`, atomic) and the old one dropped. A running worker (possible with a ClickHouse server) may have
 written to the old tables meanwhile; a final pass re-reads from the end offsets taken at the start
 into the swapped-in tables, which is harmless because every row is keyed by what it describes.
 """
@@ -21,11 +22,11 @@ from typing import Callable, Iterable, Mapping
 from aiokafka import TopicPartition
 
 from projections import ddl
-from projections.project import PROJECTION_TABLES, project_batch
+from projections.arrow import merge_ipc
+from projections.project import PROJECTION_TABLES
 from projections.store import Store
-from schemas import Event, decode
 
-from .sink import Positioned, forget, raw_event_frame
+from .prepare import Prepared, Preparer
 
 log = logging.getLogger(__name__)
 
@@ -135,43 +136,49 @@ class _LogReader:
                 yield batch
 
 
-def _fold(store: Store, records: list, tables: list[ddl.Table], suffix: str, now: datetime,
-          erasures: Mapping[str, str]) -> tuple[int, int]:
-    good: list[Positioned] = []
-    rejected = 0
-    for r in records:
-        result = decode(r.value or b"", [(k, v) for k, v in (r.headers or [])])
-        if isinstance(result, Event):
-            good.append(Positioned(result, r.partition, r.offset))
-        else:
-            rejected += 1  # already in the dead-letter topic and table from the live path
-    good = list(forget(good, erasures))
-    names = {t.name for t in tables}
-    frames = {}
-    if ddl.EVENTS.name in names and good:
-        frames[ddl.EVENTS.name] = raw_event_frame(good, now)
-    frames.update(project_batch([p.event for p in good], tables=names - {ddl.EVENTS.name}))
-    for table, df in frames.items():
-        if table in names:
-            store.insert_df(table + suffix, df)
-    return len(good), rejected
+def _as_records(records: list) -> list[tuple]:
+    return [(r.value, list(r.headers or ()), r.partition, r.offset) for r in records]
+
+
+WRITE_EVENTS = 100_000
+"""Prepared batches are written together, one statement per table for about this many events: each
+chDB insert statement costs tens of milliseconds whatever its size (docs/benchmarks.md)."""
+
+
+def _write(store: Store, prepared: list[Prepared], suffix: str) -> tuple[int, int]:
+    tables: dict[str, list[bytes]] = {}
+    for p in prepared:
+        for table, payload in p.payloads.items():
+            tables.setdefault(table, []).append(payload)
+    for table, payloads in tables.items():
+        store.insert_arrow(table + suffix, merge_ipc(payloads))
+    # rejects are counted only: the live path already dead-lettered them
+    return sum(p.events for p in prepared), sum(len(p.rejects) for p in prepared)
 
 
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,
-           progress: Callable[[int, int, float], None] | None = None, fetch_records: int = 20_000,
-           erasures: Mapping[str, str] | None = None) -> ReplayReport:
-    """Rebuild; `erasures` (person id -> token, streams.erasures) are applied to every event."""
-    return asyncio.run(_replay(store, bootstrap_servers, topic, projections=projections, progress=progress,
-                               fetch_records=fetch_records, erasures=erasures or {}))
+           progress: Callable[[int, int, float], None] | None = None, fetch_records: int = 25_000,
+           erasures: Mapping[str, str] | None = None, processes: int = 1) -> ReplayReport:
+    """Rebuild; `erasures` (person id -> token, streams.erasures) are applied to every event.
+
+    `processes` prepare processes (streams/prepare.py) decode, project and encode batches while this
+    process reads the log and writes; 0 prepares inline."""
+    preparer = Preparer(processes)
+    try:
+        return asyncio.run(_replay(store, bootstrap_servers, topic, projections=projections, progress=progress,
+                                   fetch_records=fetch_records, erasures=erasures or {}, preparer=preparer))
+    finally:
+        preparer.close()
 
 
 async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None,
                   progress: Callable[[int, int, float], None] | None, fetch_records: int,
-                  erasures: Mapping[str, str]) -> ReplayReport:
+                  erasures: Mapping[str, str], preparer: Preparer) -> ReplayReport:
     tables = tables_for(projections)
+    names = frozenset(t.name for t in tables)
     report = ReplayReport(tables=[t.name for t in tables])
     started = time.monotonic()
-    now = datetime.now(timezone.utc)
+    now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
     loop = asyncio.get_running_loop()
     async with _LogReader(bootstrap_servers, topic, fetch_records) as reader:
         begin, end = await reader.beginning_offsets(), await reader.end_offsets()
@@ -180,17 +187,37 @@ async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projectio
         for t in tables:
             store.command(f"DROP TABLE IF EXISTS {t.name}{SUFFIX}")
             store.command(t.create_sql(t.name + SUFFIX))
-        read = 0
-        pending = None  # the previous batch folds in a thread while the next one is fetched
-        async for records in reader.read(begin, end):
-            if pending is not None:
-                report.add(*await pending)
-            pending = loop.run_in_executor(None, _fold, store, records, tables, SUFFIX, now, erasures)
-            read += len(records)
-            if progress:
-                progress(read, total, time.monotonic() - started)
-        if pending is not None:
-            report.add(*await pending)
+
+        # Read -> prepare (processes, several batches in flight) -> write (one thread, in read order).
+        queue: asyncio.Queue = asyncio.Queue(maxsize=max(1, preparer.processes))
+
+        async def write_all() -> None:
+            ready: list[Prepared] = []
+            while (preparing := await queue.get()) is not None:
+                ready.append(await preparing)
+                if sum(p.events for p in ready) >= WRITE_EVENTS:
+                    report.add(*await loop.run_in_executor(None, _write, store, ready, SUFFIX))
+                    ready = []
+            if ready:
+                report.add(*await loop.run_in_executor(None, _write, store, ready, SUFFIX))
+
+        writer = asyncio.ensure_future(write_all())
+        try:
+            read = 0
+            async for records in reader.read(begin, end):
+                put = asyncio.ensure_future(queue.put(preparer.submit(_as_records(records), erasures, now_ms, names)))
+                await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+                if not put.done():  # the writer failed with the queue full: stop reading, raise its error
+                    put.cancel()
+                    break
+                read += len(records)
+                if progress:
+                    progress(read, total, time.monotonic() - started)
+            if not writer.done():
+                await queue.put(None)
+            await writer
+        finally:
+            writer.cancel()
         for t in tables:
             store.command(f"CREATE TABLE IF NOT EXISTS {t.name} AS {t.name}{SUFFIX}")
             store.command(f"EXCHANGE TABLES {t.name} AND {t.name}{SUFFIX}")
@@ -199,6 +226,7 @@ async def _replay(store: Store, bootstrap_servers: str, topic: str, *, projectio
         after = await reader.end_offsets()
         if any(after[tp] > end[tp] for tp in reader.partitions):
             async for records in reader.read(end, after):
-                report.add(*_fold(store, records, tables, "", now, erasures))
+                prepared = await preparer.submit(_as_records(records), erasures, now_ms, names)
+                report.add(*_write(store, [prepared], ""))
     report.seconds = time.monotonic() - started
     return report

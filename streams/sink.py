@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import msgspec
 import pandas as pd
@@ -22,6 +22,9 @@ from projections.erasure import erase
 from projections.store import Store
 
 from .dead_letters import DeadLetter
+
+if TYPE_CHECKING:
+    from .prepare import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,18 @@ class EventSink:
 
         self._until_written(f"{len(batch)} events", write_all)
         self.events_written += len(batch)
+
+    def write_prepared(self, prepared: "Prepared") -> None:
+        """Write a batch prepared by `streams.prepare` (Arrow IPC per table), with the same retry rule."""
+        if not prepared.payloads:
+            return
+
+        def write_all() -> None:
+            for table, payload in prepared.payloads.items():
+                self.store.insert_arrow(table, payload)
+
+        self._until_written(f"{prepared.events} events", write_all)
+        self.events_written += prepared.events
 
     def write_dead_letters(self, letters: Sequence[tuple[DeadLetter, int, int]]) -> None:
         if not letters:

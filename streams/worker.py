@@ -17,6 +17,7 @@ from projections.store import Store, open_store
 
 from .app import create_app
 from .erasures import ErasureList
+from .prepare import Preparer
 from .sink import EventSink
 from .topics import ensure_topics
 
@@ -55,7 +56,8 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
     store = open_configured_store(settings)
     erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic)
     sink = EventSink(store, project_batch, erasures=erasures.current)
-    app = create_app(settings, sink)
+    preparer = Preparer(settings.prepare_processes)
+    app = create_app(settings, sink, preparer)
     server = serve_dashboards_in_thread(store, settings) if with_dashboards else None
     log.info("stream worker reading %s from %s, writing to %s", settings.events_topic, settings.bootstrap_servers,
              settings.clickhouse_url or f"chDB at {settings.chdb_dir}")
@@ -65,4 +67,5 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
     finally:
         if server is not None:
             server.shutdown()
+        preparer.close()
         store.close()

@@ -71,7 +71,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     store = open_configured_store(settings)
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
-                        progress=_progress_printer("replay"), erasures=erasures)
+                        progress=_progress_printer("replay"), erasures=erasures,
+                        processes=getattr(args, "processes", 1))
     finally:
         store.close()
     if erasures:
@@ -211,7 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     up.set_defaults(func=cmd_up)
 
-    w = sub.add_parser("worker", help="run the stream worker (Faust) that folds events into ClickHouse")
+    w = sub.add_parser("worker", help="run the stream worker (Faust) that folds events into ClickHouse",
+                       description="Reads the events topic in batches, dead-letters refused events, writes the raw "
+                       "events and every projection, and commits a batch's offsets only after it is written. "
+                       "Decoding and projecting run in TEAMFLOW_PREPARE_PROCESSES spawned processes (default 1; "
+                       "0 = in this process); if one dies the worker exits with an error. Batch size: "
+                       "TEAMFLOW_BATCH_SIZE (see README, Settings).")
     w.add_argument("--with-dashboards", action="store_true",
                    help="serve the dashboards from this process too (needed with embedded chDB)")
     w.set_defaults(func=cmd_worker)
@@ -225,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "atomically. With embedded chDB, stop the worker first (one process per data directory).")
     r.add_argument("--projection", action="append", metavar="NAME",
                    help="rebuild only this projection (repeatable); 'events' is the raw store")
+    r.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="processes that decode and project batches while this one reads and writes "
+                   "(default 1; 0 = all in this process)")
     r.set_defaults(func=cmd_replay)
 
     m = sub.add_parser("metrics", help="print every team metric of a period with its sample size",

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         default="batch", description="batch: getmany consumer task in the Faust app; agent: Faust agent stream")
     batch_size: int = 2000
     batch_within_seconds: float = 0.5
+    prepare_processes: int = Field(
+        default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
+        "(spawned; 0 = inline in the worker process)")
     worker_web_port: int = 6066
 
     # Dashboards.

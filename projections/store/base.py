@@ -42,6 +42,14 @@ class Store(ABC):
     def insert_df(self, table: str, df: pd.DataFrame) -> int:
         """Insert a DataFrame whose column names match the table's; returns rows written."""
 
+    def insert_arrow(self, table: str, payload: bytes) -> None:
+        """Insert an Arrow IPC stream (`projections.arrow.ipc_bytes`) whose field names match the table's.
+
+        Backends override this with a native Arrow insert; this fallback goes through a DataFrame."""
+        import pyarrow as pa
+
+        self.insert_df(table, pa.ipc.open_stream(payload).read_all().to_pandas())
+
     @abstractmethod
     def close(self) -> None:
         """Release the connection; the store is unusable afterwards."""

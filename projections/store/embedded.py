@@ -143,9 +143,18 @@ class ChdbStore(Store):
         because the worker writes one statement per projection table per batch."""
         if df.empty:
             return 0
+        self._send_arrow(table, list(df.columns), _arrow_stream(df))
+        return len(df)
+
+    def insert_arrow(self, table: str, payload: bytes) -> None:
+        """Insert an Arrow IPC stream as it is (the worker's prepare step builds it in another process)."""
+        import pyarrow as pa
+
+        self._send_arrow(table, pa.ipc.open_stream(payload).schema.names, payload)
+
+    def _send_arrow(self, table: str, column_names: list[str], payload: bytes) -> None:
         table = check_identifier(table)
-        columns = ", ".join(check_identifier(c) for c in df.columns)
-        payload = _arrow_stream(df)
+        columns = ", ".join(check_identifier(c) for c in column_names)
         if self._closed:
             raise StoreError("store is closed")
         with _query_lock:
@@ -156,7 +165,6 @@ class ChdbStore(Store):
                 inserter.finish()
             except Exception as exc:
                 raise StoreError(f"chDB: inserting into {table}: {exc}") from exc
-        return len(df)
 
     def close(self) -> None:
         if not self._closed:

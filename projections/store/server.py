@@ -51,5 +51,16 @@ class ServerStore(Store):
             raise StoreError(f"ClickHouse: {exc}") from exc
         return len(df)
 
+    def insert_arrow(self, table: str, payload: bytes) -> None:
+        import pyarrow as pa
+
+        arrow_table = pa.ipc.open_stream(payload).read_all()
+        if arrow_table.num_rows == 0:
+            return
+        try:
+            self._client.insert_arrow(check_identifier(table), arrow_table)
+        except Exception as exc:
+            raise StoreError(f"ClickHouse: {exc}") from exc
+
     def close(self) -> None:
         self._client.close()
