@@ -31,6 +31,7 @@ from .users import UsersFile
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 5000
+WARM_WAIT_SECONDS = 600.0
 PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view}
 
 
@@ -94,18 +95,26 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     for module in PAGE_MODULES.values():
         module.register(app, store)
     if warm:
-        threading.Thread(target=warm_read_model, args=(store,), name="read-model-warm", daemon=True).start()
+        threading.Thread(target=warm_read_model, args=(store, WARM_WAIT_SECONDS), name="read-model-warm",
+                         daemon=True).start()
     return app
 
 
-def warm_read_model(store: Store) -> int:
+def warm_read_model(store: Store, wait_seconds: float = 0.0) -> int:
     """Compute the pages people open first (each team's team-live and deals pages for the current
     quarter, the executive page, the activity feed), so their first visit reads a snapshot instead of
-    waiting for every query; the read model then keeps them current. Returns how many were computed."""
+    waiting for every query; the read model then keeps them current. An empty store is looked at again
+    every 2 s for up to `wait_seconds` (the app waits for the first events). Returns how many were computed."""
     started, done = time.perf_counter(), 0
     try:
         facts = read_model.shape(store)
+        deadline = time.monotonic() + wait_seconds
+        while facts["span"] is None and time.monotonic() < deadline:
+            time.sleep(2.0)  # the read model refreshes the shape when the first events land
+            facts = read_model.shape(store)
         if facts["span"] is None:
+            if wait_seconds:
+                log.info("no events after %.0fs: pages will compute on their first visit", wait_seconds)
             return 0
         quarter = period_options(facts["span"], "quarter")[0]
         jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]

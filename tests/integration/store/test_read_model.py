@@ -147,3 +147,16 @@ def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store)
     insert_event(store, 3)
     assert model.refresh_next() == 1.0 and order[-1] == "fast"
     assert model.refresh_next() is None and order.count("slow") == 1, "slow still rests"
+
+
+def test_warming_an_empty_store_gives_up_after_its_wait(store):
+    from dashboards import read_model
+    from dashboards.app import warm_read_model
+
+    read_model.clear()
+    try:
+        started = time.monotonic()
+        assert warm_read_model(store, wait_seconds=2.5) == 0
+        assert time.monotonic() - started >= 2.0, "it looked again before giving up"
+    finally:
+        read_model.clear()
