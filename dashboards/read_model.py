@@ -174,24 +174,17 @@ class ReadModel:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def compute_seconds(self) -> dict[tuple, float]:
-        """How long each key's last compute took (the staleness a refresh adds)."""
-        with self._lock:
-            return {k: e.seconds for k, e in self._entries.items() if e.value is not None}
-
 
 _models: dict[int, ReadModel] = {}
 _models_lock = threading.Lock()
 
 
-def for_store(store: Any, *, start: bool = True) -> ReadModel:
+def for_store(store: Any) -> ReadModel:
     """The process's read model over `store`, started on first use."""
     with _models_lock:
         model = _models.get(id(store))
         if model is None or model.store is not store:
-            model = _models[id(store)] = ReadModel(store)
-            if start:
-                model.start()
+            model = _models[id(store)] = ReadModel(store).start()
         return model
 
 

@@ -106,9 +106,6 @@ def closed_deals(only: str | None = None) -> str:
     )
 
 
-CLOSES = closes()
-CLOSED_DEALS = closed_deals()
-
 CLOSED_IN_PERIOD_IDS = f"SELECT deal_id FROM deal_closes WHERE {IN_PERIOD}"
 """Deals with some close in the period: a superset of those whose latest close is in it."""
 

@@ -46,9 +46,9 @@ class Store(ABC):
         """Insert an Arrow IPC stream (`projections.arrow.ipc_bytes`) whose field names match the table's.
 
         Backends override this with a native Arrow insert; this fallback goes through a DataFrame."""
-        import pyarrow as pa
+        from ..arrow import read_ipc
 
-        self.insert_df(table, pa.ipc.open_stream(payload).read_all().to_pandas())
+        self.insert_df(table, read_ipc(payload).to_pandas())
 
     @abstractmethod
     def close(self) -> None:

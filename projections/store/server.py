@@ -52,9 +52,9 @@ class ServerStore(Store):
         return len(df)
 
     def insert_arrow(self, table: str, payload: bytes) -> None:
-        import pyarrow as pa
+        from ..arrow import read_ipc
 
-        arrow_table = pa.ipc.open_stream(payload).read_all()
+        arrow_table = read_ipc(payload)
         if arrow_table.num_rows == 0:
             return
         try:
