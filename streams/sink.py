@@ -1,6 +1,7 @@
 """The write side of the worker: decoded events in, rows in ClickHouse out.
 
-`EventSink.write` stores a batch's raw events and its projection rows. It retries until the
+`EventSink.write_prepared` stores a batch's raw events and its projection rows, as the prepare
+step (`streams.prepare`, decode + erasure + row mappers + Arrow) encoded them. It retries until the
 store takes the batch (with backoff, logging each failure) and only then returns, because the
 caller acknowledges the batch's offsets when it returns: a batch is either written and then
 committed, or not committed and redelivered. Every table is keyed by the identity of what a
@@ -12,19 +13,17 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
-import msgspec
 import pandas as pd
 
 from projections import ddl
-from projections.erasure import erase
+from projections.arrow import record_batch
+from projections.rows import epoch_ms
 from projections.store import Store
 
 from .dead_letters import DeadLetter
-
-if TYPE_CHECKING:
-    from .prepare import Prepared
+from .prepare import Prepared, raw_event_columns
 
 log = logging.getLogger(__name__)
 
@@ -38,32 +37,11 @@ class Positioned:
     offset: int
 
 
-def forget(batch: Sequence[Positioned], tokens: Mapping[str, str]) -> Sequence[Positioned]:
-    """The batch with erased people's identities removed (projections.erasure), positions kept."""
-    if not tokens:
-        return batch
-    return [Positioned(e, p.partition, p.offset) for p, e in zip(batch, erase([p.event for p in batch], tokens))]
-
-
 def raw_event_frame(batch: Sequence[Positioned], now: datetime) -> pd.DataFrame:
-    encode = msgspec.json.encode
-    cols: dict[str, list] = {name: [] for name in ddl.EVENTS.column_names}
-    for p in batch:
-        e = p.event
-        cols["source"].append(e.source)
-        cols["id"].append(e.id)
-        cols["type"].append(e.type)
-        cols["version"].append(e.version)
-        cols["time"].append(e.time)
-        cols["subject"].append(e.subject or "")
-        cols["data"].append(encode(e.data).decode())
-        cols["_partition"].append(p.partition)
-        cols["_offset"].append(p.offset)
-    cols["_ingested_at"] = [now] * len(batch)
-    cols["_version"] = [ddl.first_copy_version(p.partition, p.offset) for p in batch]
-    df = pd.DataFrame(cols)
-    df["time"] = pd.to_datetime(df["time"], utc=True)
-    return df
+    """The `events` table's rows as a DataFrame, from the same columns the worker writes
+    (`streams.prepare.raw_event_columns`), for writers that insert DataFrames (benchmarks, tests)."""
+    cols = raw_event_columns([(p.event, p.partition, p.offset) for p in batch], epoch_ms(now))
+    return record_batch(ddl.EVENTS, cols).to_pandas()
 
 
 def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datetime) -> pd.DataFrame:
@@ -78,12 +56,11 @@ def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datet
 
 
 class EventSink:
-    def __init__(self, store: Store, project: Callable[[list], dict[str, pd.DataFrame]], *,
+    def __init__(self, store: Store, *,
                  erasures: Callable[[], Mapping[str, str]] = dict,
                  max_backoff: float = 30.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.store = store
-        self.project = project
         self.erasures = erasures
         self.max_backoff = max_backoff
         self.clock = clock
@@ -101,22 +78,7 @@ class EventSink:
                 time.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
 
-    def write(self, batch: Sequence[Positioned]) -> None:
-        if not batch:
-            return
-        batch = forget(batch, self.erasures())
-        now = self.clock()
-        frames = {ddl.EVENTS.name: raw_event_frame(batch, now)}
-        frames.update(self.project([p.event for p in batch]))
-
-        def write_all() -> None:
-            for table, df in frames.items():
-                self.store.insert_df(table, df)
-
-        self._until_written(f"{len(batch)} events", write_all)
-        self.events_written += len(batch)
-
-    def write_prepared(self, prepared: "Prepared") -> None:
+    def write_prepared(self, prepared: Prepared) -> None:
         """Write a batch prepared by `streams.prepare` (Arrow IPC per table), with the same retry rule."""
         if not prepared.payloads:
             return

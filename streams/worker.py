@@ -12,7 +12,6 @@ import threading
 from typing import TYPE_CHECKING
 
 from projections.migrations import migrate
-from projections.project import project_batch
 from projections.store import Store, open_store
 
 from .app import create_app
@@ -55,7 +54,7 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
                   settings.topic_partitions)
     store = open_configured_store(settings)
     erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic)
-    sink = EventSink(store, project_batch, erasures=erasures.current)
+    sink = EventSink(store, erasures=erasures.current)
     preparer = Preparer(settings.prepare_processes)
     app = create_app(settings, sink, preparer)
     server = serve_dashboards_in_thread(store, settings) if with_dashboards else None

@@ -8,13 +8,14 @@ from datetime import datetime, timezone
 import pytest
 
 from projections import metrics
-from projections.project import ALL_TABLES, project_batch
-from schemas import decode
+from projections.rows import epoch_ms
+from projections.project import ALL_TABLES
 from streams.erasures import load_erasures, record_erasure
 from streams.producer import make_producer, send_all
 from streams.replay import replay
 from streams.simulator import simulate
-from streams.sink import EventSink, Positioned
+from streams.prepare import prepare
+from streams.sink import EventSink
 from streams.topics import ensure_topics
 from support.metric_compare import assert_close
 
@@ -73,6 +74,8 @@ def test_erase_rebuilds_without_the_person_and_keeps_team_history(kafka, store):
         assert_close(metrics.team_metrics(store, team, period), want, f"{team}/{period}")
 
     # The live path: a new event about the person is anonymised before it is written.
-    late = decode(next(v for _, v in raw if json.loads(v)["data"].get("helper") == PERSON))
-    EventSink(store, project_batch, erasures=lambda: tokens).write([Positioned(late, 0, 10**9)])
+    late = next(v for _, v in raw if json.loads(v)["data"].get("helper") == PERSON)
+    sink = EventSink(store, erasures=lambda: tokens)
+    sink.write_prepared(prepare([(late, [], 0, 10**9)], sink.erasures(), epoch_ms(datetime.now(timezone.utc))))
+    assert sink.events_written == 1, "the event was written"
     assert occurrences(store, PERSON) == {}
