@@ -45,11 +45,6 @@ MEASURES: list[tuple[str, str, str, str]] = [
 MEASURE_KEYS = {f"{a}.{b}": (a, b, label, kind) for a, b, label, kind in MEASURES}
 HIDDEN = "hidden: fewer than 5 people"
 
-def cached_team_metrics(store, team: str, period: str) -> dict[str, Any]:
-    """team_metrics, reused until the store's data changes: one page load asks for each team twice
-    (this quarter and the previous one), and past quarters rarely change."""
-    return data_cache.team_metrics(store, team, period)
-
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
     span = read_model.shape(store)["span"]
@@ -96,8 +91,8 @@ def _fetch(store, quarter: str, team_list: list[str] | None) -> dict[str, Any]:
     prev = previous_period(quarter)
     names = team_list if team_list is not None else teams(store)
     return {"quarter": quarter, "previous": prev, "teams": names,
-            "current": {t: cached_team_metrics(store, t, quarter) for t in names},
-            "before": {t: cached_team_metrics(store, t, prev) for t in names}}
+            "current": {t: data_cache.team_metrics(store, t, quarter) for t in names},
+            "before": {t: data_cache.team_metrics(store, t, prev) for t in names}}
 
 
 def fetch_trend(store, team: str, quarter: str, n: int = 4) -> dict[str, dict]:
@@ -106,7 +101,7 @@ def fetch_trend(store, team: str, quarter: str, n: int = 4) -> dict[str, dict]:
     while len(qs) < n:
         qs.append(previous_period(qs[-1]))
     snap = read_model.page_data(store, ("executive-trend", team, quarter, n),
-                                lambda: {"by_quarter": {q: cached_team_metrics(store, team, q) for q in reversed(qs)}})
+                                lambda: {"by_quarter": {q: data_cache.team_metrics(store, team, q) for q in reversed(qs)}})
     return snap["by_quarter"]
 
 
