@@ -15,10 +15,13 @@ import asyncio
 from array import array
 from itertools import accumulate
 import dataclasses
+import gc
+import importlib
+from contextlib import contextmanager
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -118,7 +121,29 @@ def prepare_packed(packed: tuple, tokens: Mapping[str, str], now_ms: int,
 def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
             tables: Iterable[str] | None = None) -> Prepared:
     """Decode, erase, project and encode one batch. `tables` (names) limits the output (replay of one
-    projection); by default the raw `events` table and every projection table that got rows."""
+    projection); by default the raw `events` table and every projection table that got rows.
+
+    The cyclic garbage collector is paused meanwhile: a batch allocates millions of small objects
+    and none of them form cycles, yet each allocation burst triggered full collections that walked
+    them all (~3 µs of the ~13 µs per event, measured on 100,000 simulated events)."""
+    with gc_paused():
+        return _prepare(records, tokens, now_ms, tables)
+
+
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside (reference counting still frees everything acyclic)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+             tables: Iterable[str] | None) -> Prepared:
     good: list[Event] = []
     where: list[tuple[int, int]] = []
     rejects: list[Reject] = []
@@ -148,7 +173,9 @@ def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
     return out
 
 
-def _child_ready() -> int:
+def _child_ready(module: str | None = None) -> int:
+    if module:
+        importlib.import_module(module)
     return os.getpid()
 
 
@@ -178,17 +205,35 @@ class Preparer:
     (the worker crashes so that a supervisor restarts it; nothing was committed for that batch).
     """
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, wait: bool = True, warm: str | None = None) -> None:
+        """`wait`: return once every process is up (else they start while the caller goes on);
+        `warm`: a module every process imports before its first task (the one its tasks live in)."""
         self.processes = processes
         self.pool: ProcessPoolExecutor | None = None
         if processes > 0:
             self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
-            pids = {f.result() for f in [self.pool.submit(_child_ready) for _ in range(processes)]}
-            log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
-                     processes, ", ".join(map(str, sorted(pids))))
+            ready = [self.pool.submit(_child_ready, warm) for _ in range(processes)]
+            if wait:
+                self._started(ready)
         else:
-            log.info("prepare step: inline in the worker process")
+            log.info("prepare step: inline in this process")
+
+    def _started(self, ready: list[Future]) -> None:
+        pids = {f.result() for f in ready}
+        log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
+                 self.processes, ", ".join(map(str, sorted(pids))))
+
+    def call(self, fn, *args) -> Future:
+        """Run `fn(*args)` (a module-level function) in a prepare process; inline: here, now."""
+        if self.pool is None:
+            fut: Future = Future()
+            try:
+                fut.set_result(fn(*args))
+            except Exception as exc:
+                fut.set_exception(exc)
+            return fut
+        return self.pool.submit(fn, *args)
 
     def submit(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
                tables: Iterable[str] | None = None, *, split: bool = False) -> "asyncio.Future[Prepared]":

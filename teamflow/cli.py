@@ -64,7 +64,7 @@ def _progress_printer(label: str):
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from streams.erasures import load_erasures
-    from streams.replay import replay
+    from streams.replay import DEFAULT_PROCESSES, replay
     from streams.worker import open_configured_store
 
     erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic)
@@ -72,7 +72,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
                         progress=_progress_printer("replay"), erasures=erasures,
-                        processes=getattr(args, "processes", 1))
+                        processes=DEFAULT_PROCESSES if getattr(args, "processes", None) is None else args.processes)
     finally:
         store.close()
     if erasures:
@@ -231,9 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "atomically. With embedded chDB, stop the worker first (one process per data directory).")
     r.add_argument("--projection", action="append", metavar="NAME",
                    help="rebuild only this projection (repeatable); 'events' is the raw store")
-    r.add_argument("--processes", type=int, default=1, metavar="N",
-                   help="processes that decode and project batches while this one reads and writes "
-                   "(default 1; 0 = all in this process)")
+    r.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="processes that each read a span of the log and decode and project it while this one "
+                   "writes (default 2; 0 = all in this process)")
     r.set_defaults(func=cmd_replay)
 
     m = sub.add_parser("metrics", help="print every team metric of a period with its sample size",

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs ~0.7 s to import: the prepare processes, which import ddl, never need it
+    import pandas as pd
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -63,6 +64,8 @@ class Store(ABC):
         return None if df.empty else df.iat[0, 0]
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        import pandas as pd
+
         df = pd.DataFrame.from_records(list(rows), columns=list(columns))
         if df.empty:
             return 0
