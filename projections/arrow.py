@@ -70,12 +70,33 @@ def read_ipc(payload: bytes) -> pa.Table:
     return pa.ipc.open_stream(payload).read_all()
 
 
+_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+"""The end-of-stream marker of the Arrow IPC stream format (continuation marker, zero length)."""
+
+
+def _schema_message_size(payload: bytes) -> int | None:
+    """Bytes of the stream's first message (its schema): continuation marker, metadata length, metadata
+    (a schema message has no body). None when the payload does not start that way."""
+    if len(payload) < 16 or payload[:4] != b"\xff\xff\xff\xff" or not payload.endswith(_EOS):
+        return None
+    return 8 + int.from_bytes(payload[4:8], "little")
+
+
 def merge_ipc(payloads: Sequence[bytes]) -> bytes:
     """Several IPC streams of one table as one stream of their record batches (one insert statement).
 
-    Never hand chDB concatenated streams instead: it reads the first stream and ignores the rest."""
+    Never hand chDB concatenated streams instead: it reads the first stream and ignores the rest.
+    Streams with the very same schema message (same table, same writer) are joined as bytes: the
+    first stream up to its end marker, then each other's record batch messages. Anything else is
+    re-streamed batch by batch through pyarrow (slower: ~1 µs per event of a replay, measured)."""
     if len(payloads) == 1:
         return payloads[0]
+    if not payloads:
+        raise ValueError("no payloads to merge")
+    head = _schema_message_size(payloads[0])
+    if head is not None and all(_schema_message_size(p) == head and p[:head] == payloads[0][:head]
+                                for p in payloads[1:]):
+        return b"".join([payloads[0][:-len(_EOS)], *(p[head:-len(_EOS)] for p in payloads[1:]), _EOS])
     sink = pa.BufferOutputStream()
     writer = None
     for payload in payloads:
@@ -84,7 +105,5 @@ def merge_ipc(payloads: Sequence[bytes]) -> bytes:
             writer = pa.ipc.new_stream(sink, reader.schema)
         for batch in reader:
             writer.write_batch(batch)
-    if writer is None:
-        raise ValueError("no payloads to merge")
     writer.close()
     return sink.getvalue().to_pybytes()

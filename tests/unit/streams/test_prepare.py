@@ -150,6 +150,22 @@ def test_merged_payloads_hold_every_batch_in_order(records):
     assert merge_ipc([parts[0].payloads["events"]]) == parts[0].payloads["events"]
 
 
+def test_streams_are_joined_as_bytes_or_else_re_streamed_with_the_same_rows(records):
+    from projections import arrow
+
+    payloads = [prepare(records[i:i + 1000], {}, NOW_MS).payloads["help_given"] for i in (0, 1000, 2000)]
+    joined = arrow.merge_ipc(payloads)
+    assert arrow._schema_message_size(payloads[0]) is not None, "the byte path applies to the prepare step's streams"
+    # a stream without its end marker cannot be joined as bytes: pyarrow re-streams them all
+    restreamed = arrow.merge_ipc([payloads[0][:-8], *payloads[1:]])
+    expected = pa.concat_tables([read_ipc(p) for p in payloads])
+    assert expected.num_rows > 0
+    assert read_ipc(joined).equals(expected)
+    assert read_ipc(restreamed).equals(expected)
+    with pytest.raises(ValueError, match="no payloads"):
+        arrow.merge_ipc([])
+
+
 def test_a_batch_shared_among_processes_equals_the_inline_result(records):
     preparer = Preparer(2)
     try:
