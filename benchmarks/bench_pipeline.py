@@ -9,10 +9,14 @@ What it does, on a local single-node broker it starts on free ports (or --bootst
    in each fold mode (`agent`: Faust agent stream; `batch`: batch consumer task in the Faust app),
    timed from ready to all N events queryable (polling /api/status), with its RSS sampled at each
    quarter of the way, its prepare processes included (memory must stay flat as the count grows);
-4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing.
+4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing;
+5. with --replay-events M: M simulated events produced to a topic of their own and replayed into a
+   fresh store, the sustained replay rate (a replay's fixed costs, ~1 s of process start, table
+   creation and warm-up, weigh on a 200,000-event log).
 
     python benchmarks/bench_pipeline.py                  # 200,000 events
     python benchmarks/bench_pipeline.py --events 50000 --json
+    python benchmarks/bench_pipeline.py --modes batch --replay-events 1000000
 """
 from __future__ import annotations
 
@@ -117,6 +121,13 @@ def time_worker(worker: WorkerProcess, n: int) -> tuple[float, list]:
     return rate, rss
 
 
+def time_replay(env: dict) -> float:
+    """`teamflow replay` as a user runs it; the rate it reports (read, prepare, write, swap)."""
+    replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=REPO, env=env,
+                            capture_output=True, text=True, check=True)
+    return float(re.search(r"\(([\d,]+) events/s\)", replay.stdout).group(1).replace(",", ""))
+
+
 def run(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="teamflow-bench-"))
     broker = None
@@ -153,9 +164,20 @@ def run(args: argparse.Namespace) -> dict:
             say(f"worker, fold mode {mode}: decode + dead letters + raw store + all projections")
             worker_rates[mode], rss[mode] = time_worker(worker, args.events)
         say("replay: teamflow replay (worker stopped)")
-        replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=REPO, env=worker.env,
-                                capture_output=True, text=True, check=True)
-        replay_rate = float(re.search(r"\(([\d,]+) events/s\)", replay.stdout).group(1).replace(",", ""))
+        replay_rate = time_replay(worker.env)
+        long_replay_rate = None
+        if args.replay_events:
+            say(f"simulating {args.replay_events:,} events for the long replay")
+            long_events = list(simulate(args.seed + 1, args.replay_events,
+                                        start=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+            topic = f"bench-replay-{uuid.uuid4().hex[:8]}"
+            ensure_topics(bootstrap, [topic], 4)
+            say(f"producing to {topic}")
+            produce(bootstrap, topic, long_events)
+            del long_events
+            say(f"replay of {args.replay_events:,} events into a fresh store")
+            long_replay_rate = time_replay({**worker.env, "TEAMFLOW_EVENTS_TOPIC": topic,
+                                            "TEAMFLOW_DATA_DIR": str(work / "replay-chdb")})
     finally:
         if broker:
             broker.stop()
@@ -167,6 +189,7 @@ def run(args: argparse.Namespace) -> dict:
         **{f"worker_{mode}_events_per_s": round(rate) for mode, rate in worker_rates.items()},
         **{f"worker_{mode}_vs_baseline": round(rate / baseline_rate, 3) for mode, rate in worker_rates.items()},
         "replay_events_per_s": round(replay_rate),
+        **({f"replay_{args.replay_events}_events_per_s": round(long_replay_rate)} if long_replay_rate else {}),
         **{f"worker_{mode}_rss_mb": [(label, round(mb)) for label, _, mb in samples] for mode, samples in rss.items()},
     }
 
@@ -182,6 +205,8 @@ def main() -> int:
     p.add_argument("--prepare-processes", type=int,
                    help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: the worker's default)")
     p.add_argument("--modes", default="agent,batch", help="worker fold modes to time (default agent,batch)")
+    p.add_argument("--replay-events", type=int, default=0, metavar="M",
+                   help="also replay a log of M events of its own (sustained replay rate; default: off)")
     args = p.parse_args()
     figures = run(args)
     if args.json:
