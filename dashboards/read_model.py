@@ -36,6 +36,11 @@ POLL_SECONDS = 0.5
 WATCH_SECONDS = 300.0
 MAX_ENTRIES = 256
 REST_RATIO = 0.5
+MIN_REST_SECONDS = 5.0
+"""A snapshot is recomputed at most this often, however fast its data changes: live tiles ask every
+5 s (TEAMFLOW_DASH_REFRESH_MS), and while the worker catches up on a backlog the data changes with
+every batch, so recomputing cheap pages back to back only took the store (one query at a time in a
+process) from the worker: 24,000-25,000 against 27,400 events/s in bench_pipeline (docs/benchmarks.md)."""
 
 
 @dataclass
@@ -47,7 +52,7 @@ class _Entry:
     seconds: float = 0.0  # how long the last compute took
     failures: int = 0
     retry_at: float = 0.0
-    rest_until: float = 0.0  # refresh_next leaves it alone until then (as long as its last compute took)
+    rest_until: float = 0.0  # refresh_next leaves it alone until then (its last compute's time, min_rest at least)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -61,8 +66,10 @@ def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
 
 class ReadModel:
     def __init__(self, store: Any, *, poll_seconds: float = POLL_SECONDS, watch_seconds: float = WATCH_SECONDS,
-                 max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic,
+                 min_rest_seconds: float = MIN_REST_SECONDS) -> None:
         self.store = store
+        self.min_rest_seconds = min_rest_seconds
         self.poll_seconds = poll_seconds
         self.watch_seconds = watch_seconds
         self.max_entries = max_entries
@@ -110,8 +117,9 @@ class ReadModel:
 
     def refresh_next(self) -> float | None:
         """Recompute the cheapest stale snapshot that is not resting; returns how long it took (None:
-        nothing was due). A snapshot rests as long as its compute took, so cheap live pages refresh
-        often and an expensive one (the executive page on a large store) neither starves nor hogs."""
+        nothing was due). A snapshot rests as long as its compute took (at least `min_rest_seconds`), so
+        cheap live pages refresh often and an expensive one (the executive page on a large store)
+        neither starves nor hogs."""
         due = self._due(resting_too=False)
         if not due:
             return None
@@ -134,7 +142,7 @@ class ReadModel:
         started = self.clock()
         entry.version, entry.value = snapshot(self.store, entry.compute)
         done = self.clock()
-        entry.seconds, entry.rest_until = done - started, done + (done - started)
+        entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
         entry.failures, entry.retry_at = 0, 0.0
         self.refreshes += 1
         if entry.seconds > 1.0:

@@ -43,7 +43,7 @@ def test_first_read_computes_then_reads_never_query(store):
 
 
 def test_refresher_thread_brings_new_data_without_any_request(store):
-    model, calls = ReadModel(store, poll_seconds=0.05).start(), []
+    model, calls = ReadModel(store, poll_seconds=0.05, min_rest_seconds=0.1).start(), []
     try:
         assert model.get(("page",), counting(store, calls))["events"] == 0
         insert_event(store, 1)
@@ -123,7 +123,7 @@ def test_warming_computes_the_first_pages_people_open(store):
 
 def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store):
     clock = Clock()
-    model = ReadModel(store, clock=clock, watch_seconds=10_000)
+    model = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=0.0)
     order: list[str] = []
 
     def page(name: str, cost: float):
@@ -147,6 +147,26 @@ def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store)
     insert_event(store, 3)
     assert model.refresh_next() == 1.0 and order[-1] == "fast"
     assert model.refresh_next() is None and order.count("slow") == 1, "slow still rests"
+
+
+def test_a_cheap_snapshot_rests_at_least_the_minimum_while_its_data_keeps_changing(store):
+    clock = Clock()
+    model, order = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=5.0), []
+
+    def compute():
+        order.append(clock.now)
+        clock.now += 0.1
+        return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+
+    model.get(("live",), compute)
+    for i in range(1, 5):  # a worker catching up: new data every second
+        clock.now += 1.0
+        insert_event(store, i)
+        model.refresh_next()
+    assert len(order) == 1, "no recompute within 5 s of the last one, however often the data changed"
+    clock.now += 1.0
+    assert model.refresh_next() == pytest.approx(0.1) and len(order) == 2
+    assert model.get(("live",), compute)["events"] == 4
 
 
 def test_warming_an_empty_store_gives_up_after_its_wait(store):
