@@ -210,6 +210,7 @@ class Preparer:
         `warm`: a module every process imports before its first task (the one its tasks live in)."""
         self.processes = processes
         self.pool: ProcessPoolExecutor | None = None
+        self.pids: set[int] = set()  # known once every process reported (wait=True)
         if processes > 0:
             self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
@@ -220,9 +221,9 @@ class Preparer:
             log.info("prepare step: inline in this process")
 
     def _started(self, ready: list[Future]) -> None:
-        pids = {f.result() for f in ready}
+        self.pids = {f.result() for f in ready}
         log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
-                 self.processes, ", ".join(map(str, sorted(pids))))
+                 self.processes, ", ".join(map(str, sorted(self.pids))))
 
     def call(self, fn, *args) -> Future:
         """Run `fn(*args)` (a module-level function) in a prepare process; inline: here, now."""
@@ -268,9 +269,14 @@ class Preparer:
 
     def check(self) -> None:
         """Raise when a prepare process died, also between batches (so an idle worker does not carry on
-        without one until the next batch arrives)."""
-        if self.pool is not None and getattr(self.pool, "_broken", False):
-            raise BrokenProcessPool(f"a prepare process died: {self.pool._broken}")
+        without one until the next batch arrives). Uses the processes' pids, reported when they
+        started, against `multiprocessing.active_children()`."""
+        if self.pool is None or not self.pids:
+            return
+        alive = {p.pid for p in multiprocessing.active_children()}
+        gone = sorted(self.pids - alive)
+        if gone:
+            raise BrokenProcessPool(f"prepare process(es) {', '.join(map(str, gone))} died")
 
     def close(self) -> None:
         if self.pool is not None:

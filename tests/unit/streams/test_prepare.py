@@ -128,8 +128,9 @@ def test_prepare_process_gives_the_inline_result_and_a_dead_one_raises(records):
         in_child = asyncio.run(run())
         inline = prepare(records, {}, NOW_MS)
         assert in_child.payloads == inline.payloads and in_child.rejects == inline.rejects
-        pid = next(iter(preparer.pool._processes))
-        os.kill(pid, signal.SIGKILL)
+        assert len(preparer.pids) == 1
+        preparer.check()  # alive: nothing raised
+        os.kill(next(iter(preparer.pids)), signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
             for _ in range(100):  # the pool notices the death within moments
                 preparer.check()
