@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 5000
 WARM_WAIT_SECONDS = 600.0
+WARM_BUSY_ROWS_PER_SECOND = 5_000
+"""Warming waits while the store grows faster than this (a worker catching up on a backlog writes
+tens of thousands of rows a second): pages computed then are stale at once, and their queries take
+the store from the worker (bench_pipeline: the executive page warmed through a whole 200,000-event
+catch-up). A live trickle is far below it."""
 PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view}
 
 
@@ -100,11 +105,24 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     return app
 
 
+def _wait_while_catching_up(store: Store, deadline: float, every: float = 2.0) -> None:
+    """Return once the store grows slower than WARM_BUSY_ROWS_PER_SECOND, or at the deadline."""
+    rows = activity.data_version(store)[1]
+    while time.monotonic() < deadline:
+        time.sleep(every)
+        now = activity.data_version(store)[1]
+        if now - rows < WARM_BUSY_ROWS_PER_SECOND * every:
+            return
+        log.info("read model: warming waits while the store grows by %d rows/s", (now - rows) / every)
+        rows = now
+
+
 def warm_read_model(store: Store, wait_seconds: float = 0.0) -> int:
     """Compute the pages people open first (each team's team-live and deals pages for the current
     quarter, the executive page, the activity feed), so their first visit reads a snapshot instead of
     waiting for every query; the read model then keeps them current. An empty store is looked at again
-    every 2 s for up to `wait_seconds` (the app waits for the first events). Returns how many were computed."""
+    every 2 s for up to `wait_seconds` (the app waits for the first events), and so is a store a worker
+    is still filling fast (a backlog). Returns how many were computed."""
     started, done = time.perf_counter(), 0
     try:
         facts = read_model.shape(store)
@@ -116,6 +134,7 @@ def warm_read_model(store: Store, wait_seconds: float = 0.0) -> int:
             if wait_seconds:
                 log.info("no events after %.0fs: pages will compute on their first visit", wait_seconds)
             return 0
+        _wait_while_catching_up(store, deadline)
         quarter = period_options(facts["span"], "quarter")[0]
         jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]
         for team in facts["teams"]:

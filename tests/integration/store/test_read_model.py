@@ -180,3 +180,35 @@ def test_warming_an_empty_store_gives_up_after_its_wait(store):
         assert time.monotonic() - started >= 2.0, "it looked again before giving up"
     finally:
         read_model.clear()
+
+
+def test_warming_waits_while_a_worker_fills_the_store_fast(store, monkeypatch):
+    import threading
+
+    from dashboards import app
+
+    monkeypatch.setattr(app, "WARM_BUSY_ROWS_PER_SECOND", 2)  # rows per second that count as a backlog
+    insert_event(store, 0)
+    filling = threading.Event()
+    stopped_at: list[float] = []
+
+    def worker() -> None:  # ~20 rows a second for 1.5 s, then quiet
+        end = time.monotonic() + 1.5
+        n = 1
+        while time.monotonic() < end:
+            insert_event(store, n)
+            n += 1
+            filling.set()
+            time.sleep(0.05)
+        stopped_at.append(time.monotonic())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    filling.wait(5)
+    app._wait_while_catching_up(store, time.monotonic() + 30, every=0.3)
+    returned = time.monotonic()
+    thread.join()
+    assert stopped_at and returned >= stopped_at[0], "it waited until the store stopped growing fast"
+    started = time.monotonic()
+    app._wait_while_catching_up(store, started + 30, every=0.3)
+    assert time.monotonic() - started < 1.0, "a quiet store is warmed at once"
