@@ -42,6 +42,13 @@ def plan_spans(start: Mapping[int, int], end: Mapping[int, int], size: int = SPA
     return [spans[i] for i in range(longest) for spans in per_partition if i < len(spans)]
 
 
+def spans_since(read_to: Mapping[int, int], low: Mapping[int, int], high: Mapping[int, int],
+                size: int = SPAN_RECORDS) -> list[Span]:
+    """The spans of what arrived after a first pass read every partition up to `read_to`: from there
+    to `high`, and all of a partition added meanwhile (from its `low` watermark)."""
+    return plan_spans({**low, **read_to}, high, size)
+
+
 def _consumer_config(bootstrap_servers: str) -> dict:
     return {
         "bootstrap.servers": bootstrap_servers,
@@ -120,6 +127,8 @@ class SpanReader:
                         continue
                     raise KafkaException(error)
                 offset = m.offset()
+                if m.partition() != partition or offset < span.start:
+                    continue  # fetched for an earlier assignment: not this span's
                 if offset >= end:  # compacted away up to here, or read past: the span is complete
                     self._at = None
                     return records

@@ -27,7 +27,7 @@ from projections.arrow import merge_ipc
 from projections.project import PROJECTION_TABLES
 from projections.store import Store
 
-from .log_spans import SPAN_RECORDS, Span, SpanReader, log_offsets, plan_spans
+from .log_spans import SPAN_RECORDS, Span, SpanReader, log_offsets, plan_spans, spans_since
 from .prepare import Prepared, Preparer, gc_paused, prepare
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
             store.command(f"EXCHANGE TABLES {t.name} AND {t.name}{SUFFIX}")
             store.command(f"DROP TABLE {t.name}{SUFFIX}")
         # Whatever a live worker wrote to the old tables after `end`, write again into the new ones.
-        _, after = log_offsets(bootstrap_servers, topic)
-        late = plan_spans(end, after, span_records)
+        low, after = log_offsets(bootstrap_servers, topic)
+        late = spans_since(end, low, after, span_records)
         if late:
             log.info("replay: %d records arrived during the rebuild; writing them to the new tables",
                      sum(s.size for s in late))

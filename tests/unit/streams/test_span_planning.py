@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.log_spans import Span, plan_spans
+from streams.log_spans import Span, plan_spans, spans_since
 
 pytestmark = pytest.mark.unit
 
@@ -32,6 +32,12 @@ def test_a_later_range_starts_where_the_first_stopped():
     """Replay's final pass reads from the end offsets of the first one up to the new end."""
     assert plan_spans({0: 100, 1: 40}, {0: 103, 1: 40}, size=50) == [Span(0, 100, 103)]
     assert plan_spans({0: 5}, {0: 5}) == []
+
+
+def test_what_arrived_after_a_first_pass_includes_a_partition_added_meanwhile():
+    first_end = {0: 100, 1: 40}
+    low, high = {0: 0, 1: 0, 2: 0}, {0: 103, 1: 40, 2: 7}
+    assert spans_since(first_end, low, high, size=50) == [Span(0, 100, 103), Span(2, 0, 7)]
 
 
 def test_a_span_size_below_one_is_refused():
