@@ -109,12 +109,13 @@ class SpanReader:
         append, partition, end = records.append, span.partition, span.end
         last_progress = time.monotonic()
         while True:
-            want = end - (records[-1][3] + 1 if records else span.start)  # never consume past the span
-            messages = self.consumer.consume(num_messages=max(1, min(10_000, want)), timeout=1.0)
+            at = records[-1][3] + 1 if records else span.start
+            # never consume past the span
+            messages = self.consumer.consume(num_messages=max(1, min(10_000, end - at)), timeout=1.0)
             if not messages:
                 if time.monotonic() - last_progress > self.stall_seconds:
                     raise TimeoutError(f"{self.topic}[{partition}]: nothing read for {self.stall_seconds:.0f}s "
-                                       f"at offset {records[-1][3] + 1 if records else span.start} (span ends at {end})")
+                                       f"at offset {at} (span ends at {end})")
                 continue
             last_progress = time.monotonic()
             for i, m in enumerate(messages):

@@ -216,14 +216,11 @@ class Preparer:
                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
             ready = [self.pool.submit(_child_ready, warm) for _ in range(processes)]
             if wait:
-                self._started(ready)
+                self.pids = {f.result() for f in ready}
+                log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
+                         processes, ", ".join(map(str, sorted(self.pids))))
         else:
             log.info("prepare step: inline in this process")
-
-    def _started(self, ready: list[Future]) -> None:
-        self.pids = {f.result() for f in ready}
-        log.info("prepare step: %d spawned process(es) (pids %s) decode, project and encode batches",
-                 self.processes, ", ".join(map(str, sorted(self.pids))))
 
     def call(self, fn, *args) -> Future:
         """Run `fn(*args)` (a module-level function) in a prepare process; inline: here, now."""
@@ -242,12 +239,7 @@ class Preparer:
         among the processes (the worker, which prepares one batch at a time)."""
         tables = None if tables is None else frozenset(tables)
         if self.pool is None:
-            fut: asyncio.Future = asyncio.get_running_loop().create_future()
-            try:
-                fut.set_result(prepare(records, tokens, now_ms, tables))
-            except Exception as exc:
-                fut.set_exception(exc)
-            return fut
+            return asyncio.wrap_future(self.call(prepare, records, tokens, now_ms, tables))
         if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
             return asyncio.ensure_future(self._split(records, dict(tokens), now_ms, tables))
         return asyncio.wrap_future(self.pool.submit(prepare_packed, pack(records), dict(tokens), now_ms, tables))

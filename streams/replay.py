@@ -71,7 +71,7 @@ def tables_for(projections: Iterable[str] | None) -> list[ddl.Table]:
 _readers: dict[tuple[str, str], SpanReader] = {}
 
 
-def read_and_prepare(bootstrap_servers: str, topic: str, span: Span, tokens: Mapping[str, str], now_ms: int,
+def read_and_prepare(span: Span, bootstrap_servers: str, topic: str, tokens: Mapping[str, str], now_ms: int,
                      tables: frozenset[str] | None) -> Prepared:
     """One span, read and prepared where this runs (a prepare process): only the Arrow payloads
     travel back. The reader is kept for the process's next span."""
@@ -129,8 +129,8 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
             if progress:
                 progress(done, total, time.monotonic() - started)
 
-        report.add(*_rebuild(store, preparer, plan_spans(begin, end, span_records), SUFFIX, spans_done,
-                             bootstrap_servers, topic, tokens, now_ms, names))
+        task = (bootstrap_servers, topic, tokens, now_ms, names)  # read_and_prepare's arguments after the span
+        report.add(*_rebuild(store, preparer, plan_spans(begin, end, span_records), SUFFIX, spans_done, task))
         for t in tables:
             store.command(f"CREATE TABLE IF NOT EXISTS {t.name} AS {t.name}{SUFFIX}")
             store.command(f"EXCHANGE TABLES {t.name} AND {t.name}{SUFFIX}")
@@ -141,8 +141,7 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
         if late:
             log.info("replay: %d records arrived during the rebuild; writing them to the new tables",
                      sum(s.size for s in late))
-            report.add(*_rebuild(store, preparer, late, "", lambda span: None,
-                                 bootstrap_servers, topic, tokens, now_ms, names))
+            report.add(*_rebuild(store, preparer, late, "", lambda span: None, task))
     finally:
         preparer.close()
     report.seconds = time.monotonic() - started
@@ -150,7 +149,7 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
 
 
 def _rebuild(store: Store, preparer: Preparer, spans: list[Span], suffix: str, spans_done: Callable[[Span], None],
-             *task: object) -> tuple[int, int]:
+             task: tuple) -> tuple[int, int]:
     """Prepare the spans (at most two per process in flight) and write them into `<table><suffix>`,
     ~WRITE_EVENTS events per statement, in a writer thread so that preparing goes on meanwhile.
 
@@ -175,16 +174,15 @@ def _rebuild(store: Store, preparer: Preparer, spans: list[Span], suffix: str, s
             while todo or running:
                 while todo and len(running) < max(1, 2 * preparer.processes):
                     span = todo.popleft()
-                    running.append((preparer.call(read_and_prepare, *task[:2], span, *task[2:]), span))
-                done, span = running.popleft()
-                ready.append(done.result())
+                    running.append((preparer.call(read_and_prepare, span, *task), span))
+                fut, span = running.popleft()
+                ready.append(fut.result())
                 spans_done(span)
                 # write ~WRITE_EVENTS at a time; once every span is under way, whatever is ready (the
                 # last write is the only work left when the processes are done: keep it small)
                 if not todo or sum(p.events for p in ready) >= WRITE_EVENTS:
                     flush()
-            flush()
-            flush()
+            flush()  # the last span was handed to the writer above: wait for that write
         finally:
             for fut, _ in running:
                 fut.cancel()
