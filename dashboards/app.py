@@ -3,7 +3,7 @@
 Nothing is loaded at import time: `create_app(store)` builds a fresh app; each page's layout
 is a function called on every visit, and every callback queries the store anew. Sign-in and
 roles: `dashboards.auth` (Flask session over the users file), `dashboards.access` (rules).
-`/api/status` stays open: it is the health check and returns counts only.
+`/api/status` (counts) and `/api/health` (the worker's state) stay open: health checks, no personal data.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 import dash
@@ -52,9 +53,12 @@ def _secret(secret_key: str | None) -> str:
 
 
 def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
-               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True) -> dash.Dash:
+               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True,
+               worker_status: Callable[[], Any] | None = None) -> dash.Dash:
     """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`.
-    `warm`: compute the first pages people open in the background (`warm_read_model`)."""
+    `warm`: compute the first pages people open in the background (`warm_read_model`).
+    `worker_status`: what the stream worker is doing (an object with `to_json()`, or None when unknown),
+    given by whoever composes the process; `/api/health` reports it."""
     settings = load_settings()
     users = UsersFile(users_file or settings.users_file)
     refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
@@ -66,6 +70,13 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data
         return flask.jsonify(activity.summary(store))
+
+    @app.server.route("/api/health")
+    def health():  # 200 while the worker folds (or none is known), 503 while it retries a fault or stopped
+        current = worker_status() if worker_status else None
+        worker = current.to_json() if current is not None else None
+        healthy = worker is None or worker["state"] in ("starting", "folding")
+        return flask.jsonify({"healthy": healthy, "worker": worker}), 200 if healthy else 503
 
     app.layout = html.Div([
         dcc.Location(id="url", refresh="callback-nav"),

@@ -84,6 +84,9 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
         broker_max_poll_records=settings.batch_size,
         consumer_max_fetch_size=8 * 1024 * 1024,
         stream_buffer_maxsize=max(4096, 2 * settings.batch_size),
+        consumer_group_instance_id=settings.group_instance_id,
+        broker_session_timeout=settings.kafka_session_timeout_seconds,
+        broker_heartbeat_interval=max(1.0, settings.kafka_session_timeout_seconds / 3),
     )
     events_topic = app.topic(settings.events_topic, key_type=bytes, value_type=bytes,
                              partitions=settings.topic_partitions)
@@ -151,8 +154,14 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
                 max_partition_fetch_bytes=8 * 1024 * 1024,
                 fetch_max_bytes=64 * 1024 * 1024,
                 max_poll_interval_ms=600_000,
+                # Static membership: a worker restarted after a crash takes its partitions back at once
+                # instead of waiting for the dead member's session to time out.
+                group_instance_id=f"{settings.group_instance_id}-fold",
+                session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+                heartbeat_interval_ms=max(1000, int(settings.kafka_session_timeout_seconds * 1000) // 3),
             )
             await consumer.start()
+            sink.status.set_state("folding")
             stats = _Throughput("fold-events")
             within_ms = int(settings.batch_within_seconds * 1000)
             inflight = following = None  # (polled, records, preparing): fetched, prepared, not yet written
@@ -185,6 +194,7 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
                         try:
                             await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
                                                    for tp, rs in done_polled.items() if rs})
+                            sink.status.committed(sum(map(len, done_polled.values())))
                         except CommitFailedError as exc:  # partitions moved to another worker mid-batch
                             log.warning("offsets of a written batch not committed (%s); its new owner reads it "
                                         "again, which the idempotent tables absorb", exc)
@@ -195,6 +205,7 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
                 log.critical("fold-events stopped: %r", exc, exc_info=True)
                 await app.crash(exc)
             finally:
+                sink.status.set_state("stopped")
                 for batch in (inflight, following):  # prepared but not written: not committed, read again
                     if batch is not None:
                         batch[2].cancel()

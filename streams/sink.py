@@ -23,6 +23,7 @@ from projections.rows import epoch_ms
 from projections.store import Store
 
 from .dead_letters import DeadLetter
+from .status import StatusBoard
 from .prepare import Prepared, raw_event_columns
 
 log = logging.getLogger(__name__)
@@ -55,26 +56,48 @@ def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datet
     return df
 
 
+def _engine_words(exc: BaseException, limit: int = 300) -> str:
+    """The first line of a store error: the engine's code and words (never a payload value)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first[:limit]
+
+
 class EventSink:
     def __init__(self, store: Store, *,
                  erasures: Callable[[], Mapping[str, str]] = dict,
                  max_backoff: float = 30.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 status: StatusBoard | None = None) -> None:
         self.store = store
         self.erasures = erasures
         self.max_backoff = max_backoff
         self.clock = clock
+        self.status = status or StatusBoard()
         self.events_written = 0
         self.dead_letters_written = 0
+        self.failed_writes = 0
 
     def _until_written(self, what: str, write: Callable[[], None]) -> None:
+        """Run `write` until it returns; every store error is logged, counted and shown in the status.
+
+        The stores raise unless the engine confirmed every row, so returning here means stored. A write
+        that fails halfway is repeated whole: rows already in are keyed by what they describe, so the
+        second copy replaces the first."""
         delay = 0.5
+        failed = False
         while True:
             try:
                 write()
+                if failed:
+                    log.info("writing %s succeeded again after the store fault; folding goes on", what)
+                    self.status.set_state("folding")
                 return
-            except Exception:  # the store is down or refused: keep the batch, retry, never ack
-                log.exception("writing %s failed; retrying in %.1fs (offsets stay uncommitted)", what, delay)
+            except Exception as exc:  # the store is down or refused: keep the batch, retry, never ack
+                failed = True
+                self.failed_writes += 1
+                reason = _engine_words(exc)
+                log.error("writing %s failed (%s); retrying in %.1fs, offsets stay uncommitted", what, reason, delay)
+                self.status.retrying(f"store write failed: {reason}; next try in {delay:.1f} s")
                 time.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
 

@@ -18,6 +18,7 @@ from .app import create_app
 from .erasures import ErasureList
 from .prepare import Preparer
 from .sink import EventSink
+from .status import StatusBoard
 from .topics import ensure_topics
 
 if TYPE_CHECKING:
@@ -35,12 +36,13 @@ def open_configured_store(settings: "Settings") -> Store:
     return store
 
 
-def serve_dashboards_in_thread(store: Store, settings: "Settings"):
+def serve_dashboards_in_thread(store: Store, settings: "Settings", status: StatusBoard | None = None):
     from werkzeug.serving import make_server
 
     from dashboards.app import create_app as create_dash
 
-    server = make_server(settings.dash_host, settings.dash_port, create_dash(store).server, threaded=True)
+    dash_app = create_dash(store, worker_status=status.snapshot if status else None)
+    server = make_server(settings.dash_host, settings.dash_port, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="dashboards", daemon=True)
     thread.start()
     log.info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
@@ -54,16 +56,18 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
                   settings.topic_partitions)
     store = open_configured_store(settings)
     erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic)
-    sink = EventSink(store, erasures=erasures.current)
+    status = StatusBoard(settings.data_dir)
+    sink = EventSink(store, erasures=erasures.current, status=status)
     preparer = Preparer(settings.prepare_processes)
     app = create_app(settings, sink, preparer)
-    server = serve_dashboards_in_thread(store, settings) if with_dashboards else None
+    server = serve_dashboards_in_thread(store, settings, status) if with_dashboards else None
     log.info("stream worker reading %s from %s, writing to %s", settings.events_topic, settings.bootstrap_servers,
              settings.clickhouse_url or f"chDB at {settings.chdb_dir}")
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     finally:
+        status.set_state("stopped")
         if server is not None:
             server.shutdown()
         preparer.close()

@@ -39,10 +39,11 @@ def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
     from streams.worker import open_configured_store
 
     from dashboards.app import create_app
+    from streams.status import read_status
 
     store = open_configured_store(settings)
     logging.getLogger("teamflow").info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
-    create_app(store).run(host=settings.dash_host, port=settings.dash_port, debug=False)
+    create_app(store, worker_status=lambda: read_status(settings.data_dir)).run(host=settings.dash_host, port=settings.dash_port, debug=False)
     return 0
 
 

@@ -40,7 +40,12 @@ class Settings(BaseSettings):
     prepare_processes: int = Field(
         default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
         "(spawned; 0 = inline in the worker process)")
-    worker_web_port: int = 6066
+    worker_instance_id: str | None = Field(
+        default=None, description="the worker's static Kafka group member id; unset = derived from the host and data directory, "
+        "so a restarted worker is the same member. Give each worker of a group its own")
+    kafka_session_timeout_seconds: float = Field(
+        default=10.0, ge=6.0, description="how long the broker waits for a silent worker before giving its "
+        "partitions to another (the broker's minimum is 6 s)")
 
     # Dashboards.
     dash_host: str = "127.0.0.1"
@@ -53,6 +58,16 @@ class Settings(BaseSettings):
     @property
     def bootstrap_servers(self) -> str:
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def group_instance_id(self) -> str:
+        if self.worker_instance_id:
+            return self.worker_instance_id
+        import hashlib
+        import socket
+
+        where = f"{socket.gethostname()}:{self.data_dir.resolve()}:{self.consumer_group}"
+        return f"teamflow-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
     @property
     def chdb_dir(self) -> Path:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pandas costs ~0.7 s to import: the prepare processes, which import ddl, never need it
+if TYPE_CHECKING:  # pandas is slow to import: the prepare processes, which import ddl, never need it
     import pandas as pd
+    import pyarrow as pa
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -43,13 +44,14 @@ class Store(ABC):
     def insert_df(self, table: str, df: pd.DataFrame) -> int:
         """Insert a DataFrame whose column names match the table's; returns rows written."""
 
-    def insert_arrow(self, table: str, payload: bytes) -> None:
-        """Insert an Arrow IPC stream (`projections.arrow.ipc_bytes`) whose field names match the table's.
+    @abstractmethod
+    def insert_arrow(self, table: str, data: "bytes | pa.Table") -> int:
+        """Insert an Arrow table, or an Arrow IPC stream (`projections.arrow.ipc_bytes`), whose field names
+        match the table's; returns rows written.
 
-        Backends override this with a native Arrow insert; this fallback goes through a DataFrame."""
-        from ..arrow import read_ipc
-
-        self.insert_df(table, read_ipc(payload).to_pandas())
+        Both inserts return only once the engine confirmed every row, and raise `StoreError` otherwise
+        (no space, a read-only directory, a server that wrote fewer rows): the worker commits a batch's
+        offsets only after they returned."""
 
     @abstractmethod
     def close(self) -> None:
@@ -62,14 +64,6 @@ class Store(ABC):
     def query_scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         df = self.query_df(sql, params)
         return None if df.empty else df.iat[0, 0]
-
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        import pandas as pd
-
-        df = pd.DataFrame.from_records(list(rows), columns=list(columns))
-        if df.empty:
-            return 0
-        return self.insert_df(table, df)
 
     def __enter__(self) -> "Store":
         return self

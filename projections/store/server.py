@@ -1,12 +1,24 @@
 """ClickHouse server backend through clickhouse-connect (used when a server URL is configured)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pandas as pd
 
 from .base import Store, StoreError, check_identifier
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def _confirmed(table: str, sent: int, summary: Any) -> int:
+    """Rows the server says it wrote; a StoreError unless that is every row sent (a write the engine did
+    not confirm is not a write: the worker must not commit its offsets)."""
+    written = getattr(summary, "written_rows", None)
+    if written is None or int(written) != sent:
+        raise StoreError(f"ClickHouse: inserting into {table}: {sent} rows sent, the server confirmed {written}")
+    return sent
 
 
 class ServerStore(Store):
@@ -46,21 +58,23 @@ class ServerStore(Store):
         if df.empty:
             return 0
         try:
-            self._client.insert_df(check_identifier(table), df)
+            summary = self._client.insert_df(check_identifier(table), df)
         except Exception as exc:
             raise StoreError(f"ClickHouse: {exc}") from exc
-        return len(df)
+        return _confirmed(table, len(df), summary)
 
-    def insert_arrow(self, table: str, payload: bytes) -> None:
+    def insert_arrow(self, table: str, data: "bytes | pa.Table") -> int:
+        """Insert an Arrow table (or an Arrow IPC stream, read once here) whose field names match the table's."""
         from ..arrow import read_ipc
 
-        arrow_table = read_ipc(payload)
+        arrow_table = read_ipc(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
         if arrow_table.num_rows == 0:
-            return
+            return 0
         try:
-            self._client.insert_arrow(check_identifier(table), arrow_table)
+            summary = self._client.insert_arrow(check_identifier(table), arrow_table)
         except Exception as exc:
             raise StoreError(f"ClickHouse: {exc}") from exc
+        return _confirmed(table, arrow_table.num_rows, summary)
 
     def close(self) -> None:
         self._client.close()
