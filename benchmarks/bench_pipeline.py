@@ -204,7 +204,7 @@ def main() -> int:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--prepare-processes", type=int,
                    help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: the worker's default)")
-    p.add_argument("--modes", default="agent,batch", help="worker fold modes to time (default agent,batch)")
+    p.add_argument("--modes", default="batch", help="worker fold modes to time (only batch remains)")
     p.add_argument("--replay-events", type=int, default=0, metavar="M",
                    help="also replay a log of M events of its own (sustained replay rate; default: off)")
     args = p.parse_args()

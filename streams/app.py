@@ -1,12 +1,10 @@
 """The Faust app: topics and agents, built from settings by a factory (nothing at import time).
 
-- `fold-events` reads the events topic in batches, decodes each message through the contract,
-  sends refused ones to the dead-letter topic with their reason (and waits for the broker's ack),
-  writes the valid ones through the sink, and only then lets the batch's offsets be committed.
-  Two feeds for the same fold (`TEAMFLOW_FOLD_MODE`): `batch` (default), a batch consumer task in
-  the Faust app that commits each batch after its write; `agent`, a Faust agent with
-  `take_events`, whose offsets Faust acknowledges after the loop body returned. They differ only in
-  throughput (docs/benchmarks.md).
+- `fold-events` (a task of the Faust app with its own batch consumer) reads the events topic in
+  batches, decodes each message through the contract, sends refused ones to the dead-letter topic
+  with their reason (and waits for the broker's ack), writes the valid ones through the sink, and
+  only then commits the batch's offsets. A Faust agent stream fed the same fold before; it was
+  about ten times slower (docs/benchmarks.md) and is gone.
 - `fold-dead-letters` (agent) folds the dead-letter topic (fed by every door) into the
   `dead_letters` table.
 """
@@ -88,8 +86,6 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=max(1.0, settings.kafka_session_timeout_seconds / 3),
     )
-    events_topic = app.topic(settings.events_topic, key_type=bytes, value_type=bytes,
-                             partitions=settings.topic_partitions)
     dead_letter_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes,
                                   partitions=settings.topic_partitions)
 
@@ -118,98 +114,83 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
         await asyncio.get_running_loop().run_in_executor(None, sink.write_prepared, prepared)
         stats.add(prepared.events, len(sends), time.perf_counter() - started)
 
-    if settings.fold_mode == "agent":
+    @app.task
+    async def fold_events_in_batches() -> None:
+        """The fold, fed by a batch consumer (getmany) rather than Faust's per-message stream, which
+        tops out far below the store's write rate even with an empty agent (docs/benchmarks.md). Pipelined by one batch: batch N+1 is
+        fetched and handed to the prepare process before batch N is written, so preparing N+1 (other
+        core) overlaps writing N (chDB releases the GIL). Batch N's offsets are committed only after
+        its dead letters were acked and its rows written, in batch order.
+        """
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka.errors import CommitFailedError
 
-        @app.agent(events_topic, name="fold-events")
-        async def fold_events(stream: faust.StreamT) -> None:
-            stats = _Throughput("fold-events")
-            async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_seconds):
-                records = [(ev.message.key, ev.value, _headers(ev.message), ev.message.topic,
-                            ev.message.partition, ev.message.offset) for ev in batch]
-                await write(records, await prepare(records), stats)
-
-    else:
-
-        @app.task
-        async def fold_events_in_batches() -> None:
-            """The same fold, fed by a batch consumer (getmany) instead of Faust's per-message stream.
-
-            Faust's stream path tops out at ~7,000 messages/s on our 2-core machine even with an empty
-            agent (docs/benchmarks.md); this reads whole fetches. Pipelined by one batch: batch N+1 is
-            fetched and handed to the prepare process before batch N is written, so preparing N+1 (other
-            core) overlaps writing N (chDB releases the GIL). Batch N's offsets are committed only after
-            its dead letters were acked and its rows written, in batch order, so the commit-after-write
-            rule is the same as the agent's.
-            """
-            from aiokafka import AIOKafkaConsumer, TopicPartition
-            from aiokafka.errors import CommitFailedError
-
-            consumer = AIOKafkaConsumer(
-                settings.events_topic,
-                bootstrap_servers=settings.bootstrap_servers,
-                # Not the Faust app's own group: that one speaks Faust's assignor protocol.
-                group_id=f"{settings.consumer_group}-fold",
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_partition_fetch_bytes=8 * 1024 * 1024,
-                fetch_max_bytes=64 * 1024 * 1024,
-                max_poll_interval_ms=600_000,
-                # Static membership: a worker restarted after a crash takes its partitions back at once
-                # instead of waiting for the dead member's session to time out.
-                group_instance_id=f"{settings.group_instance_id}-fold",
-                session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
-                heartbeat_interval_ms=max(1000, int(settings.kafka_session_timeout_seconds * 1000) // 3),
-            )
-            await consumer.start()
-            sink.status.set_state("folding")
-            stats = _Throughput("fold-events")
-            within_ms = int(settings.batch_within_seconds * 1000)
-            inflight = following = None  # (polled, records, preparing): fetched, prepared, not yet written
-            try:
-                while True:
-                    # With a batch in flight, take what is already fetched and write it without waiting.
-                    polled = await consumer.getmany(timeout_ms=0 if inflight else within_ms,
-                                                    max_records=settings.batch_size)
-                    if inflight is not None and polled:
-                        # Behind (a backlog): also take what is already fetched, up to CATCH_UP batches,
-                        # so the next write needs the same ~20 statements for several times the events.
-                        taken = sum(map(len, polled.values()))
-                        while taken < CATCH_UP * settings.batch_size:
-                            more = await consumer.getmany(timeout_ms=0, max_records=settings.batch_size)
-                            if not more:
-                                break
-                            for tp, rs in more.items():
-                                polled[tp] = polled.get(tp, []) + rs
-                            taken += sum(map(len, more.values()))
-                    following = None
-                    preparer.check()
-                    if polled:
-                        records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
-                                   for rs in polled.values() for r in rs]
-                        following = (polled, records, asyncio.ensure_future(prepare(records)))
-                    if inflight is not None:
-                        done_polled, done_records, preparing = inflight
-                        inflight = None
-                        await write(done_records, await preparing, stats)
-                        try:
-                            await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
-                                                   for tp, rs in done_polled.items() if rs})
-                            sink.status.committed(sum(map(len, done_polled.values())))
-                        except CommitFailedError as exc:  # partitions moved to another worker mid-batch
-                            log.warning("offsets of a written batch not committed (%s); its new owner reads it "
-                                        "again, which the idempotent tables absorb", exc)
-                    inflight = following
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a fold that stops must stop the worker, never stall silently
-                log.critical("fold-events stopped: %r", exc, exc_info=True)
-                await app.crash(exc)
-            finally:
-                sink.status.set_state("stopped")
-                for batch in (inflight, following):  # prepared but not written: not committed, read again
-                    if batch is not None:
-                        batch[2].cancel()
-                await consumer.stop()
+        consumer = AIOKafkaConsumer(
+            settings.events_topic,
+            bootstrap_servers=settings.bootstrap_servers,
+            # Not the Faust app's own group: that one speaks Faust's assignor protocol.
+            group_id=f"{settings.consumer_group}-fold",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_poll_interval_ms=600_000,
+            # Static membership: a worker restarted after a crash takes its partitions back at once
+            # instead of waiting for the dead member's session to time out.
+            group_instance_id=f"{settings.group_instance_id}-fold",
+            session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+            heartbeat_interval_ms=max(1000, int(settings.kafka_session_timeout_seconds * 1000) // 3),
+        )
+        await consumer.start()
+        sink.status.set_state("folding")
+        stats = _Throughput("fold-events")
+        within_ms = int(settings.batch_within_seconds * 1000)
+        inflight = following = None  # (polled, records, preparing): fetched, prepared, not yet written
+        try:
+            while True:
+                # With a batch in flight, take what is already fetched and write it without waiting.
+                polled = await consumer.getmany(timeout_ms=0 if inflight else within_ms,
+                                                max_records=settings.batch_size)
+                if inflight is not None and polled:
+                    # Behind (a backlog): also take what is already fetched, up to CATCH_UP batches,
+                    # so the next write needs the same ~20 statements for several times the events.
+                    taken = sum(map(len, polled.values()))
+                    while taken < CATCH_UP * settings.batch_size:
+                        more = await consumer.getmany(timeout_ms=0, max_records=settings.batch_size)
+                        if not more:
+                            break
+                        for tp, rs in more.items():
+                            polled[tp] = polled.get(tp, []) + rs
+                        taken += sum(map(len, more.values()))
+                following = None
+                preparer.check()
+                if polled:
+                    records = [(r.key, r.value, list(r.headers or ()), r.topic, r.partition, r.offset)
+                               for rs in polled.values() for r in rs]
+                    following = (polled, records, asyncio.ensure_future(prepare(records)))
+                if inflight is not None:
+                    done_polled, done_records, preparing = inflight
+                    inflight = None
+                    await write(done_records, await preparing, stats)
+                    try:
+                        await consumer.commit({TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1
+                                               for tp, rs in done_polled.items() if rs})
+                        sink.status.committed(sum(map(len, done_polled.values())))
+                    except CommitFailedError as exc:  # partitions moved to another worker mid-batch
+                        log.warning("offsets of a written batch not committed (%s); its new owner reads it "
+                                    "again, which the idempotent tables absorb", exc)
+                inflight = following
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a fold that stops must stop the worker, never stall silently
+            log.critical("fold-events stopped: %r", exc, exc_info=True)
+            await app.crash(exc)
+        finally:
+            sink.status.set_state("stopped")
+            for batch in (inflight, following):  # prepared but not written: not committed, read again
+                if batch is not None:
+                    batch[2].cancel()
+            await consumer.stop()
 
     @app.agent(dead_letter_topic, name="fold-dead-letters")
     async def fold_dead_letters(stream: faust.StreamT) -> None:

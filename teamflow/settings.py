@@ -6,8 +6,6 @@ a broker address, a port or a path.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,13 +31,6 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
 
     # Stream worker.
-    fold_mode: Literal["batch", "agent"] = Field(
-        default="batch", description="batch: getmany consumer task in the Faust app; agent: Faust agent stream")
-    batch_size: int = 2000
-    batch_within_seconds: float = 0.5
-    prepare_processes: int = Field(
-        default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
-        "(spawned; 0 = inline in the worker process)")
     worker_instance_id: str | None = Field(
         default=None, description="the worker's static Kafka group member id; unset = derived from the host and data directory, "
         "so a restarted worker is the same member. Give each worker of a group its own")

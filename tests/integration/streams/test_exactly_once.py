@@ -62,10 +62,9 @@ def history():
     return raw, teams, expected
 
 
-@pytest.mark.parametrize("fold_mode", ["batch", "agent"])
-def test_kill_restart_duplicates_and_replay_change_nothing(kafka, tmp_path, history, fold_mode):
+def test_kill_restart_duplicates_and_replay_change_nothing(kafka, tmp_path, history):
     raw, teams, expected = history
-    worker = WorkerProcess(kafka.bootstrap_servers, tmp_path / "worker", extra_env={"TEAMFLOW_FOLD_MODE": fold_mode})
+    worker = WorkerProcess(kafka.bootstrap_servers, tmp_path / "worker")
     producer = make_producer(kafka.bootstrap_servers, linger_ms=20, batch_size=512 * 1024)
     from streams.topics import ensure_topics
 
