@@ -4,8 +4,9 @@ A browser only ever sends the values its dropdowns, pickers and timers hold, but
 can POST `/_dash-update-component` with anything. A `before_request` hook refuses with **400** and a
 reason (never the value: it may be personal) when:
 
-- the body is not a JSON object, names no known server callback, or its inputs/state are not exactly
-  the (component id, property) pairs that callback declares;
+- the body is not a JSON object, names no known server callback, or its outputs, inputs and state
+  are not exactly the (component id, property) pairs that callback declares (Dash itself answers a
+  wrong output list with a 500);
 - a value fails the rule of its (component id, property) in `RULES`: periods must parse (and be a
   quarter where the page is quarterly), measures and period kinds must be the page's own, team and
   person ids are short printable strings, timers and clicks are small counts, dates are ISO dates.
@@ -156,6 +157,21 @@ def _pairs(items: Any, what: str) -> list[tuple[str, str, Any]]:
     return out
 
 
+def declared_outputs(output: str) -> list[tuple[str, str]]:
+    """(id, property) of each output named by a callback id: `a.b` or `..a.b...c.d..`."""
+    parts = output[2:-2].split("...") if output.startswith("..") and output.endswith("..") else [output]
+    return [tuple(p.rsplit(".", 1)) for p in parts]  # type: ignore[misc]
+
+
+def _output_pairs(outputs: Any) -> list[tuple[str, str]] | None:
+    items = [outputs] if isinstance(outputs, dict) else outputs
+    if not isinstance(items, list) or not all(
+            isinstance(o, dict) and isinstance(o.get("id"), str) and isinstance(o.get("property"), str)
+            for o in items):
+        return None
+    return [(o["id"], o["property"]) for o in items]
+
+
 def check_body(body: Any, callback_map: dict[str, dict]) -> None:
     """Raise BadInput unless `body` is a well-formed request for one of `callback_map`'s server
     callbacks whose every input and state value passes its rule."""
@@ -164,8 +180,8 @@ def check_body(body: Any, callback_map: dict[str, dict]) -> None:
     spec = callback_map.get(body["output"])
     if spec is None or "callback" not in spec:
         raise BadInput("no such server callback")
-    if not isinstance(body.get("outputs", []), (list, dict)):
-        raise BadInput("outputs must be a list")
+    if _output_pairs(body.get("outputs")) != declared_outputs(body["output"]):
+        raise BadInput("outputs do not match the callback")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) and len(c) <= MAX_TEXT for c in changed):
         raise BadInput("changedPropIds must be a list of strings")

@@ -4,11 +4,11 @@ Sheet, "Protect against automated attacks"; pure bookkeeping with an injected cl
 Two counters, each over a sliding 15-minute window, each answering "wait N seconds" (HTTP 429 with
 Retry-After) once it has seen too many wrong passwords, N doubling with every further one:
 
-- per (username, client address): after PAIR_FREE_FAILURES wrong passwords, that address may not
+- per (username, client address): after PAIR_FREE_FAILURES (5) wrong passwords, that address may not
   try that username for 30 s, then 60 s, ... up to 15 min. Guessing one account from one place is
   slowed to a few attempts an hour; the same username from any other address is unaffected, so a
   stranger can never stop the owner signing in from their own machine.
-- per client address: after ADDRESS_FREE_FAILURES wrong passwords for any usernames, the address
+- per client address: after ADDRESS_FREE_FAILURES (50) wrong passwords for any usernames, the address
   may try nothing for 60 s, doubling up to 15 min (stops spraying many accounts from one place).
   IPv6 addresses count per /64 (one host usually holds a whole /64).
 
@@ -52,10 +52,10 @@ class _Record:
 
     def fail(self, now: float, free: int, first_wait: float) -> float:
         self.failures = [t for t in self.failures if now - t < WINDOW_SECONDS] + [now]
-        over = len(self.failures) - free
-        if over <= 0:
+        over = len(self.failures) - free  # the free-th failure starts the first wait
+        if over < 0:
             return 0.0
-        wait = min(MAX_WAIT, first_wait * 2 ** min(over - 1, 30))
+        wait = min(MAX_WAIT, first_wait * 2 ** min(over, 30))
         self.wait_until = max(self.wait_until, now + wait)
         return wait
 
