@@ -147,7 +147,7 @@ def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_h
     )
     if settings.proxy_hops:
         hops = settings.proxy_hops
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @server.route("/login", methods=["GET", "POST"])
     def login():

@@ -103,6 +103,15 @@ def test_passwd_from_the_cli_ends_sessions(world, app):
     assert browser.get("/me").status_code == 200
 
 
+def test_signout_from_the_cli_ends_sessions(world, app):
+    browser = app.server.test_client()
+    sign_in(browser, "eve")
+    assert browser.get("/executive").status_code == 200
+    assert teamflow_cli("users", "--file", str(world["users"]), "signout", "eve").returncode == 0
+    assert browser.get("/executive").status_code == 302
+    assert teamflow_cli("users", "--file", str(world["users"]), "signout", "nobody").returncode == 1
+
+
 def test_remove_and_add_again_does_not_revive_old_cookies(world, app):
     browser = app.server.test_client()
     sign_in(browser, "ray")
