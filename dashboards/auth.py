@@ -40,6 +40,8 @@ DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
 CONFIG_KEY = "TEAMFLOW_USERS"
 MAX_NEXT = 2048
 COOKIE_NAME = "teamflow_session"
+MAX_BODY_BYTES = 1 << 20
+"""Largest request body (413 beyond): sign-in forms and callback requests are a few kB."""
 
 
 def current_user() -> User | None:
@@ -144,6 +146,7 @@ def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_h
         SESSION_COOKIE_NAME=("__Host-" if settings.session_cookie_secure else "") + COOKIE_NAME,
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     if settings.proxy_hops:
         hops = settings.proxy_hops

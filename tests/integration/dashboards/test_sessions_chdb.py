@@ -277,3 +277,5 @@ def test_forged_callbacks_are_refused_with_4xx(world, app):
     }
     not_json = mia.post("/_dash-update-component", data=b"\xff{", content_type="application/json")
     assert not_json.status_code == 400
+    huge = mia.post("/_dash-update-component", data=b" " * (2 << 20), content_type="application/json")
+    assert huge.status_code == 413
