@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, read_model
+from . import access, auth, callback_guard, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, team_live
@@ -110,6 +110,7 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     activity_page.register(app, store)
     for module in PAGE_MODULES.values():
         module.register(app, store)
+    callback_guard.install(app)  # every callback request's inputs are checked before it runs (400)
     if warm:
         threading.Thread(target=warm_read_model, args=(store, WARM_WAIT_SECONDS), name="read-model-warm",
                          daemon=True).start()

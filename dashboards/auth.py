@@ -1,28 +1,36 @@
 """Sign-in for the dashboards: Flask sessions over the users file, checked on every request.
 
-- `/login` (form) and `/logout` are plain Flask routes; the session cookie holds the username
-  only, signed with the secret key (HttpOnly, SameSite=Lax). The users file is re-read when
-  it changes, so a removed user or a changed role takes effect on their next request.
+- `/login` (form) and `/logout` are plain Flask routes. The session cookie (signed with the secret
+  key; HttpOnly, SameSite=Lax or Strict, Secure with TEAMFLOW_SESSION_COOKIE_SECURE) holds the
+  username and the user's session generation (`dashboards.users`). Every request re-reads the users
+  file and accepts the session only while the user exists and still has that generation: sign-out,
+  `teamflow users passwd` and `teamflow users remove` end every session of the user at once, in
+  every process reading the file.
+- `next` after sign-in is followed only when it is a same-site path (`safe_next`), else home.
 - `before_request`: without a session, pages redirect to `/login` and Dash's own endpoints
   answer 401; a page the role may not open answers 403 (also when the URL is typed in).
-- Wrong passwords are throttled per username and per address (`dashboards.login_throttle`): after
-  five within 15 minutes, sign-in answers 429 with Retry-After for 30 s, doubling up to 15 min.
-- Callbacks call `require(...)`, which raises `PreventUpdate` (HTTP 204, nothing sent) when the
-  role or the requested team/person is not allowed: no data leaves through a forged request.
+- Wrong passwords are throttled per (username, address) and per address (`dashboards.login_throttle`):
+  a stranger cannot lock the owner out; waits answer 429 with Retry-After.
+- Callbacks call `require(...)`, which answers 403 when the role or the requested team/person is not
+  allowed: no data leaves through a forged request. Their inputs are checked before they run
+  (`dashboards.callback_guard`, 400 for a malformed value).
 """
 from __future__ import annotations
 
 import html as htmlesc
 import logging
-from urllib.parse import urlencode
+import unicodedata
 from datetime import timedelta
+from urllib.parse import unquote, urlencode, urlsplit
 
 import flask
-from dash.exceptions import PreventUpdate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access
-from .login_throttle import LoginThrottle
-from .users import User, UsersFile, authenticate
+from .login_throttle import USER_ALERT_FAILURES, LoginThrottle
+from .settings import DashboardSettings
+from .settings import load as load_settings
+from .users import User, UsersError, UsersFile, authenticate, end_sessions, session_generation
 
 log = logging.getLogger(__name__)
 
@@ -30,26 +38,37 @@ OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/api/health", "/assets/", 
                  "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
 CONFIG_KEY = "TEAMFLOW_USERS"
+MAX_NEXT = 2048
+COOKIE_NAME = "teamflow_session"
+MAX_BODY_BYTES = 1 << 20
+"""Largest request body (413 beyond): sign-in forms and callback requests are a few kB."""
 
 
 def current_user() -> User | None:
-    """The signed-in user of this request (None without a valid session or once removed from the file)."""
+    """The signed-in user of this request: None without a session, once the user is removed, or once
+    their session generation changed (signed out, password changed, removed and added again)."""
     users: UsersFile | None = flask.current_app.config.get(CONFIG_KEY)
     if users is None:
         return None
-    return users.get(flask.session.get("user"))
+    user = users.get(flask.session.get("user"))
+    if user is None or flask.session.get("gen") != session_generation(user):
+        return None
+    return user
 
 
 def require(page: str, *, team: str | None = None, person: str | None = None,
             person_team: str | None = None) -> User:
-    """The user, if they may use `page` (and see `team` / `person`); otherwise stop the callback."""
+    """The user, if they may use `page` (and see `team` / `person`); otherwise refuse the callback
+    with 403 before anything is queried."""
     user = current_user()
+    if user is None:
+        flask.abort(401)
     if not access.can_open(user, page):
-        raise PreventUpdate
+        flask.abort(403)
     if team is not None and not access.can_see_team(user, team):
-        raise PreventUpdate
+        flask.abort(403)
     if person is not None and not access.can_see_person(user, person, person_team):
-        raise PreventUpdate
+        flask.abort(403)
     return user
 
 
@@ -57,7 +76,7 @@ def signed_in() -> User:
     """Any signed-in user (for tiles without personal data, e.g. event counts), else stop."""
     user = current_user()
     if user is None:
-        raise PreventUpdate
+        flask.abort(401)
     return user
 
 
@@ -80,8 +99,25 @@ def _login_form(error: str = "", next_path: str = "/") -> str:
     return _PAGE.format(title="sign in", body=body)
 
 
-def _safe_next(path: str | None) -> str:
-    if not path or not path.startswith("/") or path.startswith("//") or path.startswith("/login"):
+def _unsafe_char(ch: str) -> bool:
+    """Control, format, private-use, unassigned characters and every kind of whitespace."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "CZ"
+
+
+def safe_next(path: str | None) -> str:
+    """`path` when it is a same-site path to send the browser to after sign-in, else "/" (home).
+
+    Same-site means: starts with exactly one `/`, and neither the value nor its percent-decoded form
+    holds `//`, a backslash, whitespace or a control character (browsers drop tabs and newlines and
+    read a backslash as `/`, so `/%09/evil.example` or `/%5Cevil.example` would leave the site; a newline
+    would break the Location header). `/login` and `/logout` are not followed either (no loop)."""
+    if not path or len(path) > MAX_NEXT:
+        return "/"
+    for form in (path, unquote(path)):
+        if not form.startswith("/") or "//" in form or "\\" in form or any(_unsafe_char(c) for c in form):
+            return "/"
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or parts.path.startswith(("/login", "/logout")):
         return "/"
     return path
 
@@ -95,44 +131,64 @@ def forbidden_page(user: User) -> str:
 
 
 def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_hours: float,
-            throttle: LoginThrottle | None = None) -> None:
-    """Session config, login routes and the request guard on the Dash app's Flask server."""
+            throttle: LoginThrottle | None = None, settings: DashboardSettings | None = None) -> None:
+    """Session config, login routes and the request guard on the Dash app's Flask server.
+    `settings`: the cookie and proxy settings (default: read from TEAMFLOW_*)."""
+    settings = settings or load_settings()
     throttle = throttle or LoginThrottle()
     server.secret_key = secret_key
     server.config.update(
         {CONFIG_KEY: users},
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="teamflow_session",
+        SESSION_COOKIE_SAMESITE=settings.session_cookie_samesite,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        # __Host-: the browser takes it only with Secure, Path=/ and no Domain (no subdomain can set it)
+        SESSION_COOKIE_NAME=("__Host-" if settings.session_cookie_secure else "") + COOKIE_NAME,
+        SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
         if flask.request.method == "GET":
-            return _login_form(next_path=_safe_next(flask.request.args.get("next")))
+            return _login_form(next_path=safe_next(flask.request.args.get("next")))
         form = flask.request.form
-        keys = throttle.keys(form.get("username", ""), flask.request.remote_addr)
-        wait = throttle.retry_after(keys)
+        username, address = form.get("username", ""), flask.request.remote_addr
+        wait = throttle.retry_after(username, address)
         if wait > 0:
             message = f"Too many wrong passwords: try again in {int(wait) + 1} s."
-            return _login_form(message, _safe_next(form.get("next"))), 429, {"Retry-After": str(int(wait) + 1)}
-        user = authenticate(users.users(), form.get("username", ""), form.get("password", ""))
+            return _login_form(message, safe_next(form.get("next"))), 429, {"Retry-After": str(int(wait) + 1)}
+        user = authenticate(users.users(), username, form.get("password", ""))
         if user is None:
-            if throttle.failed(keys):
-                log.warning("sign-in locked for %s from %s after repeated wrong passwords",
-                            form.get("username", "")[:64], flask.request.remote_addr)
-            return _login_form("Wrong username or password.", _safe_next(form.get("next"))), 401
-        throttle.succeeded(keys)
+            if throttle.failed(username, address):
+                log.warning("sign-in from %s must wait after repeated wrong passwords", address)
+            if throttle.user_failures(username) % USER_ALERT_FAILURES == 0:
+                log.warning("%d wrong passwords for one username within 15 minutes (all addresses)",
+                            throttle.user_failures(username))
+            return _login_form("Wrong username or password.", safe_next(form.get("next"))), 401
+        throttle.succeeded(username, address)
         flask.session.clear()
         flask.session.permanent = True
         flask.session["user"] = user.username
-        target = _safe_next(form.get("next"))
+        flask.session["gen"] = session_generation(user)
+        target = safe_next(form.get("next"))
         return flask.redirect(access.home(user) if target == "/" else target)
 
     @server.route("/logout")
     def logout():
+        """End every session of the signed-in user (all browsers), not only this cookie."""
+        user = current_user()
         flask.session.clear()
+        if user is not None:
+            try:
+                end_sessions(users.path, user.username, session_generation(user))
+            except (OSError, UsersError):
+                log.error("sign-out could not write the users file %s: the user's other sessions stay valid "
+                          "until their password changes", users.path, exc_info=True)
         return flask.redirect("/login")
 
     @server.before_request

@@ -1,17 +1,28 @@
 """The users file: who may sign in, with which role, person and teams. No Dash, no Flask.
 
 A JSON file (`TEAMFLOW_USERS_FILE`, default `var/users.json`, written with mode 0600, never in
-the repository): `{"users": {"<username>": {"role", "person_id", "teams", "password_hash"}}}`.
-Passwords are stored as werkzeug's salted scrypt hashes (`generate_password_hash`), never in
-clear. Managed by `teamflow users add|list|remove|passwd`.
+the repository): `{"users": {"<username>": {"role", "person_id", "teams", "password_hash",
+"session"}}}`. Passwords are stored as werkzeug's salted scrypt hashes (`generate_password_hash`),
+never in clear. Managed by `teamflow users add|list|remove|passwd`.
+
+`session` is the user's session generation: a random token every session cookie of theirs must
+carry (`dashboards.auth` checks it on every request). Adding a user draws a new one (so a
+removed-then-re-added name never revives old cookies), and a password change or a sign-out draws
+another (`end_sessions`), which ends every existing session of that user in every process that
+reads the file. Every read-modify-write holds an exclusive `flock` on `<file>.lock`, so the CLI and
+the dashboards (signing out) never lose each other's changes.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
+import secrets
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -33,13 +44,30 @@ class User:
     person_id: str = ""
     teams: tuple[str, ...] = ()
     password_hash: str = field(default="", repr=False)
+    session: str = field(default="", repr=False)
+    """Session generation: cookies carrying another value are no longer valid (see module doc)."""
 
     def public(self) -> dict:
-        """What may be listed: everything but the hash."""
+        """What may be listed: everything but the hash and the session generation."""
         d = asdict(self)
         d.pop("password_hash")
+        d.pop("session")
         d["teams"] = list(self.teams)
         return d
+
+
+def new_session_generation() -> str:
+    """A fresh random session generation (128 bits)."""
+    return secrets.token_hex(16)
+
+
+def session_generation(user: User) -> str:
+    """The generation a session of `user` must carry. Files written before generations existed have
+    none: their users' generation is derived from the password hash, so a password change (new salt)
+    still ends their sessions."""
+    if user.session:
+        return user.session
+    return "h" + hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
 def hash_password(password: str) -> str:
@@ -67,11 +95,16 @@ def load_users(path: str | Path) -> dict[str, User]:
     p = Path(path)
     if not p.exists():
         return {}
-    raw = json.loads(p.read_text() or "{}")
+    return _parse(p.read_bytes())
+
+
+def _parse(data: bytes) -> dict[str, User]:
+    raw = json.loads(data or b"{}")
     out = {}
     for name, u in raw.get("users", {}).items():
         out[name] = User(username=name, role=u["role"], person_id=u.get("person_id", ""),
-                         teams=tuple(u.get("teams", ())), password_hash=u.get("password_hash", ""))
+                         teams=tuple(u.get("teams", ())), password_hash=u.get("password_hash", ""),
+                         session=u.get("session", ""))
     return out
 
 
@@ -80,7 +113,8 @@ def save_users(path: str | Path, users: dict[str, User]) -> None:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     doc = {"users": {n: {"role": u.role, "person_id": u.person_id, "teams": list(u.teams),
-                         "password_hash": u.password_hash} for n, u in sorted(users.items())}}
+                         "password_hash": u.password_hash, "session": u.session}
+                     for n, u in sorted(users.items())}}
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".users-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
@@ -93,32 +127,68 @@ def save_users(path: str | Path, users: dict[str, User]) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _locked(path: str | Path):
+    """Hold an exclusive lock on `<path>.lock` for one read-modify-write of the users file (other
+    processes, e.g. the CLI and the dashboards, wait for each other instead of losing changes)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(p.with_name(p.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def add_user(path: str | Path, username: str, password: str, role: str, person_id: str = "",
              teams: tuple[str, ...] | list[str] = ()) -> User:
-    users = load_users(path)
-    if username in users:
-        raise UsersError(f"user {username!r} exists; use `teamflow users passwd` or remove it first")
-    user = validate(User(username, role, person_id, tuple(dict.fromkeys(teams)), hash_password(password)))
-    users[username] = user
-    save_users(path, users)
+    """Add a user with a new random session generation (an old user of that name stays signed out)."""
+    user = validate(User(username, role, person_id, tuple(dict.fromkeys(teams)), hash_password(password),
+                         new_session_generation()))
+    with _locked(path):
+        users = load_users(path)
+        if username in users:
+            raise UsersError(f"user {username!r} exists; use `teamflow users passwd` or remove it first")
+        users[username] = user
+        save_users(path, users)
     return user
 
 
 def remove_user(path: str | Path, username: str) -> None:
-    users = load_users(path)
-    if username not in users:
-        raise UsersError(f"no user {username!r}")
-    del users[username]
-    save_users(path, users)
+    """Remove a user: their sessions fail on their next request (the name no longer resolves)."""
+    with _locked(path):
+        users = load_users(path)
+        if username not in users:
+            raise UsersError(f"no user {username!r}")
+        del users[username]
+        save_users(path, users)
 
 
 def set_password(path: str | Path, username: str, password: str) -> None:
-    users = load_users(path)
-    if username not in users:
-        raise UsersError(f"no user {username!r}")
-    u = users[username]
-    users[username] = User(u.username, u.role, u.person_id, u.teams, hash_password(password))
-    save_users(path, users)
+    """Change a password and end every existing session of the user (a new session generation)."""
+    password_hash = hash_password(password)
+    with _locked(path):
+        users = load_users(path)
+        if username not in users:
+            raise UsersError(f"no user {username!r}")
+        users[username] = replace(users[username], password_hash=password_hash, session=new_session_generation())
+        save_users(path, users)
+
+
+def end_sessions(path: str | Path, username: str, generation: str | None = None) -> bool:
+    """End every existing session of `username` (sign-out): draw a new session generation.
+
+    With `generation`, only if the user still has that one (a sign-out with an already ended
+    session changes nothing). Returns whether the file changed."""
+    with _locked(path):
+        users = load_users(path)
+        user = users.get(username)
+        if user is None or (generation is not None and session_generation(user) != generation):
+            return False
+        users[username] = replace(user, session=new_session_generation())
+        save_users(path, users)
+    return True
 
 
 def authenticate(users: dict[str, User], username: str, password: str) -> User | None:
@@ -131,22 +201,25 @@ def authenticate(users: dict[str, User], username: str, password: str) -> User |
 
 
 class UsersFile:
-    """The users file read on demand and re-read when it changes (adds and removals apply at once)."""
+    """The users file, read on every call and parsed again whenever its bytes changed.
+
+    Comparing the bytes (not mtime and size) is what makes a revocation apply at once: a new session
+    generation has the same length, and two writes within one file-timestamp tick (a few ms) would
+    look unchanged to a stat. Reading a few kB per request costs microseconds."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._stamp: tuple[float, int] | None = None
+        self._raw: bytes | None = None
         self._users: dict[str, User] = {}
 
     def users(self) -> dict[str, User]:
         try:
-            st = self.path.stat()
-            stamp = (st.st_mtime, st.st_size)
+            raw = self.path.read_bytes()
         except FileNotFoundError:
-            self._stamp, self._users = None, {}
+            self._raw, self._users = None, {}
             return {}
-        if stamp != self._stamp:
-            self._users, self._stamp = load_users(self.path), stamp
+        if raw != self._raw:
+            self._users, self._raw = _parse(raw), raw
         return self._users
 
     def get(self, username: str | None) -> User | None:

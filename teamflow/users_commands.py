@@ -1,8 +1,10 @@
-"""Commands for dashboard users and roles (`teamflow users add|list|remove|passwd`).
+"""Commands for dashboard users and roles (`teamflow users add|list|remove|passwd|signout`).
 
 The users file is `TEAMFLOW_USERS_FILE` (default `var/users.json`, mode 0600, never in the
 repository). Passwords are read from a prompt, or from standard input with `--password-stdin`
-(for scripts and tests); only a salted scrypt hash is stored.
+(for scripts and tests); only a salted scrypt hash is stored. `passwd`, `remove` and `signout` end
+every existing dashboard session of the user at once, also in running dashboards (they re-read the
+file on every request).
 """
 from __future__ import annotations
 
@@ -79,6 +81,19 @@ def cmd_passwd(args: argparse.Namespace, _settings) -> int:
     return 0
 
 
+def cmd_signout(args: argparse.Namespace, _settings) -> int:
+    from dashboards.users import UsersError, end_sessions
+
+    try:
+        if not end_sessions(_path(args), args.username):
+            raise UsersError(f"no user {args.username!r}")
+    except UsersError as exc:
+        print(f"teamflow users signout: {exc}", file=sys.stderr)
+        return 1
+    print(f"ended every session of {args.username}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's subcommands to the `teamflow` parser."""
     u = sub.add_parser("users", help="dashboard users and roles (rep, manager, executive)",
@@ -100,11 +115,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
 
-    r = us.add_parser("remove", help="remove a user (their sessions end on the next request)")
+    r = us.add_parser("remove", help="remove a user (their sessions end at once)")
     r.add_argument("username")
     r.set_defaults(func=cmd_remove)
 
-    p = us.add_parser("passwd", help="set a user's password")
+    p = us.add_parser("passwd", help="set a user's password (ends their existing sessions)")
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_passwd)
+
+    so = us.add_parser("signout", help="end every dashboard session of a user (e.g. a lost laptop)")
+    so.add_argument("username")
+    so.set_defaults(func=cmd_signout)

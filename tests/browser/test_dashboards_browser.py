@@ -183,7 +183,7 @@ def test_forged_callbacks_leak_nothing(driver, worker):
                            {"id": "team-period", "property": "value", "value": "2026-Q1"},
                            {"id": "team-tick", "property": "n_intervals", "value": 1}]}
         status, _, data = http_status(opener, worker.url("/_dash-update-component"), json.dumps(body).encode())
-        assert status == 204 and not data, (username, status, data[:200])
+        assert status == 403 and b"figure" not in data, (username, status, data[:200])
 
 
 def test_filters_change_the_figures(driver, worker):

@@ -90,13 +90,13 @@ def test_callbacks_check_role_server_side(client):
     r = _callback(client, team_outputs, [{"id": "team-team", "property": "value", "value": "north"},
                                          {"id": "team-period", "property": "value", "value": "2026-Q1"},
                                          {"id": "team-tick", "property": "n_intervals", "value": 1}])
-    assert r.status_code == 204 and not r.data  # PreventUpdate: nothing sent, the store never queried
+    assert r.status_code == 403 and b"figure" not in r.data  # refused before the store is queried
     client.get("/logout")
     client.post("/login", data={"username": "ray", "password": "rep-pass-123"})
     r = _callback(client, team_outputs, [{"id": "team-team", "property": "value", "value": "south"},
                                          {"id": "team-period", "property": "value", "value": "2026-Q1"},
                                          {"id": "team-tick", "property": "n_intervals", "value": 1}])
-    assert r.status_code == 204 and not r.data  # a rep asking for another team's figures
+    assert r.status_code == 403 and b"figure" not in r.data  # a rep asking for another team's figures
 
 
 def test_open_redirects_are_refused(client):
@@ -105,31 +105,11 @@ def test_open_redirects_are_refused(client):
 
 
 def test_repeated_wrong_passwords_lock_sign_in_for_a_while(client):
-    for _ in range(5):
+    for _ in range(5):  # the 5th starts a wait for (ray, this address)
         assert client.post("/login", data={"username": "ray", "password": "guess"}).status_code == 401
-    assert client.post("/login", data={"username": "ray", "password": "guess"}).status_code == 401  # 6th: locks
     locked = client.post("/login", data={"username": "ray", "password": "rep-pass-123"})
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
     assert b"Too many wrong passwords" in locked.data
-
-
-def test_throttle_backs_off_and_a_right_password_clears_the_user():
-    from dashboards.login_throttle import FIRST_LOCK_SECONDS, FREE_FAILURES, MAX_LOCK_SECONDS, LoginThrottle
-
-    now = [0.0]
-    t = LoginThrottle(clock=lambda: now[0])
-    keys = t.keys("Ray ", "10.0.0.1")
-    assert keys == ["user:ray", "addr:10.0.0.1"]
-    assert [t.failed(keys) for _ in range(FREE_FAILURES)] == [0.0] * FREE_FAILURES
-    assert t.failed(keys) == FIRST_LOCK_SECONDS and t.failed(keys) == 2 * FIRST_LOCK_SECONDS
-    assert t.retry_after(t.keys("ray", "10.9.9.9")) == 2 * FIRST_LOCK_SECONDS, "the username is locked anywhere"
-    now[0] += 2 * FIRST_LOCK_SECONDS
-    assert t.retry_after(keys) == 0
-    for _ in range(20):
-        t.failed(keys)
-    assert t.retry_after(keys) == MAX_LOCK_SECONDS
-    t.succeeded(keys)
-    assert t.retry_after(t.keys("ray", "10.9.9.9")) == 0, "a right password clears the username"
-    assert t.retry_after(["addr:10.0.0.1"]) == MAX_LOCK_SECONDS, "but not the guessing address"
-    now[0] += 16 * 60
-    assert t.retry_after(keys) == 0
+    elsewhere = client.post("/login", data={"username": "ray", "password": "rep-pass-123"},
+                            environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert elsewhere.status_code == 302, "the owner signs in from their own address"

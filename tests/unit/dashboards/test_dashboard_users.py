@@ -89,3 +89,39 @@ def test_users_command(tmp_path, monkeypatch, capsys):
     assert main(["users", "remove", "ray"]) == 1
     monkeypatch.setattr("sys.stdin", io.StringIO("pw-long-enough\n"))
     assert main(["users", "add", "x", "--role", "rep", "--password-stdin"]) == 2
+
+
+def test_session_generations_change_on_passwd_signout_and_re_add(tmp_path):
+    from dashboards.users import end_sessions, session_generation
+
+    path = tmp_path / "users.json"
+    add_user(path, "ray", "rep-pass-123", "rep", "p-1", ["north"])
+    first = load_users(path)["ray"].session
+    assert len(first) == 32 and first not in repr(load_users(path)["ray"]) and "session" not in load_users(path)["ray"].public()
+    set_password(path, "ray", "rep-pass-456")
+    second = load_users(path)["ray"].session
+    assert second != first
+    assert not end_sessions(path, "ray", first), "an already ended generation changes nothing"
+    assert end_sessions(path, "ray", second) and load_users(path)["ray"].session not in (first, second)
+    assert not end_sessions(path, "nobody")
+    remove_user(path, "ray")
+    add_user(path, "ray", "rep-pass-456", "rep", "p-1", ["north"])
+    assert load_users(path)["ray"].session not in (first, second)
+    legacy = User("old", "executive", password_hash=hash_password("exec-pass-12"))  # a file from before
+    assert session_generation(legacy) == session_generation(legacy) != session_generation(
+        User("old", "executive", password_hash=hash_password("exec-pass-12"))), "a new hash, a new generation"
+
+
+def test_users_file_sees_a_same_size_change_at_once(tmp_path):
+    from dashboards.users import end_sessions
+
+    path = tmp_path / "users.json"
+    add_user(path, "ray", "rep-pass-123", "rep", "p-1", ["north"])
+    f = UsersFile(path)
+    seen = [f.get("ray").session]
+    for _ in range(20):  # same size, within one file-timestamp tick: a stat would miss these
+        size = path.stat().st_size
+        end_sessions(path, "ray")
+        assert path.stat().st_size == size
+        seen.append(f.get("ray").session)
+    assert len(set(seen)) == 21
