@@ -21,12 +21,14 @@ from .envelope import (
     ExtensionValue,
     WireEnvelope,
     is_extension_name,
+    is_id,
     is_source,
     version_from_dataschema,
 )
 from .errors import Rejection
-from .limits import EXTENSION_NAME_PATTERN, MAX_DEPTH, MAX_EVENT_BYTES
+from .limits import MAX_DEPTH, MAX_EVENT_BYTES
 from .messages import explain, render
+from .text import DATASCHEMA_PATTERN, ID_PATTERN, SOURCE_PATTERN, WORDS, flaw
 from .upcasters import upcast
 
 Headers = Iterable[tuple[str | bytes, bytes | str | None]]
@@ -109,14 +111,13 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
     source = env.source
     if source not in _GOOD_SOURCES:
         if not is_source(source):
-            return _reject(
-                E.INVALID_ENVELOPE,
-                f"{env.type} source: expected non-empty URI-reference without whitespace, got {render(source)}",
-                env,
-                raw,
-            )
+            return _attribute_rejection("source", source, SOURCE_PATTERN, env, raw)
         if len(_GOOD_SOURCES) < 4096:
             _GOOD_SOURCES.add(source)
+    if not is_id(env.id):
+        return _attribute_rejection("id", env.id, ID_PATTERN, env, raw)
+    if env.subject is not None and not is_id(env.subject):
+        return _attribute_rejection("subject", env.subject, ID_PATTERN, env, raw)
 
     type_name = env.type
     decoders = _DATA.get(type_name)
@@ -132,7 +133,7 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
     if version is None:
         return _reject(
             E.INVALID_ENVELOPE,
-            f"{type_name} dataschema: expected a URI ending in /v<N>, got {render(ds)}",
+            f"{type_name} dataschema: expected {WORDS[DATASCHEMA_PATTERN]}, got {render(ds)}{_why(ds)}",
             env,
             raw,
         )
@@ -160,7 +161,21 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
 
 
 def _reject(code: str, reason: str, env: WireEnvelope, raw: bytes) -> Rejection:
+    if flaw(env.type) and reason.startswith(env.type):  # a reason never carries a raw control character
+        reason = render(env.type) + reason[len(env.type):]
     return Rejection(code=code, reason=reason, source=env.source, id=env.id, type=env.type, raw=raw)
+
+
+def _why(value: str | None) -> str:
+    """`` (control character U+000A (line feed) at position 3)`` or ``""``: the specific flaw, if any."""
+    text = flaw(value) if isinstance(value, str) else ""
+    return f" ({text})" if text else ""
+
+
+def _attribute_rejection(name: str, value: str, pattern: str, env: WireEnvelope, raw: bytes) -> Rejection:
+    return _reject(
+        E.INVALID_ENVELOPE, f"{env.type} {name}: expected {WORDS[pattern]}, got {render(value)}{_why(value)}", env, raw
+    )
 
 
 def _unknown_type_reason(type_name: str) -> str:
@@ -170,7 +185,7 @@ def _unknown_type_reason(type_name: str) -> str:
         hint = f"; did you mean {close[0]}?"
     if re.search(r"\.v\d+$", type_name):
         hint += " (the version goes in dataschema, not in type)"
-    return f"{type_name} type: unknown event type{hint}"
+    return f"{type_name} type: unknown event type{hint}{_why(type_name)}"
 
 
 def _data_rejection(
@@ -244,7 +259,7 @@ def _explain_envelope(value: bytes, raw: bytes) -> Rejection:
             return Rejection(
                 code=E.INVALID_ENVELOPE,
                 reason=f"{label} {render(name)}: unknown attribute; extension attribute names must match "
-                f"{EXTENSION_NAME_PATTERN}",
+                "[a-z0-9]{1,20}",
                 **ident,
             )
         elif isinstance(item, (dict, list)) or item is None:

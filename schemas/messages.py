@@ -12,23 +12,23 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
+from .text import ID_PATTERN, ID_WORDS, WORDS, escape_controls, flaw
+
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`")
 _TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _MAX_SHOWN = 60
-_PATTERN_WORDS = {
-    "^[A-Z]{3}$": "3 uppercase letters (ISO 4217 currency code)",
-    r"^\S+$": "non-empty URI-reference without whitespace",
-}
+_PATTERN_WORDS = WORDS
 
 
 def render(value: Any) -> str:
-    """A short JSON rendering of a received value, for reasons."""
+    """A short JSON rendering of a received value, for reasons; control characters are shown escaped."""
     try:
         text = msgspec.json.encode(value).decode()
     except Exception:  # pragma: no cover - generic JSON values always encode
         text = repr(value)
+    text = escape_controls(text)
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 1] + "…"
         if isinstance(value, str):
@@ -66,6 +66,8 @@ def describe(t: mi.Type) -> str:
     """What a value of this msgspec type must look like, in words."""
     t = _unwrap(t)
     if isinstance(t, mi.StrType):
+        if t.pattern == ID_PATTERN:
+            return f"non-empty string of at most {t.max_length} characters, {ID_WORDS}"
         if t.pattern:
             words = _PATTERN_WORDS.get(t.pattern, f"string matching {t.pattern}")
             return words + (f" of at most {t.max_length} characters" if t.max_length else "")
@@ -100,6 +102,12 @@ def describe(t: mi.Type) -> str:
     if isinstance(t, mi.NoneType):
         return "null"
     return type(t).__name__.removesuffix("Type").lower()
+
+
+def _strict(t: mi.Type) -> bool:
+    """A pattern-bound string or an enumeration: a control character or stray whitespace is what refuses it."""
+    t = _unwrap(t)
+    return isinstance(t, mi.LiteralType) or (isinstance(t, mi.StrType) and t.pattern is not None)
 
 
 @lru_cache(maxsize=None)
@@ -176,6 +184,8 @@ def explain(error: msgspec.ValidationError, cls: type, value: Any, prefix: str, 
     expected = _walk(root, tokens)
     found, received = _lookup(value, tokens)
     got = f", got {render(received)}" if found else ""
+    if found and isinstance(received, str) and _strict(expected) and flaw(received):
+        got += f" ({flaw(received)})"  # the specific reason an id, code or enum value is refused
     if expected is None:  # pragma: no cover - msgspec paths always map onto the struct
         return f"{_join(prefix, tokens) or prefix or 'event'}: {head}", tokens
     return f"{_join(prefix, tokens) or prefix or 'event'}: expected {describe(expected)}{got}", tokens
