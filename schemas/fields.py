@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from .text import CURRENCY_PATTERN, ID_PATTERN
+from .text import CURRENCY_PATTERN, DATE_PATTERN, ID_PATTERN
 from .limits import MAX_AMOUNT, MAX_ID_CHARS, MAX_LIST_ITEMS, MAX_MINUTES, MAX_NAME_CHARS, MAX_TEXT_CHARS
 
 Id = Annotated[
@@ -32,7 +32,13 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS, desc
 Amount = Annotated[float, msgspec.Meta(ge=0, le=MAX_AMOUNT, description="Monetary amount, >= 0.")]
 Currency = Annotated[str, msgspec.Meta(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")]
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=MAX_MINUTES, description="Minutes spent, 0..1440.")]
-Day = Annotated[date, msgspec.Meta(description="Calendar date, YYYY-MM-DD.")]
+Day = Annotated[
+    date,
+    msgspec.Meta(
+        description="Calendar date, YYYY-MM-DD.",
+        extra_json_schema={"pattern": DATE_PATTERN},  # for validators that do not check formats
+    ),
+]
 Lessons = Annotated[tuple[Text, ...], msgspec.Meta(max_length=MAX_LIST_ITEMS)]
 
 

@@ -53,7 +53,6 @@ def envelope_schema() -> dict[str, Any]:
                 "No control characters, no leading/trailing whitespace.",
             ),
             "source": _attribute(
-                format="uri-reference",
                 pattern=SOURCE_PATTERN,
                 description="URI-reference without whitespace or control characters.",
             ),
@@ -68,7 +67,6 @@ def envelope_schema() -> dict[str, Any]:
                 pattern=ID_PATTERN, description="No control characters, no leading/trailing whitespace."
             ),
             "dataschema": _attribute(
-                format="uri",
                 pattern=DATASCHEMA_PATTERN,
                 description="Ends in /v<N>; absent means version 1.",
             ),
@@ -103,7 +101,6 @@ def event_schema(type_name: str, version: int) -> dict[str, Any]:
     properties = dict(envelope["properties"])
     properties["type"] = {"const": type_name}
     properties["dataschema"] = _attribute(
-        format="uri",
         pattern=f"^[^{SPACES}{CONTROLS}]+/v{version}{END}",
         description=f"Canonical: {uri}. Any URI ending in /v{version} is read as version {version}.",
     )

@@ -64,6 +64,9 @@ TIME_PATTERN = (
 
 ID_WORDS = "without control characters or leading/trailing whitespace"
 
+DATE_PATTERN = f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{END}"
+"""A calendar date, YYYY-MM-DD (the JSON Schema's pattern beside ``format: date``)."""
+
 WORDS = {
     ID_PATTERN: f"non-empty string {ID_WORDS}",
     SOURCE_PATTERN: "non-empty URI-reference without whitespace or control characters",
