@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import msgspec
 
 from . import errors as E
+from . import ids
 from .catalog import CURRENT_VERSIONS, EVENT_TYPES
 from .envelope import (
     CONTENT_TYPE,
@@ -26,9 +27,9 @@ from .envelope import (
     version_from_dataschema,
 )
 from .errors import Rejection
-from .limits import MAX_DEPTH, MAX_EVENT_BYTES
+from .limits import MAX_DEPTH, MAX_EVENT_BYTES, MAX_ID_CHARS
 from .messages import explain, render
-from .text import DATASCHEMA_PATTERN, ID_PATTERN, SOURCE_PATTERN, WORDS, flaw
+from .text import DATASCHEMA_PATTERN, ID_PATTERN, ID_WORDS, SOURCE_PATTERN, WORDS, flaw
 from .upcasters import upcast
 
 Headers = Iterable[tuple[str | bytes, bytes | str | None]]
@@ -43,6 +44,9 @@ _DATA: dict[str, dict[int, msgspec.json.Decoder]] = {
     name: {v: msgspec.json.Decoder(cls) for v, cls in versions.items()} for name, versions in EVENT_TYPES.items()
 }
 _CURRENT = dict(CURRENT_VERSIONS)
+_ID_PLANS: dict[str, dict[int, ids.Plan]] = {
+    name: {v: ids.plan(cls) for v, cls in versions.items()} for name, versions in EVENT_TYPES.items()
+}
 _FAST_PATH_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 _VERSION_CACHE: dict[str | None, int | None] = {}
 _GOOD_SOURCES: set[str] = set()
@@ -114,10 +118,13 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
             return _attribute_rejection("source", source, SOURCE_PATTERN, env, raw)
         if len(_GOOD_SOURCES) < 4096:
             _GOOD_SOURCES.add(source)
-    if not is_id(env.id):
-        return _attribute_rejection("id", env.id, ID_PATTERN, env, raw)
-    if env.subject is not None and not is_id(env.subject):
-        return _attribute_rejection("subject", env.subject, ID_PATTERN, env, raw)
+    ident, subject = env.id, env.subject  # non-empty (min_length); printable ASCII answered without a call
+    if not (ident.isascii() and ident.isprintable() and ident[0] != " " and ident[-1] != " ") and not is_id(ident):
+        return _attribute_rejection("id", ident, ID_PATTERN, env, raw)
+    if subject is not None and not (
+        subject.isascii() and subject.isprintable() and subject[0] != " " and subject[-1] != " "
+    ) and not is_id(subject):
+        return _attribute_rejection("subject", subject, ID_PATTERN, env, raw)
 
     type_name = env.type
     decoders = _DATA.get(type_name)
@@ -152,6 +159,16 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
         if nesting_exceeds(value):
             return _reject(E.TOO_DEEP, f"{type_name} data: JSON nesting deeper than {MAX_DEPTH} levels", env, raw)
         return _data_rejection(exc, type_name, version, env, raw)
+    bad = ids.first_bad(data, _ID_PLANS[type_name][version])
+    if bad is not None:
+        path, value = bad
+        return _reject(
+            E.INVALID_DATA,
+            f"{type_name} data.{path}: expected non-empty string of at most {MAX_ID_CHARS} characters, "
+            f"{ID_WORDS}, got {render(value)}{_why(value)}",
+            env,
+            raw,
+        )
     if version != _CURRENT[type_name]:
         data = upcast(type_name, version, data)
     time = env.time

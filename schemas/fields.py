@@ -13,7 +13,7 @@ Id = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=MAX_ID_CHARS,
-        pattern=ID_PATTERN,
+        extra_json_schema={"pattern": ID_PATTERN},  # checked by decoding.bad_id (a msgspec pattern costs more)
         description="Identifier (1..128 characters; no control characters, no leading/trailing whitespace).",
     ),
 ]
@@ -22,7 +22,7 @@ PersonId = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=MAX_ID_CHARS,
-        pattern=ID_PATTERN,
+        extra_json_schema={"pattern": ID_PATTERN},
         description="Stable pseudonymous person id (1..128 characters; no control characters, "
         "no leading/trailing whitespace).",
     ),

@@ -62,12 +62,27 @@ def _range(low: Any, high: Any) -> str:
     return ""
 
 
+def _id_like(t: mi.Type) -> bool:
+    while isinstance(t, (mi.Metadata, mi.UnionType)):
+        if isinstance(t, mi.Metadata) and (t.extra_json_schema or {}).get("pattern") == ID_PATTERN:
+            return True
+        if isinstance(t, mi.UnionType):
+            options = [o for o in t.types if not isinstance(o, mi.NoneType)]
+            if len(options) != 1:
+                return False
+            t = options[0]
+        else:
+            t = t.type
+    return False
+
+
 def describe(t: mi.Type) -> str:
     """What a value of this msgspec type must look like, in words."""
+    if _id_like(t):
+        inner = _unwrap(t)
+        return f"non-empty string of at most {inner.max_length} characters, {ID_WORDS}"
     t = _unwrap(t)
     if isinstance(t, mi.StrType):
-        if t.pattern == ID_PATTERN:
-            return f"non-empty string of at most {t.max_length} characters, {ID_WORDS}"
         if t.pattern:
             words = _PATTERN_WORDS.get(t.pattern, f"string matching {t.pattern}")
             return words + (f" of at most {t.max_length} characters" if t.max_length else "")
