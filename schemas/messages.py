@@ -120,9 +120,11 @@ def describe(t: mi.Type) -> str:
 
 
 def _strict(t: mi.Type) -> bool:
-    """A pattern-bound string or an enumeration: a control character or stray whitespace is what refuses it."""
+    """A pattern-bound string, an enumeration or a date: a control character or stray whitespace may be what refuses it."""
     t = _unwrap(t)
-    return isinstance(t, mi.LiteralType) or (isinstance(t, mi.StrType) and t.pattern is not None)
+    if isinstance(t, (mi.LiteralType, mi.DateTimeType, mi.DateType)):
+        return True
+    return isinstance(t, mi.StrType) and t.pattern is not None
 
 
 @lru_cache(maxsize=None)
