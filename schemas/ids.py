@@ -54,7 +54,7 @@ def plan(cls: type) -> Plan:
 
 
 def first_bad(data: Any, steps: Plan) -> tuple[str, str] | None:
-    """``(path, value)`` of the first id of ``data`` that breaks the rule, e.g. ``("criteria[0].criterion_id", ...)``."""
+    """``(path, value)`` of the first id of ``data`` breaking the rule (path e.g. ``criteria[0].criterion_id``)."""
     for name, sub in steps:
         value = getattr(data, name)
         if value is None:

@@ -120,7 +120,7 @@ def describe(t: mi.Type) -> str:
 
 
 def _strict(t: mi.Type) -> bool:
-    """A pattern-bound string, an enumeration or a date: a control character or stray whitespace may be what refuses it."""
+    """A pattern-bound string, an enumeration or a date: a control character or stray space may be why it fails."""
     t = _unwrap(t)
     if isinstance(t, (mi.LiteralType, mi.DateTimeType, mi.DateType)):
         return True

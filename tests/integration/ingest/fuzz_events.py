@@ -146,7 +146,8 @@ def _defect(rng: random.Random, doc: dict, cls: type, *, source_defects: bool, b
         return doc, f"{kind}: {what}"
     if kind in ("type", "time", "dataschema"):
         bad = rng.choice(CONTROLS + SPACES)
-        doc[kind] = doc.get(kind, "https://schemas.teamflow.dev/x/v1") + bad if rng.random() < 0.7 else bad + doc.get(kind, "x/v1")
+        value = doc.get(kind, "https://schemas.teamflow.dev/x/v1")
+        doc[kind] = value + bad if rng.random() < 0.7 else bad + value
         return doc, f"{kind}: affix {bad!r}"
     if kind == "data string":
         paths = list(_strings(doc["data"]))
