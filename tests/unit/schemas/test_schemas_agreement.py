@@ -159,7 +159,7 @@ def _verdicts(doc: dict) -> tuple[bool, bool, bool]:
     return isinstance(decoded, Event), python, rust
 
 
-@settings(max_examples=1500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events())
 def test_decoder_and_json_schemas_never_disagree(doc):
     decoder, python, rust = _verdicts(doc)
