@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import msgspec
 
 from . import errors as E
+from . import ids
 from .catalog import CURRENT_VERSIONS, EVENT_TYPES
 from .envelope import (
     CONTENT_TYPE,
@@ -21,12 +22,14 @@ from .envelope import (
     ExtensionValue,
     WireEnvelope,
     is_extension_name,
+    is_id,
     is_source,
     version_from_dataschema,
 )
 from .errors import Rejection
-from .limits import EXTENSION_NAME_PATTERN, MAX_DEPTH, MAX_EVENT_BYTES
+from .limits import MAX_DEPTH, MAX_EVENT_BYTES, MAX_ID_CHARS
 from .messages import explain, render
+from .text import DATASCHEMA_PATTERN, ID_PATTERN, ID_WORDS, SOURCE_PATTERN, WORDS, flaw
 from .upcasters import upcast
 
 Headers = Iterable[tuple[str | bytes, bytes | str | None]]
@@ -41,6 +44,9 @@ _DATA: dict[str, dict[int, msgspec.json.Decoder]] = {
     name: {v: msgspec.json.Decoder(cls) for v, cls in versions.items()} for name, versions in EVENT_TYPES.items()
 }
 _CURRENT = dict(CURRENT_VERSIONS)
+_ID_PLANS: dict[str, dict[int, ids.Plan]] = {
+    name: {v: ids.plan(cls) for v, cls in versions.items()} for name, versions in EVENT_TYPES.items()
+}
 _FAST_PATH_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 _VERSION_CACHE: dict[str | None, int | None] = {}
 _GOOD_SOURCES: set[str] = set()
@@ -109,14 +115,16 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
     source = env.source
     if source not in _GOOD_SOURCES:
         if not is_source(source):
-            return _reject(
-                E.INVALID_ENVELOPE,
-                f"{env.type} source: expected non-empty URI-reference without whitespace, got {render(source)}",
-                env,
-                raw,
-            )
+            return _attribute_rejection("source", source, SOURCE_PATTERN, env, raw)
         if len(_GOOD_SOURCES) < 4096:
             _GOOD_SOURCES.add(source)
+    ident, subject = env.id, env.subject  # non-empty (min_length); printable ASCII answered without a call
+    if not (ident.isascii() and ident.isprintable() and ident[0] != " " and ident[-1] != " ") and not is_id(ident):
+        return _attribute_rejection("id", ident, ID_PATTERN, env, raw)
+    if subject is not None and not (
+        subject.isascii() and subject.isprintable() and subject[0] != " " and subject[-1] != " "
+    ) and not is_id(subject):
+        return _attribute_rejection("subject", subject, ID_PATTERN, env, raw)
 
     type_name = env.type
     decoders = _DATA.get(type_name)
@@ -132,7 +140,7 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
     if version is None:
         return _reject(
             E.INVALID_ENVELOPE,
-            f"{type_name} dataschema: expected a URI ending in /v<N>, got {render(ds)}",
+            f"{type_name} dataschema: expected {WORDS[DATASCHEMA_PATTERN]}, got {render(ds)}{_why(ds)}",
             env,
             raw,
         )
@@ -151,6 +159,16 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
         if nesting_exceeds(value):
             return _reject(E.TOO_DEEP, f"{type_name} data: JSON nesting deeper than {MAX_DEPTH} levels", env, raw)
         return _data_rejection(exc, type_name, version, env, raw)
+    bad = ids.first_bad(data, _ID_PLANS[type_name][version])
+    if bad is not None:
+        path, value = bad
+        return _reject(
+            E.INVALID_DATA,
+            f"{type_name} data.{path}: expected non-empty string of at most {MAX_ID_CHARS} characters, "
+            f"{ID_WORDS}, got {render(value)}{_why(value)}",
+            env,
+            raw,
+        )
     if version != _CURRENT[type_name]:
         data = upcast(type_name, version, data)
     time = env.time
@@ -160,7 +178,21 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
 
 
 def _reject(code: str, reason: str, env: WireEnvelope, raw: bytes) -> Rejection:
+    if flaw(env.type) and reason.startswith(env.type):  # a reason never carries a raw control character
+        reason = render(env.type) + reason[len(env.type):]
     return Rejection(code=code, reason=reason, source=env.source, id=env.id, type=env.type, raw=raw)
+
+
+def _why(value: str | None) -> str:
+    """`` (control character U+000A (line feed) at position 3)`` or ``""``: the specific flaw, if any."""
+    text = flaw(value) if isinstance(value, str) else ""
+    return f" ({text})" if text else ""
+
+
+def _attribute_rejection(name: str, value: str, pattern: str, env: WireEnvelope, raw: bytes) -> Rejection:
+    return _reject(
+        E.INVALID_ENVELOPE, f"{env.type} {name}: expected {WORDS[pattern]}, got {render(value)}{_why(value)}", env, raw
+    )
 
 
 def _unknown_type_reason(type_name: str) -> str:
@@ -170,7 +202,7 @@ def _unknown_type_reason(type_name: str) -> str:
         hint = f"; did you mean {close[0]}?"
     if re.search(r"\.v\d+$", type_name):
         hint += " (the version goes in dataschema, not in type)"
-    return f"{type_name} type: unknown event type{hint}"
+    return f"{type_name} type: unknown event type{hint}{_why(type_name)}"
 
 
 def _data_rejection(
@@ -244,7 +276,7 @@ def _explain_envelope(value: bytes, raw: bytes) -> Rejection:
             return Rejection(
                 code=E.INVALID_ENVELOPE,
                 reason=f"{label} {render(name)}: unknown attribute; extension attribute names must match "
-                f"{EXTENSION_NAME_PATTERN}",
+                "[a-z0-9]{1,20}",
                 **ident,
             )
         elif isinstance(item, (dict, list)) or item is None:

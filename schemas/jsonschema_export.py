@@ -11,20 +11,22 @@ from typing import Any
 import msgspec
 
 from .catalog import CURRENT_VERSIONS, EVENT_TYPES
-from .envelope import (
-    CONTENT_TYPE,
-    DATASCHEMA_BASE,
-    ENVELOPE_ATTRIBUTES,
+from .envelope import CONTENT_TYPE, DATASCHEMA_BASE, ENVELOPE_ATTRIBUTES, SPECVERSION, dataschema_uri
+from .limits import MAX_ATTRIBUTE_CHARS
+from .text import (
+    CONTROLS,
+    DATASCHEMA_PATTERN,
+    END,
+    EXTENSION_NAME_PATTERN,
+    ID_PATTERN,
     SOURCE_PATTERN,
-    SPECVERSION,
+    SPACES,
+    TIME_PATTERN,
     TYPE_PATTERN,
-    dataschema_uri,
 )
-from .limits import EXTENSION_NAME_PATTERN, MAX_ATTRIBUTE_CHARS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ENVELOPE_FILE = "envelope.json"
-RFC3339_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 
 
 def _attribute(**extra: Any) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def _attribute(**extra: Any) -> dict[str, Any]:
 
 def _extension_pattern() -> str:
     reserved = "|".join(sorted(ENVELOPE_ATTRIBUTES))
-    return f"^(?!(?:{reserved})$){EXTENSION_NAME_PATTERN.removeprefix('^')}"
+    return f"^(?!(?:{reserved}){END}){EXTENSION_NAME_PATTERN.removeprefix('^')}"
 
 
 def envelope_schema() -> dict[str, Any]:
@@ -45,19 +47,27 @@ def envelope_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "specversion": {"const": SPECVERSION},
-            "id": _attribute(description="Unique per source; (source, id) is the event's identity."),
-            "source": _attribute(format="uri-reference", pattern=SOURCE_PATTERN),
+            "id": _attribute(
+                pattern=ID_PATTERN,
+                description="Unique per source; (source, id) is the event's identity. "
+                "No control characters, no leading/trailing whitespace.",
+            ),
+            "source": _attribute(
+                pattern=SOURCE_PATTERN,
+                description="URI-reference without whitespace or control characters.",
+            ),
             "type": {"type": "string", "pattern": TYPE_PATTERN, "description": "teamflow.<area>.<verb>, no version."},
             "time": {
                 "type": "string",
                 "format": "date-time",
-                "pattern": RFC3339_WITH_OFFSET,
+                "pattern": TIME_PATTERN,
                 "description": "RFC 3339 with offset or Z.",
             },
-            "subject": _attribute(),
+            "subject": _attribute(
+                pattern=ID_PATTERN, description="No control characters, no leading/trailing whitespace."
+            ),
             "dataschema": _attribute(
-                format="uri",
-                pattern=r"/v[0-9]+$",
+                pattern=DATASCHEMA_PATTERN,
                 description="Ends in /v<N>; absent means version 1.",
             ),
             "datacontenttype": {"const": CONTENT_TYPE},
@@ -91,8 +101,7 @@ def event_schema(type_name: str, version: int) -> dict[str, Any]:
     properties = dict(envelope["properties"])
     properties["type"] = {"const": type_name}
     properties["dataschema"] = _attribute(
-        format="uri",
-        pattern=f"/v{version}$",
+        pattern=f"^[^{SPACES}{CONTROLS}]+/v{version}{END}",
         description=f"Canonical: {uri}. Any URI ending in /v{version} is read as version {version}.",
     )
     properties["data"] = {"$ref": uri}

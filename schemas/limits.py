@@ -27,5 +27,4 @@ MAX_AMOUNT = 1e15
 MAX_MINUTES = 1440
 """help.given minutes: one day."""
 
-EXTENSION_NAME_PATTERN = r"^[a-z0-9]{1,20}$"
-"""CloudEvents extension attribute names."""
+from .text import EXTENSION_NAME_PATTERN  # noqa: E402,F401  (CloudEvents extension attribute names; whole value)

@@ -12,23 +12,23 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
+from .text import ID_PATTERN, ID_WORDS, WORDS, escape_controls, flaw
+
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`")
 _TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _MAX_SHOWN = 60
-_PATTERN_WORDS = {
-    "^[A-Z]{3}$": "3 uppercase letters (ISO 4217 currency code)",
-    r"^\S+$": "non-empty URI-reference without whitespace",
-}
+_PATTERN_WORDS = WORDS
 
 
 def render(value: Any) -> str:
-    """A short JSON rendering of a received value, for reasons."""
+    """A short JSON rendering of a received value, for reasons; control characters are shown escaped."""
     try:
         text = msgspec.json.encode(value).decode()
     except Exception:  # pragma: no cover - generic JSON values always encode
         text = repr(value)
+    text = escape_controls(text)
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 1] + "…"
         if isinstance(value, str):
@@ -62,8 +62,25 @@ def _range(low: Any, high: Any) -> str:
     return ""
 
 
+def _id_like(t: mi.Type) -> bool:
+    while isinstance(t, (mi.Metadata, mi.UnionType)):
+        if isinstance(t, mi.Metadata) and (t.extra_json_schema or {}).get("pattern") == ID_PATTERN:
+            return True
+        if isinstance(t, mi.UnionType):
+            options = [o for o in t.types if not isinstance(o, mi.NoneType)]
+            if len(options) != 1:
+                return False
+            t = options[0]
+        else:
+            t = t.type
+    return False
+
+
 def describe(t: mi.Type) -> str:
     """What a value of this msgspec type must look like, in words."""
+    if _id_like(t):
+        inner = _unwrap(t)
+        return f"non-empty string of at most {inner.max_length} characters, {ID_WORDS}"
     t = _unwrap(t)
     if isinstance(t, mi.StrType):
         if t.pattern:
@@ -100,6 +117,14 @@ def describe(t: mi.Type) -> str:
     if isinstance(t, mi.NoneType):
         return "null"
     return type(t).__name__.removesuffix("Type").lower()
+
+
+def _strict(t: mi.Type) -> bool:
+    """A pattern-bound string, an enumeration or a date: a control character or stray space may be why it fails."""
+    t = _unwrap(t)
+    if isinstance(t, (mi.LiteralType, mi.DateTimeType, mi.DateType)):
+        return True
+    return isinstance(t, mi.StrType) and t.pattern is not None
 
 
 @lru_cache(maxsize=None)
@@ -176,6 +201,8 @@ def explain(error: msgspec.ValidationError, cls: type, value: Any, prefix: str, 
     expected = _walk(root, tokens)
     found, received = _lookup(value, tokens)
     got = f", got {render(received)}" if found else ""
+    if found and isinstance(received, str) and _strict(expected) and flaw(received):
+        got += f" ({flaw(received)})"  # the specific reason an id, code or enum value is refused
     if expected is None:  # pragma: no cover - msgspec paths always map onto the struct
         return f"{_join(prefix, tokens) or prefix or 'event'}: {head}", tokens
     return f"{_join(prefix, tokens) or prefix or 'event'}: expected {describe(expected)}{got}", tokens

@@ -105,7 +105,7 @@ def test_time_with_offset_is_converted_to_utc():
         ({"source": "s" * 257}, "source: expected non-empty string of at most 256 characters"),
         ({"datacontenttype": "text/json"}, 'datacontenttype: expected "application/json"'),
         ({"subject": ""}, "subject: expected non-empty string"),
-        ({"dataschema": "https://schemas.teamflow.dev/help.given"}, "dataschema: expected a URI ending in /v<N>"),
+        ({"dataschema": "https://schemas.teamflow.dev/help.given"}, "dataschema: expected a URI without whitespace or control characters ending in /v<N>"),
         ({"data": "text"}, 'data: expected JSON object, got "text"'),
         ({"data": None}, "data: expected JSON object, got null"),
     ],
@@ -139,7 +139,7 @@ def test_bad_extension_name(name):
     doc = event()
     doc[name] = "x"
     r = rejected(doc, "invalid_envelope")
-    assert "extension attribute names must match ^[a-z0-9]{1,20}$" in r.reason
+    assert "extension attribute names must match [a-z0-9]{1,20}" in r.reason
 
 
 @pytest.mark.parametrize("value", [None, [1], {"a": 1}])
