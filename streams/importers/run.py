@@ -59,7 +59,9 @@ class Summary:
     def render(self) -> str:
         label = "events to produce:" if self.dry_run else "events produced:"
         lines = [f"import {self.kind} {self.file} (source {self.source}){' [dry run]' if self.dry_run else ''}",
-                 f"  rows read:          {self.rows_read:,}",
+                 f"  rows read:          {self.rows_read:,}"
+                 + (f" ({self.rows_read - sum(self.footers.values()):,} data, {sum(self.footers.values()):,} footer)"
+                    if self.footers else ""),
                  f"  {label:<19} {self.events_produced:,}"
                  + "".join(f"\n    {t}: {n:,}" for t, n in sorted(self.events.items())),
                  f"  repeated in file:   {self.duplicates_in_file:,} (same event id twice; produced once)",
