@@ -16,6 +16,7 @@ one fact, so it is one event.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def parse_amount(text: str | None, field: str = "amount") -> tuple[float | None,
     return value, currency
 
 
+@functools.lru_cache(maxsize=65536)  # exports repeat dates; the identity reads a row's dates again
 def parse_time(text: str | None, field: str, fmt: str | None = None) -> datetime | None:
     """A date or date-time as CRMs export it -> aware UTC datetime (naive and date-only values are UTC).
 
