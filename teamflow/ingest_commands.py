@@ -203,7 +203,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ids derived from the rows, so importing the same file twice adds nothing. Rows that cannot be imported "
         "go to a rejects CSV and to the dead-letter topic (door 'import'). Kinds:\n"
         + "\n".join(f"  {k:<20} {f.description}" for k, f in FORMATS.items())
-        + "\nTeams come from the mapping file's owners (owner -> team), else --team / default_team; "
+        + "\nA report export without the Opportunity ID column: a deal is its account, name and created date; rows "
+        "these cannot tell apart are refused (add the column). The same deal from a report and a Data Loader export "
+        "is matched (a compacted Kafka topic EVENTS_TOPIC.import-identities remembers every imported deal) and "
+        "stored once. Report footers are counted as footers."
+        "\nTeams come from the mapping file's owners (owner -> team), else --team / default_team; "
         "see docs/ops-guide.md for the mapping file.")
     imp.add_argument("kind", choices=list(FORMATS), help="the export's format")
     imp.add_argument("file", help="the CSV file")

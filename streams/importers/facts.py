@@ -16,6 +16,7 @@ one fact, so it is one event.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def parse_amount(text: str | None, field: str = "amount") -> tuple[float | None,
     return value, currency
 
 
+@functools.lru_cache(maxsize=65536)  # exports repeat dates; the identity reads a row's dates again
 def parse_time(text: str | None, field: str, fmt: str | None = None) -> datetime | None:
     """A date or date-time as CRMs export it -> aware UTC datetime (naive and date-only values are UTC).
 
@@ -140,10 +142,13 @@ class DealSnapshot:
     team: str | None = None
 
 
-def snapshot_events(s: DealSnapshot, m: ImportMapping, columns: dict[str, str] | None = None) -> list[Built]:
+def snapshot_events(s: DealSnapshot, m: ImportMapping, columns: dict[str, str] | None = None,
+                    opened_at: datetime | None = None) -> list[Built]:
     """deal.opened (at creation), deal.stage_changed (when the export says when), deal.closed (if closed).
 
     `columns` names the source columns in reasons (e.g. "Close Date" instead of "closed_at").
+    `opened_at`: the opening time an earlier import gave this deal (see `identity`), so that the
+    same deal from another export kind has the same deal.opened, time included.
     """
     col = {**{f: f for f in ("deal_id", "stage", "owner", "account", "amount", "created_at", "closed_at",
                              "stage_changed_at")}, **(columns or {})}
@@ -174,7 +179,7 @@ def snapshot_events(s: DealSnapshot, m: ImportMapping, columns: dict[str, str] |
         outcome = (("won" if s.is_won else (outcome if outcome in ("lost", "no_decision") else "lost"))
                    if s.is_closed else None)
     stage = m.stage(s.stage_label)
-    opened_at = created or closed
+    opened_at = opened_at or created or closed
     if opened_at is None:
         raise RowError(f"{col['created_at']}: required to date the deal's opening "
                        f"(or {col['closed_at']}), both empty")

@@ -19,8 +19,10 @@ from typing import Callable, TextIO
 from streams.dead_letters import DeadLetter
 
 from .formats import FORMATS
+from .identity import IdentityIndex, Match
 from .mapping import ImportMapping
-from .plan import Planned, Reject, check_header, plan_rows
+from .index_topic import ensure_index_topic, load_index, topic_for
+from .plan import Footer, Planned, Reject, check_header, find_ambiguous, plan_rows
 
 CHUNK = 5000
 
@@ -38,6 +40,10 @@ class Summary:
     events: Counter = field(default_factory=Counter)
     duplicates_in_file: int = 0
     rejected: Counter = field(default_factory=Counter)
+    footers: Counter = field(default_factory=Counter)
+    matches: list[Match] = field(default_factory=list)
+    ambiguous: list[list[int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     rejects_path: str | None = None
     dry_run: bool = False
     seconds: float = 0.0
@@ -53,13 +59,27 @@ class Summary:
     def render(self) -> str:
         label = "events to produce:" if self.dry_run else "events produced:"
         lines = [f"import {self.kind} {self.file} (source {self.source}){' [dry run]' if self.dry_run else ''}",
-                 f"  rows read:          {self.rows_read:,}",
+                 f"  rows read:          {self.rows_read:,}"
+                 + (f" ({self.rows_read - sum(self.footers.values()):,} data, {sum(self.footers.values()):,} footer)"
+                    if self.footers else ""),
                  f"  {label:<19} {self.events_produced:,}"
                  + "".join(f"\n    {t}: {n:,}" for t, n in sorted(self.events.items())),
                  f"  repeated in file:   {self.duplicates_in_file:,} (same event id twice; produced once)",
                  f"  rows rejected:      {self.rows_rejected:,}"]
         for reason, n in self.rejected.most_common():
             lines.append(f"    {n:,} x {reason}")
+        for group in self.ambiguous[:20]:
+            lines.append(f"    cannot tell apart: lines {', '.join(map(str, group))}")
+        lines.append(f"  footer rows:        {sum(self.footers.values()):,} (not data; not rejected)"
+                     + "".join(f"\n    {n:,} x {k}" for k, n in self.footers.most_common()))
+        same = [m for m in self.matches if m.how != "possible duplicate"]
+        maybe = [m for m in self.matches if m.how == "possible duplicate"]
+        lines.append(f"  matched to deals of another export: {len(same):,} (same deal id and events: not counted twice)")
+        lines += [f"    line {m.line} = deal {m.deal_id} from {m.origin} ({m.how})" for m in same[:50]]
+        lines.append(f"  possible duplicates: {len(maybe):,} (another record id has the same account, name and "
+                     "created date; imported as its own deal, check in the CRM)")
+        lines += [f"    line {m.line} ~ deal {m.deal_id} from {m.origin}" for m in maybe[:50]]
+        lines += [f"  note: {n}" for n in self.notes]
         if self.rejects_path and self.rows_rejected:
             lines.append(f"  rejects written to {self.rejects_path}"
                          + ("" if self.dry_run else " and to the dead-letter topic (door 'import')"))
@@ -96,7 +116,10 @@ def _count_rows(path: Path) -> int:
 
 def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap_servers: str | None,
                events_topic: str, dead_letter_topic: str, source: str | None = None, dry_run: bool = False,
-               rejects_path: Path | str | None = None, progress: bool = True, producer=None) -> Summary:
+               rejects_path: Path | str | None = None, progress: bool = True, producer=None,
+               identity_topic: str | None = None, index: IdentityIndex | None = None) -> Summary:
+    """Import one file; see the module docstring. `index`: an identity index already loaded (tests);
+    otherwise it is read from `identity_topic` (default `<events topic>.import-identities`)."""
     fmt = FORMATS[kind]
     path = Path(path)
     source = source or mapping.source or fmt.default_source
@@ -113,6 +136,10 @@ def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap
 
         producer = make_producer(bootstrap_servers)
         own_producer = True
+    identity_topic = identity_topic or topic_for(events_topic)
+    if index is None and FORMATS[kind].identity is not None:
+        index = _load_index(bootstrap_servers, identity_topic, dry_run, summary)
+    index = index if index is not None else IdentityIndex()
     seen: set[str] = set()
     chunk: list[tuple[bytes, bytes]] = []
     letters: list[DeadLetter] = []
@@ -126,10 +153,20 @@ def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap
             if missing:
                 raise ImportFailed(f"{path.name} is not a {kind} export: missing column(s) {', '.join(missing)}; "
                                    f"found: {', '.join(header) or '(empty file)'}")
+            ambiguous = find_ambiguous(kind, ((reader.line_num, row) for row in reader), mapping)
+            summary.ambiguous = sorted(ambiguous.values())
+            f.seek(0)
+            reader = csv.DictReader(f)
             rows = ((reader.line_num, row) for row in reader)
-            for item in plan_rows(kind, rows, mapping, source):
+            for item in plan_rows(kind, rows, mapping, source, index=index, ambiguous=ambiguous,
+                                  file_name=path.name):
                 summary.rows_read += 1
+                if isinstance(item, Footer):
+                    summary.footers[item.kind] += 1
+                    continue
                 if isinstance(item, Planned):
+                    if item.match:
+                        summary.matches.append(item.match)
                     for key, value, type_, id_ in item.events:
                         if id_ in seen:
                             summary.duplicates_in_file += 1
@@ -145,14 +182,16 @@ def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap
                         writer = csv.DictWriter(rejects_file, fieldnames=["_line", "_code", "_reason", *header],
                                                 extrasaction="ignore")
                         writer.writeheader()
-                    writer.writerow({"_line": item.line, "_code": item.code, "_reason": item.reason, **item.row})
+                    writer.writerow({"_line": item.line, "_code": item.code, "_reason": item.reason + item.detail,
+                                     **item.row})
                     letters.append(DeadLetter(raw=item.raw(path.name, kind), code=item.code,
-                                              reason=f"{kind} line {item.line}: {item.reason}", door="import",
+                                              reason=f"{kind} line {item.line}: {item.reason}{item.detail}",
+                                              door="import",
                                               source=source, id=item.deal_id, type=""))
                 if len(chunk) >= CHUNK:
-                    _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run)
+                    _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run, identity_topic, index)
                 show(summary.rows_read, max(total, summary.rows_read))
-        _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run)
+        _flush(producer, events_topic, dead_letter_topic, chunk, letters, dry_run, identity_topic, index)
         show(summary.rows_read, summary.rows_read, True)
     finally:
         if rejects_file:
@@ -163,8 +202,29 @@ def run_import(kind: str, path: Path | str, mapping: ImportMapping, *, bootstrap
     return summary
 
 
+def _load_index(bootstrap_servers: str | None, topic: str, dry_run: bool, summary: Summary) -> IdentityIndex:
+    """The identity index from Kafka; a dry run without a reachable broker goes on without it (and says so)."""
+    try:
+        if not dry_run:
+            ensure_index_topic(bootstrap_servers, topic)
+        return load_index(bootstrap_servers, topic, timeout=10.0 if dry_run else 30.0)
+    except Exception as exc:  # noqa: BLE001 - kafka-python raises many kinds
+        if not dry_run:
+            raise ImportFailed(f"cannot read the import identity index {topic}: {type(exc).__name__}") from exc
+        summary.notes.append(f"identity index {topic} not read ({type(exc).__name__}): "
+                             "matches with earlier imports were not checked")
+        return IdentityIndex()
+
+
 def _flush(producer, events_topic: str, dead_letter_topic: str, chunk: list, letters: list[DeadLetter],
-           dry_run: bool) -> None:
+           dry_run: bool, identity_topic: str = "", index: IdentityIndex | None = None) -> None:
+    """Index records first (acknowledged), then events, then dead letters: the index never misses a deal."""
+    if not dry_run and index is not None and index.pending:
+        from streams.producer import send_all
+
+        send_all(producer, identity_topic, list(index.pending))
+    if index is not None:
+        index.pending.clear()
     if not dry_run and (chunk or letters):
         from streams.producer import send_all
 
