@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, read_model
+from . import access, auth, local_api, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, team_live
@@ -52,9 +52,12 @@ def _secret(secret_key: str | None) -> str:
 
 
 def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
-               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True) -> dash.Dash:
+               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True,
+               data_dir: str | Path | None = None, listen: tuple[str, int] | None = None) -> dash.Dash:
     """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`.
-    `warm`: compute the first pages people open in the background (`warm_read_model`)."""
+    `warm`: compute the first pages people open in the background (`warm_read_model`).
+    `data_dir` + `listen` (host, port): this process owns the store there; answer local commands
+    (`dashboards.local_api`: `teamflow metrics` while the worker runs)."""
     settings = load_settings()
     users = UsersFile(users_file or settings.users_file)
     refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
@@ -62,6 +65,9 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     auth.install(app.server, users, secret_key=_secret(secret_key), session_hours=settings.session_hours)
     if not users.users():
         log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)
+
+    if data_dir is not None and listen is not None:
+        local_api.install(app.server, store, data_dir, host=listen[0], port=listen[1])
 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data

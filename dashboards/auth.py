@@ -26,7 +26,7 @@ from .users import User, UsersFile, authenticate
 
 log = logging.getLogger(__name__)
 
-OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/assets/", "/_dash-component-suites/", "/_favicon.ico",
+OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/api/local/", "/assets/", "/_dash-component-suites/", "/_favicon.ico",
                  "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
 CONFIG_KEY = "TEAMFLOW_USERS"

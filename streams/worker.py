@@ -40,7 +40,8 @@ def serve_dashboards_in_thread(store: Store, settings: "Settings"):
 
     from dashboards.app import create_app as create_dash
 
-    server = make_server(settings.dash_host, settings.dash_port, create_dash(store).server, threaded=True)
+    dash_app = create_dash(store, data_dir=settings.data_dir, listen=(settings.dash_host, settings.dash_port))
+    server = make_server(settings.dash_host, settings.dash_port, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="dashboards", daemon=True)
     thread.start()
     log.info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
