@@ -24,7 +24,7 @@ from projections.store import Store
 from . import access, auth, local_api, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
-from .pages import deals, executive, my_view, team_live
+from .pages import deals, executive, my_view, ops, team_live
 from .settings import load as load_settings
 from .users import UsersFile
 
@@ -37,7 +37,8 @@ WARM_BUSY_ROWS_PER_SECOND = 5_000
 tens of thousands of rows a second): pages computed then are stale at once, and their queries take
 the store from the worker (bench_pipeline: the executive page warmed through a whole 200,000-event
 catch-up). A live trickle is far below it."""
-PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view}
+PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view,
+                ops.PATH: ops}
 
 
 def _secret(secret_key: str | None) -> str:
