@@ -124,22 +124,27 @@ def reject_codes(store: Any) -> list[str]:
 
 
 # ------------------------------------------------------------------ Kafka: consumer lag
+def worker_group(settings: Any) -> str:
+    """The consumer group whose offsets say how far the worker got: the batch fold reads with its own
+    group (`<group>-fold`, beside the Faust app's), the agent fold with the Faust app's (streams/app.py)."""
+    return f"{settings.consumer_group}-fold" if settings.fold_mode == "batch" else settings.consumer_group
+
+
 def consumer_lag(bootstrap_servers: str, group: str, topic: str, timeout_ms: int = 5000) -> list[dict]:
     """Per partition: committed offset of `group`, end offset, lag (end - committed; all of it if none)."""
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer, TopicPartition
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="teamflow-ops-console",
-                             request_timeout_ms=timeout_ms)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+    # A consumer in the worker's group that never subscribes: it reads the group's committed offsets
+    # from the coordinator without joining the group (no rebalance for the worker), commits nothing.
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False,
                              client_id="teamflow-ops-console", request_timeout_ms=timeout_ms + 1000)
     try:
-        committed = {tp.partition: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()
-                     if tp.topic == topic}
         partitions = sorted(consumer.partitions_for_topic(topic) or [])
-        ends = consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+        tps = [TopicPartition(topic, p) for p in partitions]
+        ends = consumer.end_offsets(tps)
+        committed = {tp.partition: consumer.committed(tp) for tp in tps}
     finally:
         consumer.close()
-        admin.close()
     out = []
     for p in partitions:
         end = int(ends[TopicPartition(topic, p)])

@@ -50,8 +50,8 @@ def _dead_letter_tile() -> html.Div:
     filters = html.Div([
         html.Label([html.Span("Source"), dcc.Input(id="ops-dl-source", placeholder="//crm/* or exact",
                                                    debounce=True, className="ops-input")], className="filter"),
-        html.Label([html.Span("Code"), dcc.Dropdown(id="ops-dl-code", placeholder="any code", className="dd-code")],
-                   className="filter"),
+        html.Div([html.Span("Code"), dcc.RadioItems(id="ops-dl-code", options=[{"label": "any", "value": ""}],
+                                                    value="", inline=True, className="radio")], className="filter"),
         html.Label([html.Span("From"), dcc.Input(id="ops-dl-since", placeholder="2026-03-05 or ISO time",
                                                  debounce=True, className="ops-input")], className="filter"),
         html.Label([html.Span("Until"), dcc.Input(id="ops-dl-until", placeholder="(now)", debounce=True,
@@ -81,7 +81,7 @@ def _dead_letter_tile() -> html.Div:
 
 # ------------------------------------------------------------------ render (pure)
 def render_sources(rows: list[dict]) -> html.Component:
-    shown = [{**r, "rejects": ", ".join(f"{code} {n:,}" for code, n in sorted(r["rejects"].items())) or "none",
+    shown = [{**r, "source": r["source"] or "(none: unreadable payload)", "rejects": ", ".join(f"{code} {n:,}" for code, n in sorted(r["rejects"].items())) or "none",
               "events": f"{r['events']:,}", "per_minute": f"{r['per_minute']:.1f}",
               "last_event": r["last_event"] or "—"} for r in rows]
     return table(shown, [("source", "source"), ("per_minute", "events/min"), ("last_event", "last event (UTC)"),
@@ -165,7 +165,7 @@ def register(app, store) -> None:
         auth.require(PATH)
         settings = ops_data.product_settings()
         try:
-            lag = render_lag(ops_data.consumer_lag(settings.bootstrap_servers, settings.consumer_group,
+            lag = render_lag(ops_data.consumer_lag(settings.bootstrap_servers, ops_data.worker_group(settings),
                                                    settings.events_topic))
         except Exception as exc:  # the console must show the broker is down, not fail
             log.info("consumer lag unavailable: %s", type(exc).__name__)
@@ -177,7 +177,7 @@ def register(app, store) -> None:
     @app.callback(Output("ops-dl-code", "options"), Input("ops-tick", "n_intervals"))
     def codes(_n):
         auth.require(PATH)
-        return ops_data.reject_codes(store)
+        return [{"label": "any", "value": ""}] + [{"label": c, "value": c} for c in ops_data.reject_codes(store)]
 
     @app.callback(Output("ops-dl-table", "data"), Output("ops-dl-table", "selected_rows"),
                   Output("ops-dl-count", "children"),
