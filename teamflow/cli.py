@@ -43,7 +43,8 @@ def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_configured_store(settings)
     logging.getLogger("teamflow").info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
-    create_app(store, data_dir=settings.data_dir, listen=(settings.dash_host, settings.dash_port)).run(host=settings.dash_host, port=settings.dash_port, debug=False)
+    app = create_app(store, data_dir=settings.data_dir, listen=(settings.dash_host, settings.dash_port))
+    app.run(host=settings.dash_host, port=settings.dash_port, debug=False)
     return 0
 
 

@@ -84,7 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     u = sub.add_parser("users", help="dashboard users and roles (rep, manager, executive, ops)",
                        description="Manage who may sign in to the dashboards. Roles: rep (their own view and their "
                        "team's aggregates), manager (their team(s), deals and members), executive (organisation and "
-                       "teams, no individual), ops (the Operations page: sources, dead letters, lag, tokens). File: TEAMFLOW_USERS_FILE (default var/users.json).")
+                       "teams, no individual), ops (the Operations page: sources, dead letters, lag, tokens). "
+                       "File: TEAMFLOW_USERS_FILE (default var/users.json).")
     u.add_argument("--file", help="users file (default: TEAMFLOW_USERS_FILE or var/users.json)")
     us = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
 

@@ -81,7 +81,8 @@ def _dead_letter_tile() -> html.Div:
 
 # ------------------------------------------------------------------ render (pure)
 def render_sources(rows: list[dict]) -> html.Component:
-    shown = [{**r, "source": r["source"] or "(none: unreadable payload)", "rejects": ", ".join(f"{code} {n:,}" for code, n in sorted(r["rejects"].items())) or "none",
+    shown = [{**r, "source": r["source"] or "(none: unreadable payload)",
+              "rejects": ", ".join(f"{code} {n:,}" for code, n in sorted(r["rejects"].items())) or "none",
               "events": f"{r['events']:,}", "per_minute": f"{r['per_minute']:.1f}",
               "last_event": r["last_event"] or "—"} for r in rows]
     return table(shown, [("source", "source"), ("per_minute", "events/min"), ("last_event", "last event (UTC)"),
