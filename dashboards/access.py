@@ -3,6 +3,8 @@
 - rep: their own "My view", and their team's aggregates on Team live (network without names).
 - manager: their team(s): Team live with names, Deals, and the member views of their team.
 - executive: the organisation and teams (Executive page), never an individual.
+- ops: the Operations page only (sources, dead letters, worker, lag, tokens, the raw activity
+  feed); no team or person figures.
 Every page and every callback asks these functions on the server.
 """
 from __future__ import annotations
@@ -14,10 +16,11 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "/deals": ("Deals", frozenset({"manager"})),
     "/executive": ("Executive", frozenset({"executive"})),
     "/me": ("My view", frozenset({"rep", "manager"})),
+    "/ops": ("Operations", frozenset({"ops"})),
 }
 """path -> (title, roles allowed)."""
 
-HOME = {"rep": "/me", "manager": "/team", "executive": "/executive"}
+HOME = {"rep": "/me", "manager": "/team", "executive": "/executive", "ops": "/ops"}
 
 MIN_GROUP = 5
 """Executive views hide groups smaller than this many people."""

@@ -22,10 +22,10 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, callback_guard, read_model
+from . import access, auth, callback_guard, local_api, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
-from .pages import deals, executive, my_view, team_live
+from .pages import deals, executive, my_view, ops, team_live
 from .settings import load as load_settings
 from .users import UsersFile
 
@@ -38,7 +38,8 @@ WARM_BUSY_ROWS_PER_SECOND = 5_000
 tens of thousands of rows a second): pages computed then are stale at once, and their queries take
 the store from the worker (bench_pipeline: the executive page warmed through a whole 200,000-event
 catch-up). A live trickle is far below it."""
-PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view}
+PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view,
+                ops.PATH: ops}
 
 
 def _secret(secret_key: str | None) -> str:
@@ -54,11 +55,14 @@ def _secret(secret_key: str | None) -> str:
 
 def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
                secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True,
-               worker_status: Callable[[], Any] | None = None) -> dash.Dash:
+               worker_status: Callable[[], Any] | None = None,
+               data_dir: str | Path | None = None, listen: tuple[str, int] | None = None) -> dash.Dash:
     """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`.
     `warm`: compute the first pages people open in the background (`warm_read_model`).
     `worker_status`: what the stream worker is doing (an object with `to_json()`, or None when unknown),
-    given by whoever composes the process; `/api/health` reports it."""
+    given by whoever composes the process; `/api/health` reports it.
+    `data_dir` + `listen` (host, port): this process owns the store there; answer local commands
+    (`dashboards.local_api`: `teamflow metrics` while the worker runs)."""
     settings = load_settings()
     users = UsersFile(users_file or settings.users_file)
     refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
@@ -66,6 +70,9 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     auth.install(app.server, users, secret_key=_secret(secret_key), session_hours=settings.session_hours)
     if not users.users():
         log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)
+
+    if data_dir is not None and listen is not None:
+        local_api.install(app.server, store, data_dir, host=listen[0], port=listen[1])
 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data

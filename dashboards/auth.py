@@ -34,7 +34,8 @@ from .users import User, UsersError, UsersFile, authenticate, end_sessions, sess
 
 log = logging.getLogger(__name__)
 
-OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/api/health", "/assets/", "/_dash-component-suites/", "/_favicon.ico",
+OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/api/health", "/api/local/", "/assets/", "/_dash-component-suites/",
+                 "/_favicon.ico",
                  "/favicon.ico")
 DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
 CONFIG_KEY = "TEAMFLOW_USERS"

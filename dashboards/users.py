@@ -27,7 +27,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-ROLES = ("rep", "manager", "executive")
+ROLES = ("rep", "manager", "executive", "ops")
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD = 8
 _DUMMY_HASH = generate_password_hash("not a real password, only equalises timing")

@@ -41,7 +41,8 @@ def serve_dashboards_in_thread(store: Store, settings: "Settings", status: Statu
 
     from dashboards.app import create_app as create_dash
 
-    dash_app = create_dash(store, worker_status=status.snapshot if status else None)
+    dash_app = create_dash(store, worker_status=status.snapshot if status else None, data_dir=settings.data_dir,
+                           listen=(settings.dash_host, settings.dash_port))
     server = make_server(settings.dash_host, settings.dash_port, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="dashboards", daemon=True)
     thread.start()

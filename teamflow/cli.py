@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -43,7 +44,9 @@ def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_configured_store(settings)
     logging.getLogger("teamflow").info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
-    create_app(store, worker_status=lambda: read_status(settings.data_dir)).run(host=settings.dash_host, port=settings.dash_port, debug=False)
+    app = create_app(store, worker_status=lambda: read_status(settings.data_dir), data_dir=settings.data_dir,
+                     listen=(settings.dash_host, settings.dash_port))
+    app.run(host=settings.dash_host, port=settings.dash_port, debug=False)
     return 0
 
 
@@ -84,11 +87,11 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    """Ask the process that owns the store (dashboards.local_api); when none answers, open the store."""
     import json
 
-    from projections.metrics import parse_period, team_metrics, teams
-    from projections.store import StoreError
-    from streams.worker import open_configured_store
+    from dashboards import local_api
+    from projections.metrics import parse_period
 
     from .metrics_report import render
 
@@ -98,25 +101,42 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
         print(f"teamflow metrics: {exc}", file=sys.stderr)
         return 2
     try:
-        store = open_configured_store(settings)
-    except StoreError as exc:
+        answer = local_api.ask_metrics(settings.data_dir, args.period, args.team)
+    except local_api.Refused as exc:
         print(f"teamflow metrics: {exc}", file=sys.stderr)
         return 1
-    try:
-        known = teams(store)
-        chosen = known if args.team is None else [args.team]
-        if args.team is not None and args.team not in known:
-            print(f"teamflow metrics: no team {args.team!r}; known teams: {', '.join(known) or 'none yet'}",
-                  file=sys.stderr)
-            return 1
-        results = [team_metrics(store, team, args.period) for team in chosen]
-    finally:
-        store.close()
+    except local_api.NotServing as exc:
+        logging.getLogger("teamflow").debug("no running process answered (%s): opening the store", exc)
+        answer = _metrics_from_store(args, settings)
+        if isinstance(answer, int):
+            return answer
+    results = [answer] if args.team else answer
     if args.json:
         print(json.dumps(results[0] if args.team else results, indent=2, default=str))
     else:
         print("\n\n".join(render(r) for r in results))
     return 0
+
+
+def _metrics_from_store(args: argparse.Namespace, settings: Settings):
+    """The metrics computed here (nobody else holds the store): the answer, or an exit code."""
+    from dashboards.local_api import metrics_answer
+    from projections.store import StoreError
+    from streams.worker import open_configured_store
+
+    try:
+        store = open_configured_store(settings)
+    except StoreError as exc:
+        print(f"teamflow metrics: {exc}", file=sys.stderr)
+        return 1
+    try:
+        status, body = metrics_answer(store, args.period, args.team)
+    finally:
+        store.close()
+    if status != 200:
+        print(f"teamflow metrics: {body['error']}", file=sys.stderr)
+        return 1
+    return json.loads(json.dumps(body, default=str))
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
@@ -239,8 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("metrics", help="print every team metric of a period with its sample size",
                        description="Prints the team metrics of a period (the same queries the dashboards use). "
-                       "Periods: 2026-Q1, 2026-03, 2026-W09 or 2026-03-05. With embedded chDB, run it while the "
-                       "worker is stopped (one process per data directory).")
+                       "Periods: 2026-Q1, 2026-03, 2026-W09 or 2026-03-05. While the worker (or `teamflow dashboards`) "
+                       "runs, it asks that process (it owns the store: with chDB one process per data directory); "
+                       "otherwise it opens the store itself.")
     m.add_argument("--team", help="one team (default: every team)")
     m.add_argument("--period", required=True, help="2026-Q1 | 2026-03 | 2026-W09 | 2026-03-05")
     m.add_argument("--json", action="store_true", help="machine-readable output")

@@ -111,7 +111,7 @@ def _filters(args: argparse.Namespace):
 
 
 def cmd_dead_letters(args: argparse.Namespace, settings: "Settings") -> int:
-    from streams.ingest.dead_letter_log import collect, plan_resubmit, read_topic
+    from streams.ingest.dead_letter_log import collect, read_topic
 
     letters = collect(read_topic(settings.bootstrap_servers, settings.dead_letter_topic), _filters(args))
     if args.action == "list":
@@ -128,25 +128,24 @@ def cmd_dead_letters(args: argparse.Namespace, settings: "Settings") -> int:
                   + (f", last {len(shown)} shown" if len(shown) < len(letters) else ""), file=sys.stderr)
         return 0
 
-    from streams.producer import make_producer, send_all
+    from streams.ingest.resubmit import resubmit
+    from streams.ingest.settings import IngestSettings
 
-    plan = plan_resubmit(letters)
-    records = [(key, value) for _, key, value in plan.valid]
-    if args.force:
-        records += [(letter.letter.source or None, letter.letter.raw) for letter, _ in plan.still_invalid]
-    if not args.dry_run and records:
-        producer = make_producer(settings.bootstrap_servers)
-        try:
-            send_all(producer, settings.events_topic, records)
-        finally:
-            producer.close(timeout=10)
+    result = resubmit(letters, bootstrap_servers=settings.bootstrap_servers, events_topic=settings.events_topic,
+                      tokens_file=IngestSettings().tokens_file, force=args.force, dry_run=args.dry_run)
+    plan, records = result.plan, result.records
     verb = "would resubmit" if args.dry_run else "resubmitted"
     print(f"{verb} {len(records)} event(s) to {settings.events_topic} "
-          f"({len(plan.valid)} now valid{', plus still-invalid ones (--force)' if args.force else ''})")
+          f"({len(plan.valid)} now valid"
+          f"{', plus still-invalid ones (--force)' if args.force else ''})")
     if plan.still_invalid:
         print(f"{len(plan.still_invalid)} still refused by the contract"
               + ("" if args.force else " (left alone; --force sends them anyway)") + ":")
         for reason, n in plan.reasons.most_common(10):
+            print(f"  {n} x {reason}")
+    if result.out_of_scope:
+        print(f"{len(result.out_of_scope)} held back: beyond a token's scope:")
+        for reason, n in result.scope_reasons.most_common(10):
             print(f"  {n} x {reason}")
     if plan.not_events:
         print(f"{len(plan.not_events)} import reject(s) skipped: they are CSV rows, not events; "

@@ -8,15 +8,23 @@ def is_figure(value: Any) -> bool:
     return isinstance(value, dict) and {"value", "sample", "insufficient"} <= set(value)
 
 
+def sample_size(n: Any) -> str:
+    """A sample size as a whole number: person-months and other fractional bases are rounded (23.92 -> 24)."""
+    try:
+        return str(int(round(float(n))))
+    except (TypeError, ValueError):
+        return str(n)
+
+
 def _fmt(fig: dict[str, Any]) -> str:
     if fig["insufficient"]:
-        return f"not enough data (n={fig['sample']}, needs {fig['min_sample']})"
+        return f"not enough data (n={sample_size(fig['sample'])}, needs {sample_size(fig['min_sample'])})"
     v = fig["value"]
     if isinstance(v, float):
         text = f"{v:.3f}"
     else:
         text = str(v)
-    return f"{text}  (n={fig['sample']})"
+    return f"{text}  (n={sample_size(fig['sample'])})"
 
 
 def render(metrics: dict[str, Any]) -> str:

@@ -96,16 +96,17 @@ def cmd_signout(args: argparse.Namespace, _settings) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's subcommands to the `teamflow` parser."""
-    u = sub.add_parser("users", help="dashboard users and roles (rep, manager, executive)",
+    u = sub.add_parser("users", help="dashboard users and roles (rep, manager, executive, ops)",
                        description="Manage who may sign in to the dashboards. Roles: rep (their own view and their "
                        "team's aggregates), manager (their team(s), deals and members), executive (organisation and "
-                       "teams, no individual). File: TEAMFLOW_USERS_FILE (default var/users.json).")
+                       "teams, no individual), ops (the Operations page: sources, dead letters, lag, tokens). "
+                       "File: TEAMFLOW_USERS_FILE (default var/users.json).")
     u.add_argument("--file", help="users file (default: TEAMFLOW_USERS_FILE or var/users.json)")
     us = u.add_subparsers(dest="users_command", required=True, metavar="ACTION")
 
     a = us.add_parser("add", help="add a user")
     a.add_argument("username")
-    a.add_argument("--role", required=True, choices=["rep", "manager", "executive"])
+    a.add_argument("--role", required=True, choices=["rep", "manager", "executive", "ops"])
     a.add_argument("--person", help="their person_id (reps and managers)")
     a.add_argument("--team", action="append", help="a team they belong to / manage (repeatable)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

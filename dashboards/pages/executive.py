@@ -17,7 +17,6 @@ from projections.metrics import previous_period, teams
 
 from .. import access, auth, data_cache, figures, read_model
 from ..components import change, empty_state, filters, fmt, freshness, labelled, period_options
-from .activity import activity_tile
 
 PATH = "/executive"
 ORG = "__organisation__"
@@ -74,7 +73,6 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                       html.Div(id="exec-chart-foot", className="fresh")], className="tile wide"),
             html.Div([html.H3("All measures"), html.Div(id="exec-table", className="scroll"),
                       html.Div(id="exec-foot", className="fresh")], className="tile wide"),
-            activity_tile(refresh_ms),
         ], className="tiles"),
         html.Div(id="exec-print-done", hidden=True),
     ])

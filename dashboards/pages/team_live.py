@@ -14,7 +14,6 @@ from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
 from ..components import empty_state, filters, fmt, freshness, labelled, period_filter, stat, table, tile
-from .activity import activity_tile
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
@@ -44,7 +43,6 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
             tile("team-failure", "Failure transparency"),
             tile("team-outcomes", "Customer outcomes"),
             tile("team-recognition", "Recognition mix"),
-            activity_tile(refresh_ms),
         ], className="tiles"),
     ])
 

@@ -55,7 +55,7 @@ def test_kcat_structured_and_binary_modes(kafka, worker, cli):
     assert len(mine) == 1 and "data.knd: unknown field" in mine[0]["reason"], letters
 
 
-def test_dead_letters_resubmit_is_idempotent(kafka, worker, cli):
+def test_dead_letters_resubmit_is_idempotent(kafka, worker, cli, tokens):
     before = worker.status()
     run = uuid.uuid4().hex[:8]
     source = f"//crm/resubmit-{run}"
@@ -82,6 +82,11 @@ def test_dead_letters_resubmit_is_idempotent(kafka, worker, cli):
     assert len(cli("dead-letters", "list", "--source", "//crm/resubmit-*", "--reason", "UNKNOWN FIELD",
                    "--json").stdout.splitlines()) >= 1
 
+    # Refused at the API door: nothing goes back while no active token owns the source ...
+    held = cli("dead-letters", "resubmit", "--source", source, "--dry-run").stdout
+    assert "would resubmit 0 event(s)" in held and f"no active token owns source '{source}'" in held
+    # ... and with the tokens file of the API (the token 'crm' owns //crm/*), the valid one goes back.
+    worker.extra_env["TEAMFLOW_TOKENS_FILE"] = str(tokens["path"])
     dry = cli("dead-letters", "resubmit", "--source", source, "--dry-run").stdout
     assert "would resubmit 1 event(s)" in dry and "1 still refused" in dry
     out = cli("dead-letters", "resubmit", "--source", source).stdout
