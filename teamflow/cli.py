@@ -63,11 +63,12 @@ def _progress_printer(label: str):
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import load_erasures
+    from streams.erasures import load_erasures, load_secret
     from streams.replay import DEFAULT_PROCESSES, replay
     from streams.worker import open_configured_store
 
-    erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic)
+    erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic,
+                             load_secret(settings.data_dir, settings.erasure_secret))
     store = open_configured_store(settings)
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
@@ -119,10 +120,15 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import record_erasure
+    from streams.erasures import has_legacy, load_secret, migrate_legacy, record_erasure
 
-    token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person)
-    print(f"{args.person} {'is now recorded' if new else 'was already recorded'} for erasure as {token}; "
+    secret = load_secret(settings.data_dir, settings.erasure_secret)
+    _token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person, secret)
+    if has_legacy(settings.bootstrap_servers, settings.erasures_topic):
+        print(f"rewrote {migrate_legacy(settings.bootstrap_servers, settings.erasures_topic, secret)} erasure "
+              "record(s) of the earlier format (clear ids) into keyed hashes")
+    # the token is not printed: next to the id it would be the re-identification key the list avoids
+    print(f"the person {'is now recorded' if new else 'was already recorded'} for erasure; "
           "the worker anonymises new events within 30 s.")
     if args.no_replay:
         print("Run `teamflow replay` (with embedded chDB: while the worker is stopped) to remove them from "
