@@ -130,10 +130,26 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     # the token is not printed: next to the id it would be the re-identification key the list avoids
     print(f"the person {'is now recorded' if new else 'was already recorded'} for erasure; "
           "the worker anonymises new events within 30 s.")
+    from streams.log_scrub import find_names, rewrite_topic, scrub_dead_letters
+    from streams.scrubber import Scrubber
+
+    names = find_names(settings.bootstrap_servers, settings.events_topic, args.person)
+    scrubber = Scrubber({args.person: _token}, names)
+    for topic in (settings.events_topic, settings.dead_letter_topic):
+        report = rewrite_topic(settings.bootstrap_servers, topic, scrubber.record)
+        print(f"{topic}: {report.partitions} partition(s) rewritten, {report.changed:,} of {report.copied:,} "
+              f"records copied without the person ({report.seconds:.1f}s)")
     if args.no_replay:
-        print("Run `teamflow replay` (with embedded chDB: while the worker is stopped) to remove them from "
-              "the stored history.")
+        print("Run `teamflow erase` again without --no-replay (with embedded chDB: while the worker is stopped) "
+              "to remove them from the dead letters and the stored history.")
         return 0
+    from streams.worker import open_configured_store
+
+    store = open_configured_store(settings)
+    try:
+        print(f"dead_letters: {scrub_dead_letters(store, scrubber)} row(s) scrubbed")
+    finally:
+        store.close()
     return cmd_replay(argparse.Namespace(projection=None), settings)
 
 
