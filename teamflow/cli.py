@@ -268,9 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_metrics)
 
     e = sub.add_parser("erase", help="forget a person: anonymise their identity everywhere, keep team history",
-                       description="Records the person in the erasures topic (the worker applies it to new events) "
-                       "and rebuilds every table from the log with their id replaced by an erasure token and "
-                       "their name removed, so team-level figures keep their history. With embedded chDB, stop "
+                       description="Records the person in the erasures topic under a keyed hash (the worker applies it to "
+                       "new events), rewrites the events and dead-letter topics without their id and name, scrubs "
+                       "the dead_letters table and rebuilds every table from the log with their id replaced by an "
+                       "erasure token, so team-level figures keep their history. With embedded chDB, stop "
                        "the worker first (or use --no-replay and replay later).")
     e.add_argument("--person", required=True, help="the person_id to forget")
     e.add_argument("--no-replay", action="store_true", help="only record the erasure; rebuild later")
