@@ -105,7 +105,8 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
         sends = []
         for r in prepared.rejects:
             key, _, _, topic, _, _ = records[r.index]
-            log.warning("dead letter from %s[%d]@%d: %s", topic, r.partition, r.offset, r.reason)
+            # code and position only: a reason quotes payload values (names, ids)
+            log.warning("dead letter from %s[%d]@%d: %s", topic, r.partition, r.offset, r.code)
             letter = DeadLetter(raw=r.raw, code=r.code, reason=r.reason, door="kafka",
                                 source=r.source, id=r.id, type=r.type)
             sends.append(await dead_letter_topic.send(key=key, value=letter.raw, headers=letter.headers()))

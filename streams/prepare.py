@@ -30,7 +30,7 @@ import msgspec
 
 from projections import ddl
 from projections.arrow import ipc_bytes, merge_ipc, record_batch, rows_batch
-from projections.erasure import erase
+from projections.erasure import Erasures, erase
 from projections.project import TABLES_BY_NAME, project_rows
 from projections.rows import epoch_ms
 from schemas import Event, decode
@@ -173,6 +173,12 @@ def _prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
     return out
 
 
+def _snapshot(tokens):
+    """What crosses to a prepare process: a plain id -> token dict copied, an `Erasures` as it is
+    (its keyed-hash list, not its cache)."""
+    return tokens if isinstance(tokens, Erasures) else dict(tokens)
+
+
 def _child_ready(module: str | None = None) -> int:
     if module:
         importlib.import_module(module)
@@ -241,8 +247,8 @@ class Preparer:
         if self.pool is None:
             return asyncio.wrap_future(self.call(prepare, records, tokens, now_ms, tables))
         if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
-            return asyncio.ensure_future(self._split(records, dict(tokens), now_ms, tables))
-        return asyncio.wrap_future(self.pool.submit(prepare_packed, pack(records), dict(tokens), now_ms, tables))
+            return asyncio.ensure_future(self._split(records, _snapshot(tokens), now_ms, tables))
+        return asyncio.wrap_future(self.pool.submit(prepare_packed, pack(records), _snapshot(tokens), now_ms, tables))
 
     async def _split(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
                      tables: frozenset[str] | None) -> Prepared:

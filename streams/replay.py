@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Mapping
 
 from projections import ddl
 from projections.arrow import merge_ipc
+from projections.erasure import Erasures
 from projections.project import PROJECTION_TABLES
 from projections.store import Store
 
@@ -100,9 +101,10 @@ def _write(store: Store, prepared: list[Prepared], suffix: str) -> tuple[int, in
 
 
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,
-           progress: Callable[[int, int, float], None] | None = None, erasures: Mapping[str, str] | None = None,
+           progress: Callable[[int, int, float], None] | None = None, erasures: "Mapping[str, str] | Erasures | None" = None,
            processes: int = DEFAULT_PROCESSES, span_records: int = SPAN_RECORDS) -> ReplayReport:
-    """Rebuild; `erasures` (person id -> token, streams.erasures) are applied to every event.
+    """Rebuild; `erasures` (streams.erasures.load_erasures, or a plain id -> token dict) are applied
+    to every event.
 
     `processes` prepare processes each read a span of the log and prepare it (decode, erase, project,
     Arrow) while this process writes what they return; 0 reads and prepares in this process."""
@@ -110,7 +112,7 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
     names = frozenset(t.name for t in tables)
     report = ReplayReport(tables=[t.name for t in tables])
     started = time.monotonic()
-    tokens = dict(erasures or {})
+    tokens = erasures if erasures is not None else {}
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
     begin, end = log_offsets(bootstrap_servers, topic)
     total = sum(end[p] - begin[p] for p in end)

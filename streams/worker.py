@@ -15,7 +15,7 @@ from projections.migrations import migrate
 from projections.store import Store, open_store
 
 from .app import create_app
-from .erasures import ErasureList
+from .erasures import ErasureList, load_secret
 from .prepare import Preparer
 from .sink import EventSink
 from .status import StatusBoard
@@ -56,7 +56,8 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
     ensure_topics(settings.bootstrap_servers, [settings.events_topic, settings.dead_letter_topic],
                   settings.topic_partitions)
     store = open_configured_store(settings)
-    erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic)
+    erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic,
+                           load_secret(settings.data_dir, settings.erasure_secret))
     status = StatusBoard(settings.data_dir)
     sink = EventSink(store, erasures=erasures.current, status=status)
     preparer = Preparer(settings.prepare_processes)

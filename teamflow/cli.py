@@ -67,11 +67,12 @@ def _progress_printer(label: str):
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import load_erasures
+    from streams.erasures import load_erasures, load_secret
     from streams.replay import DEFAULT_PROCESSES, replay
     from streams.worker import open_configured_store
 
-    erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic)
+    erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic,
+                             load_secret(settings.data_dir, settings.erasure_secret))
     store = open_configured_store(settings)
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
@@ -140,15 +141,36 @@ def _metrics_from_store(args: argparse.Namespace, settings: Settings):
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import record_erasure
+    from streams.erasures import has_legacy, load_secret, migrate_legacy, record_erasure
 
-    token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person)
-    print(f"{args.person} {'is now recorded' if new else 'was already recorded'} for erasure as {token}; "
+    secret = load_secret(settings.data_dir, settings.erasure_secret)
+    _token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person, secret)
+    if has_legacy(settings.bootstrap_servers, settings.erasures_topic):
+        print(f"rewrote {migrate_legacy(settings.bootstrap_servers, settings.erasures_topic, secret)} erasure "
+              "record(s) of the earlier format (clear ids) into keyed hashes")
+    # the token is not printed: next to the id it would be the re-identification key the list avoids
+    print(f"the person {'is now recorded' if new else 'was already recorded'} for erasure; "
           "the worker anonymises new events within 30 s.")
+    from streams.log_scrub import find_names, rewrite_topic, scrub_dead_letters
+    from streams.scrubber import Scrubber
+
+    names = find_names(settings.bootstrap_servers, settings.events_topic, args.person)
+    scrubber = Scrubber({args.person: _token}, names)
+    for topic in (settings.events_topic, settings.dead_letter_topic):
+        report = rewrite_topic(settings.bootstrap_servers, topic, scrubber.record)
+        print(f"{topic}: {report.partitions} partition(s) rewritten, {report.changed:,} of {report.copied:,} "
+              f"records copied without the person ({report.seconds:.1f}s)")
     if args.no_replay:
-        print("Run `teamflow replay` (with embedded chDB: while the worker is stopped) to remove them from "
-              "the stored history.")
+        print("Run `teamflow erase` again without --no-replay (with embedded chDB: while the worker is stopped) "
+              "to remove them from the dead letters and the stored history.")
         return 0
+    from streams.worker import open_configured_store
+
+    store = open_configured_store(settings)
+    try:
+        print(f"dead_letters: {scrub_dead_letters(store, scrubber)} row(s) scrubbed")
+    finally:
+        store.close()
     return cmd_replay(argparse.Namespace(projection=None), settings)
 
 
@@ -268,9 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_metrics)
 
     e = sub.add_parser("erase", help="forget a person: anonymise their identity everywhere, keep team history",
-                       description="Records the person in the erasures topic (the worker applies it to new events) "
-                       "and rebuilds every table from the log with their id replaced by an erasure token and "
-                       "their name removed, so team-level figures keep their history. With embedded chDB, stop "
+                       description="Records the person in the erasures topic under a keyed hash (the worker applies it to "
+                       "new events), rewrites the events and dead-letter topics without their id and name, scrubs "
+                       "the dead_letters table and rebuilds every table from the log with their id replaced by an "
+                       "erasure token, so team-level figures keep their history. With embedded chDB, stop "
                        "the worker first (or use --no-replay and replay later).")
     e.add_argument("--person", required=True, help="the person_id to forget")
     e.add_argument("--no-replay", action="store_true", help="only record the erasure; rebuild later")

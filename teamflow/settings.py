@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     events_topic: str = "teamflow.events"
     dead_letter_topic: str = "teamflow.dead-letter"
     erasures_topic: str = "teamflow.erasures"
+    erasure_secret: str | None = Field(
+        default=None, description="key of the erasure list's keyed hash (HMAC); unset = data_dir/erasure.secret, "
+        "made on first use. The same value for every worker and `teamflow` command")
     topic_partitions: int = 4
     consumer_group: str = "teamflow-worker"
 

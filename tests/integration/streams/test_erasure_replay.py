@@ -11,6 +11,7 @@ from projections import metrics
 from projections.rows import epoch_ms
 from projections.project import ALL_TABLES
 from streams.erasures import load_erasures, record_erasure
+from projections.erasure import person_key
 from streams.producer import make_producer, send_all
 from streams.replay import replay
 from streams.simulator import simulate
@@ -60,12 +61,14 @@ def test_erase_rebuilds_without_the_person_and_keeps_team_history(kafka, store):
     before = {p: metrics.team_metrics(store, team, p) for p in ("2025-Q1", "2025-Q2")}
     assert occurrences(store, PERSON).get("help_given", 0) > 0 and named(store) > 0
 
-    assert load_erasures(kafka.bootstrap_servers, erasures_topic) == {}
-    token, new = record_erasure(kafka.bootstrap_servers, erasures_topic, PERSON)
+    secret = b"test-secret"
+    assert not load_erasures(kafka.bootstrap_servers, erasures_topic, secret)
+    token, new = record_erasure(kafka.bootstrap_servers, erasures_topic, PERSON, secret)
     assert new and token.startswith("erased-")
-    assert record_erasure(kafka.bootstrap_servers, erasures_topic, PERSON) == (token, False)
-    tokens = load_erasures(kafka.bootstrap_servers, erasures_topic)
-    assert tokens == {PERSON: token}
+    assert record_erasure(kafka.bootstrap_servers, erasures_topic, PERSON, secret) == (token, False)
+    tokens = load_erasures(kafka.bootstrap_servers, erasures_topic, secret)
+    assert tokens.tokens == {person_key(secret, PERSON): token} and tokens[PERSON] == token
+    assert PERSON not in repr(tokens.tokens), "the list holds no clear id"
 
     replay(store, kafka.bootstrap_servers, topic, erasures=tokens)
     assert occurrences(store, PERSON) == {} and named(store) == 0
