@@ -28,6 +28,7 @@ import flask
 UPDATE_PATH = "/_dash-update-component"
 MAX_TEXT = 2048
 MAX_ID = 128
+MAX_ROWS = 10_000
 MIN_YEAR, MAX_YEAR = 1970, 2100
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[0-9:.]{0,15})?$")
 _QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
@@ -99,6 +100,25 @@ def count(value: Any) -> None:
         raise BadInput("not a count")
 
 
+def row_indexes(value: Any) -> None:
+    """Selected table rows: a list of at most MAX_ROWS counts."""
+    if not isinstance(value, list) or len(value) > MAX_ROWS:
+        raise BadInput(f"not a list of at most {MAX_ROWS} row numbers")
+    for v in value:
+        count(v)
+
+
+def table_rows(value: Any) -> None:
+    """A table's rows sent back by the browser: a list of at most MAX_ROWS objects (the server reads
+    what it acts on again from the store, by the rows' fingerprints)."""
+    if not isinstance(value, list) or len(value) > MAX_ROWS or not all(isinstance(r, dict) for r in value):
+        raise BadInput(f"not a list of at most {MAX_ROWS} table rows")
+
+
+def server_text(value: Any) -> None:
+    """A component's children written by a server callback and fed back as an input (any JSON value)."""
+
+
 def one_of(*allowed: str) -> Rule:
     choices = frozenset(allowed)
 
@@ -142,6 +162,12 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("me-person", "value"): opt(identifier),
         ("me-gran", "value"): opt(one_of(*(v for v, _ in my_view.GRANULARITIES))),
         ("me-range", "start_date"): opt(iso_date), ("me-range", "end_date"): opt(iso_date),
+        ("ops-tick", "n_intervals"): opt(count), ("ops-dl-search", "n_clicks"): opt(count),
+        ("ops-dl-resubmit", "n_clicks"): opt(count),
+        ("ops-dl-source", "value"): opt(text), ("ops-dl-code", "value"): opt(text),
+        ("ops-dl-since", "value"): opt(text), ("ops-dl-until", "value"): opt(text),
+        ("ops-dl-result", "children"): server_text,
+        ("ops-dl-table", "data"): opt(table_rows), ("ops-dl-table", "selected_rows"): opt(row_indexes),
     }
 
 

@@ -66,7 +66,8 @@ def _sf_report_identity(row: dict[str, str], m: ImportMapping) -> RowIdentity:
 
 
 def _sf_report(row: dict[str, str], m: ImportMapping, r: Resolved | None = None) -> list[Built]:
-    name, account = required(row, "Opportunity Name"), required(row, "Account Name")
+    required(row, "Opportunity Name")
+    account = required(row, "Account Name")
     deal_id = r.deal_id if r else (_first(row, "Opportunity ID", "Opportunity Id")
                                          or derived_deal_id(_sf_report_identity(row, m).key))
     s = DealSnapshot("salesforce", deal_id, _first(row, "Stage"), _first(row, "Opportunity Owner"), account,
