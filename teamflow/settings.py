@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
 
     # Stream worker.
+    batch_size: int = 2000
+    batch_within_seconds: float = 0.5
+    prepare_processes: int = Field(
+        default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
+        "(spawned; 0 = inline in the worker process)")
     worker_instance_id: str | None = Field(
         default=None, description="the worker's static Kafka group member id; unset = derived from the host and data directory, "
         "so a restarted worker is the same member. Give each worker of a group its own")
@@ -45,9 +50,6 @@ class Settings(BaseSettings):
     dash_host: str = "127.0.0.1"
     dash_port: int = 8050
     # Dashboard login settings (users file, secret key, refresh) live in dashboards/settings.py.
-
-    # Demo events for `teamflow up`.
-    demo_events_per_second: float = 5.0
 
     @property
     def bootstrap_servers(self) -> str:
