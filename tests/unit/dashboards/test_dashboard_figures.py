@@ -216,3 +216,13 @@ def test_footer_says_how_old_and_warns_when_stale():
     span = foot("12 ties", {**fresh, "as_of": "2026-11-23T10:00:00+00:00"}, now)
     assert "stale" in span.className and span.children[0].children.startswith("⚠")
     assert "updated 5 min ago" in span.children[1].children
+
+
+def test_network_names_go_outward_and_empty_shares_say_why():
+    from dashboards import figures
+
+    assert figures.label_position(0, 1) == "top center" and figures.label_position(0, -1) == "bottom center"
+    assert figures.label_position(1, 0) == "middle right" and figures.label_position(-1, 0) == "middle left"
+    none = {"value": None, "sample": 2, "min_sample": 5, "insufficient": True}
+    fig = figures.share_bars([("handed off with criteria", none)])
+    assert not fig.data and "handed off with criteria n=2, needs 5" in fig.layout.annotations[0].text
