@@ -13,7 +13,7 @@ from projections.metrics import parse_period, previous_period
 
 EMPTY_STORE = ("No events yet — run `teamflow demo` (or `teamflow up`) to produce simulated events, "
                "or send events to the topic; see docs/ops-guide.md and docs/contract.md.")
-GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
 """No Plotly toolbar: it sat over legends and bars. The executive page exports PNG with a button."""
 KINDS = [("quarter", "Quarter"), ("month", "Month"), ("week", "Week")]
 
