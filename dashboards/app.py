@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, callback_guard, local_api, read_model
+from . import access, auth, callback_guard, components, local_api, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, ops, team_live
@@ -66,6 +66,7 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     settings = load_settings()
     users = UsersFile(users_file or settings.users_file)
     refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
+    components.STALE_AFTER_SECONDS = max(components.STALE_FLOOR_SECONDS, 3 * refresh / 1000)
     app = dash.Dash(__name__, title=title, update_title=None, suppress_callback_exceptions=True)
     auth.install(app.server, users, secret_key=_secret(secret_key), session_hours=settings.session_hours)
     if not users.users():

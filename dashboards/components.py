@@ -13,9 +13,8 @@ from projections.metrics import parse_period, previous_period
 
 EMPTY_STORE = ("No events yet — run `teamflow demo` (or `teamflow up`) to produce simulated events, "
                "or send events to the topic; see docs/ops-guide.md and docs/contract.md.")
-GRAPH_CONFIG = {"displaylogo": False,
-                "toImageButtonOptions": {"format": "png", "scale": 1},
-                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
+"""No Plotly toolbar: it sat over legends and bars. The executive page exports PNG with a button."""
 KINDS = [("quarter", "Quarter"), ("month", "Month"), ("week", "Week")]
 
 
@@ -42,17 +41,50 @@ def _num(x: Any) -> str:
 
 
 def change(cur: dict | None, prev: dict | None, kind: str = "pct") -> str:
-    """Change from the previous period ('n/a' when either side lacks data)."""
-    if not cur or not prev or cur.get("insufficient") or prev.get("insufficient"):
-        return "n/a"
+    """Change from the previous period, rounded as the figures are shown ('±0 pts', never '-0 pts');
+    'n/a' plus why when either side lacks data (see `change_reason`)."""
+    reason = change_reason(cur, prev)
+    if reason:
+        return f"n/a ({reason})"
     d = cur["value"] - prev["value"]
     if kind == "pct":
-        return f"{d * 100:+.0f} pts"
+        r = round(d * 100)
+        return "±0 pts" if r == 0 else f"{r:+d} pts"
     if kind == "days":
-        return f"{d:+.1f} days"
+        r = round(d, 1)
+        return "±0.0 days" if r == 0 else f"{r:+.1f} days"
     if kind == "int":
-        return f"{int(d):+,}"
-    return f"{d:+.2f}"
+        r = int(round(d))
+        return "±0" if r == 0 else f"{r:+,}"
+    r = round(d, 2)
+    return "±0.00" if r == 0 else f"{r:+.2f}"
+
+
+def change_reason(cur: dict | None, prev: dict | None) -> str:
+    """Why a change cannot be shown ('' when it can): 'too few now: n=3, needs 5', 'no previous data'."""
+    if not cur:
+        return "no data now"
+    if cur.get("insufficient") or cur.get("value") is None:
+        return f"too few now: n={_num(cur.get('sample'))}, needs {_num(cur.get('min_sample'))}"
+    if not prev:
+        return "no previous data"
+    if prev.get("insufficient") or prev.get("value") is None:
+        return f"too few before: n={_num(prev.get('sample'))}, needs {_num(prev.get('min_sample'))}"
+    return ""
+
+
+def change_direction(cur: dict | None, prev: dict | None, better: str, kind: str = "pct") -> str:
+    """'better', 'worse' or 'same' by what the measure means (`better`: 'up', 'down' or '' = neutral,
+    then 'neutral' for any change), never by rank; '' when the change cannot be shown."""
+    if change_reason(cur, prev):
+        return ""
+    d = cur["value"] - prev["value"]
+    shown = round(d * 100) if kind == "pct" else round(d, 1 if kind == "days" else 2)
+    if shown == 0:
+        return "same"
+    if not better:
+        return "neutral"
+    return "better" if (shown > 0) == (better == "up") else "worse"
 
 
 def stat(label: str, fig: dict | None, kind: str = "pct", sample_label: str = "") -> html.Div:
@@ -68,20 +100,67 @@ def _utc(text: str) -> datetime:
     return then if then.tzinfo else then.replace(tzinfo=timezone.utc)
 
 
+STALE_FLOOR_SECONDS = 20.0
+STALE_AFTER_SECONDS = 30.0
+"""A tile's footer turns into a warning when its figures are older than this: a few refresh
+intervals (create_app sets it to 3 × TEAMFLOW_DASH_REFRESH_MS, at least STALE_FLOOR_SECONDS: the
+read model recomputes a snapshot at most every 5 s, plus its compute time)."""
+
+
+def figures_time(summary: dict[str, Any], now: datetime) -> datetime:
+    """When the figures were last known to match the store: computed (`as_of`), or confirmed
+    unchanged since by the read model (`confirmed_at`: the data version had not moved)."""
+    times = [_utc(summary[k]) for k in ("as_of", "confirmed_at") if summary.get(k)]
+    return max(times) if times else now
+
+
+def age_text(seconds: float) -> str:
+    """'updated 12 s ago', 'updated 3 min ago', 'updated 2 h ago', 'updated just now'."""
+    s = max(0, int(seconds))
+    if s < 2:
+        return "updated just now"
+    if s < 120:
+        return f"updated {s} s ago"
+    if s < 7200:
+        return f"updated {s // 60} min ago"
+    return f"updated {s // 3600} h ago"
+
+
 def freshness(basis: str, summary: dict[str, Any], now: datetime | None = None) -> str:
-    """'rests on 53 ties · as of 12:03:05 UTC · last event landed 4s before'.
+    """'rests on 53 ties · updated 12 s ago (12:03:05 UTC) · newest event 4 s before'.
 
     `summary` is the one read with the figures (dashboards.read_model): `as_of` is when they were
-    computed, `last_ingested` the newest event they include.
+    computed, `confirmed_at` when they were last found to match the data, `last_ingested` the newest
+    event they include.
     """
     now = now or datetime.now(timezone.utc)
-    as_of = _utc(summary["as_of"]) if summary.get("as_of") else now
+    at = figures_time(summary, now)
     last_ingested = summary.get("last_ingested")
+    as_of = _utc(summary["as_of"]) if summary.get("as_of") else at
     if not last_ingested:
         landed = "no events yet"
     else:
-        landed = f"last event landed {max(0, int((as_of - _utc(last_ingested)).total_seconds()))}s before"
-    return f"rests on {basis} · as of {as_of:%H:%M:%S} UTC · {landed}"
+        landed = f"newest event landed {max(0, int((as_of - _utc(last_ingested)).total_seconds()))} s before"
+    return f"rests on {basis} · {age_text((now - at).total_seconds())} ({at:%H:%M:%S} UTC) · {landed}"
+
+
+def is_stale(summary: dict[str, Any], now: datetime | None = None, after: float | None = None) -> bool:
+    now = now or datetime.now(timezone.utc)
+    return (now - figures_time(summary, now)).total_seconds() > (STALE_AFTER_SECONDS if after is None else after)
+
+
+def foot(basis: str, summary: dict[str, Any], now: datetime | None = None) -> html.Span:
+    """A tile's freshness footer: the `freshness` text, turned into a warning when stale. Carries
+    the figures' time (`data-at`) so assets/freshness.js keeps the age ticking in the browser even
+    when no refresh arrives (a server that stopped answering shows up as a growing, red age)."""
+    now = now or datetime.now(timezone.utc)
+    text = freshness(basis, summary, now)
+    stale = is_stale(summary, now)
+    at = figures_time(summary, now)
+    return html.Span([html.Span("⚠ older than expected: ", className="stale-flag") if stale else None,
+                      html.Span(text, className="fresh-text")],
+                     className="freshness stale" if stale else "freshness",
+                     **{"data-at": at.isoformat(), "data-stale-after": str(int(STALE_AFTER_SECONDS))})
 
 
 def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_text: str = "") -> html.Div:

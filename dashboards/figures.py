@@ -38,6 +38,8 @@ into every figure that names it, which cost ~70 ms per figure (most of a page's 
 
 def _base(fig: go.Figure, *, height: int = 260, legend: bool = True, **layout: Any) -> go.Figure:
     layout.setdefault("margin", dict(l=40, r=10, t=10, b=36))
+    fig.update_xaxes(automargin=True)  # long category labels ("failure transparency") push the margin, never clip
+    fig.update_yaxes(automargin=True)
     fig.update_layout(
         height=height, template="teamflow",
         font=dict(size=11), colorway=SEQUENCE, showlegend=legend,
@@ -60,6 +62,13 @@ def circle_layout(nodes: list[str]) -> dict[str, tuple[float, float]]:
     """Deterministic positions on a circle, in the given order (starting at the top, clockwise)."""
     n = max(len(nodes), 1)
     return {p: (math.sin(2 * math.pi * i / n), math.cos(2 * math.pi * i / n)) for i, p in enumerate(nodes)}
+
+
+def label_position(x: float, y: float) -> str:
+    """Where a node's name goes on the circle: outward, so names never sit on nodes or ties."""
+    vertical = "top" if y > 0.35 else ("bottom" if y < -0.35 else "middle")
+    horizontal = "right" if x > 0.35 else ("left" if x < -0.35 else "center")
+    return "middle right" if (vertical, horizontal) == ("middle", "center") else f"{vertical} {horizontal}"
 
 
 def network_figure(members: pd.DataFrame, edges: pd.DataFrame, *, show_names: bool, me: str | None = None
@@ -123,13 +132,13 @@ def network_figure(members: pd.DataFrame, edges: pd.DataFrame, *, show_names: bo
             hover.append(f"{who}: helps {gives}, helped by {gets}" if group == "tied" else f"{who}: no ties")
         fig.add_trace(go.Scatter(
             x=[pos[p][0] for p in ps], y=[pos[p][1] for p in ps], mode="markers+text", text=labels,
-            textposition="top center", hovertext=hover, hoverinfo="text",
+            textposition=[label_position(*pos[p]) for p in ps], hovertext=hover, hoverinfo="text",
             name="with ties" if group == "tied" else "no ties (isolate)",
             marker=dict(size=16, symbol="circle" if group == "tied" else "diamond-open",
                         color=OKABE_ITO["sky"] if group == "tied" else OKABE_ITO["vermillion"],
                         line=dict(width=2, color=OKABE_ITO["black"] if group == "tied" else OKABE_ITO["vermillion"]))))
-    fig.update_xaxes(visible=False, range=[-1.35, 1.35])
-    fig.update_yaxes(visible=False, range=[-1.25, 1.35], scaleanchor="x")
+    fig.update_xaxes(visible=False, range=[-1.9, 1.9])  # room for names placed outward (label_position)
+    fig.update_yaxes(visible=False, range=[-1.3, 1.35], scaleanchor="x")
     return _base(fig, height=330)
 
 
@@ -184,6 +193,10 @@ def failure_figure(failed: pd.DataFrame) -> go.Figure:
 
 def share_bars(items: list[tuple[str, dict[str, Any]]], *, title: str = "share") -> go.Figure:
     """Horizontal bars of share figures; an insufficient figure shows 'not enough data (n, needs m)'."""
+    if items and all(f["insufficient"] for _, f in items):
+        return empty_figure("Not enough data in this period for any of these shares: "
+                            + "; ".join(f"{label} n={f['sample']}, needs {f['min_sample']}" for label, f in items)
+                            .replace("; ", "<br>"), height=60 + 45 * len(items))
     labels = [label for label, _ in items]
     values = [f["value"] * 100 if not f["insufficient"] else 0 for _, f in items]
     texts = [f"{f['value'] * 100:.0f}% (n={f['sample']})" if not f["insufficient"]
@@ -223,13 +236,14 @@ def buyer_scatter(deals: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=g["seller_gave"], y=g["buyer_gave"], mode="markers", name=name,
             marker=dict(size=[8 + 4 * math.sqrt(n) for n in g["deals"]], color=colour, symbol=symbol,
-                        line=dict(width=1, color="white")),
+                        line=dict(width=1, color="white")), cliponaxis=False,
             text=g["deals"], hovertemplate="seller gave %{x}, buyer gave %{y}: %{text} deals<extra></extra>"))
     top = int(max(deals["seller_gave"].max(), deals["buyer_gave"].max(), 3)) + 1
     fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="symmetric",
                              line=dict(color=GREY, dash="dash", width=1), hoverinfo="skip"))
-    fig.update_xaxes(title_text="seller gave (demos, proposals, time ...)", rangemode="tozero")
-    fig.update_yaxes(title_text="buyer gave (commitments ...)", rangemode="tozero")
+    # A little room below 0: "all give, no get" deals sit at buyer gave = 0 and were cut in half there.
+    fig.update_xaxes(title_text="seller gave (demos, proposals, time ...)", range=[-0.5, top + 0.5])
+    fig.update_yaxes(title_text="buyer gave (commitments ...)", range=[-0.5, top + 0.5])
     return _base(fig, height=300)
 
 

@@ -7,7 +7,9 @@ snapshot of the page's data at once, and a refresher thread recomputes the snaps
 people are looking at whenever the store's data changed (`projections.activity.data_version`,
 metadata only). Each snapshot carries the summary read with it (`summary`: events, dead letters,
 last event landed, `as_of` = when the snapshot was computed), so a tile's freshness line says
-exactly how old its figures are instead of pretending they are live.
+exactly how old its figures are instead of pretending they are live. While the data does not
+change, the refresher notes when it last found the version unchanged (`summary.confirmed_at`):
+the snapshot is exact as of then, so a quiet store does not make its tiles look stale.
 
 Only the first request for a key computes in the request (nothing to show before); after that a
 request never runs the page's queries. Keys nobody asked for within `watch_seconds` stop being
@@ -53,6 +55,7 @@ class _Entry:
     failures: int = 0
     retry_at: float = 0.0
     rest_until: float = 0.0  # refresh_next leaves it alone until then (its last compute's time, min_rest at least)
+    confirmed_at: str | None = None  # wall-clock time the refresher last found its data version unchanged
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -96,6 +99,8 @@ class ReadModel:
                 if entry.value is None:
                     self._compute(key, entry)
         assert entry.value is not None
+        if entry.confirmed_at and entry.version is not None:
+            return {**entry.value, "summary": {**entry.value["summary"], "confirmed_at": entry.confirmed_at}}
         return entry.value
 
     # -- the refresher ---------------------------------------------------------------------
@@ -103,7 +108,11 @@ class ReadModel:
         """Watched snapshots older than the store's data, cheapest to compute first."""
         version = activity.data_version(self.store)
         now = self.clock()
+        wall = datetime.now(timezone.utc).isoformat()
         with self._lock:
+            for e in self._entries.values():  # unchanged data: the snapshot is still exact as of now
+                if e.value is not None and e.version == version and now - e.last_read <= self.watch_seconds:
+                    e.confirmed_at = wall
             due = [(k, e) for k, e in self._entries.items()
                    if e.value is not None and e.version != version
                    and now - e.last_read <= self.watch_seconds and now >= e.retry_at
@@ -141,6 +150,7 @@ class ReadModel:
     def _compute(self, key: tuple, entry: _Entry) -> None:
         started = self.clock()
         entry.version, entry.value = snapshot(self.store, entry.compute)
+        entry.confirmed_at = None
         done = self.clock()
         entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
         entry.failures, entry.retry_at = 0, 0.0

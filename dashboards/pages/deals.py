@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
-from ..components import TABLE_ROWS, empty_state, filters, freshness, labelled, period_filter, stat, table, tile
+from ..components import TABLE_ROWS, empty_state, filters, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
@@ -87,7 +87,7 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
                         else "No open deal is all give, no get.", tid="deals-table", total=len(shown),
                         more="Flagged deals come first; tick 'only all give, no get' or pick a shorter period "
                              "to narrow the list."), className="scroll")],
-        freshness(f"{len(deals)} open deals, {br['deals_with_exchanges']['value']} with exchanges in the period", last),
+        foot(f"{len(deals)} open deals, {br['deals_with_exchanges']['value']} with exchanges in the period", last),
     )
     w = data["withdrawn"]
     wrows = [{"deal": r["deal_id"], "withdrawn": r["withdrawn_at"], "reason": r["reason"] or "—",
@@ -100,7 +100,7 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
          html.Div(table(wrows, [("deal", "deal"), ("withdrawn", "withdrawn"), ("reason", "reason"),
                                 ("restarted", "restarted discovery"), ("end", "became")],
                         "No proposal was withdrawn in this period.", total=len(w)), className="scroll short")],
-        freshness(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
+        foot(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
                   f"{red['deals_with_withdrawal']['value']} deals", last),
     )
     out["collab"] = (
@@ -108,7 +108,7 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
         [stat("deals with collaborators", col["collaborative_share"], "pct", "closed deals"),
          stat("win rate, collaborative", col["win_rate_collaborative"], "pct", "deals"),
          stat("win rate, solo", col["win_rate_solo"], "pct", "deals")],
-        freshness(f"{col['closed_deals']['value']} deals closed in the period", last),
+        foot(f"{col['closed_deals']['value']} deals closed in the period", last),
     )
     return out
 

@@ -108,9 +108,10 @@ def _visible(m: dict) -> bool:
 
 
 def _pool(figs: list[dict], kind: str) -> dict[str, Any]:
-    if kind == "int":
-        total = sum(f["value"] or 0 for f in figs)
-        return {"value": total, "sample": total, "min_sample": 0, "insufficient": False}
+    if kind == "int":  # counts add up; the sample is the teams' samples (members), not the sum of values
+        ok = [f for f in figs if not f["insufficient"]]
+        return {"value": sum(f["value"] or 0 for f in ok), "sample": sum(f["sample"] or 0 for f in figs),
+                "min_sample": 0, "insufficient": not ok}
     ok = [f for f in figs if not f["insufficient"] and f["sample"]]
     sample = sum(f["sample"] for f in figs)
     if not ok:
@@ -196,7 +197,8 @@ def render(data: dict[str, Any], scope: str, measure: str, trend: dict[str, dict
                                          percent=kind == "pct", y_title=label)
         title = f"{label}: {scope}, last {len(trend or {})} quarters"
         foot = freshness(f"{scope}'s metrics for {len(trend or {})} quarters", last)
-    table_foot = freshness(f"{len(data['teams'])} teams × 2 quarters of metrics", last)
+    table_foot = freshness(f"{len(data['teams'])} teams × 2 quarters ({data['previous']}, {data['quarter']}) "
+                           "of metrics", last)
     return title, chart, foot, render_table(df, scopes), table_foot
 
 

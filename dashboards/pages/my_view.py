@@ -14,7 +14,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import person_metrics, views
 
 from .. import auth, figures, read_model
-from ..components import empty_state, filters, freshness, labelled, period_of, periods_between, stat, tile
+from ..components import empty_state, filters, foot, labelled, period_of, periods_between, stat, tile
 
 PATH = "/me"
 TILES = ("help", "sharing", "recognition", "closing")
@@ -34,6 +34,14 @@ def _members(store, user, last: date) -> list[dict[str, str]]:
     return [{"label": n, "value": p} for p, n in sorted(people.items(), key=lambda kv: kv[1].lower())]
 
 
+def subtitle(people: int) -> str:
+    """The page's lede: a manager with a member picker looks at other people too."""
+    if people > 1:
+        return ("Your own figures, or those of a member of your team picked below, over time: each person "
+                "compared with their own past only, never with colleagues.")
+    return "Your own figures over time, compared with your own past only."
+
+
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
     span = read_model.shape(store)["span"]
     if span is None:
@@ -45,7 +53,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
     person = wanted if any(o["value"] == wanted for o in options) else user.person_id
     return html.Div([
         html.H2("My view"),
-        html.P("Your own figures over time, compared with your own past only.", className="lede"),
+        html.P(subtitle(len(options)), className="lede"),
         filters(
             labelled("Person", dcc.Dropdown(id="me-person", options=options, value=person, clearable=False,
                                             disabled=len(options) == 1, className="dd-team")),
@@ -98,7 +106,7 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
                              y_title="help acts"),
         [stat(f"balance {latest['period']['label']}", latest["help"]["balance"], "int", "acts"),
          stat("reciprocated ties", latest["help"]["reciprocated_ties"], "int")] if latest else [],
-        freshness(f"{n_help} acknowledged help acts over {len(bp)} periods", last),
+        foot(f"{n_help} acknowledged help acts over {len(bp)} periods", last),
     )
     n_art = sum(m["information_sharing"]["artifacts_shared"]["value"] for m in bp.values())
     out["sharing"] = (
@@ -109,7 +117,7 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
                               ("others", "colleagues' artifacts you reused")], y_title="count"),
         [stat(f"reused within 30 days {latest['period']['label']}", latest["information_sharing"]["reuse_rate"],
               "pct", "artifacts")] if latest else [],
-        freshness(f"{n_art} artifacts over {len(bp)} periods", last),
+        foot(f"{n_art} artifacts over {len(bp)} periods", last),
     )
     n_rec = sum(m["recognition"]["received"]["recognitions"]["value"] for m in bp.values())
     reasons = ("helping", "sharing", "failure_transparency", "customer_outcome", "result")
@@ -117,8 +125,10 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
                         for p, m in bp.items()])
     out["recognition"] = (
         figures.trend_figure(rec, [(r, r.replace("_", " ")) for r in reasons], y_title="recognitions"),
-        [stat("recognitions given (latest)", latest["recognition"]["given"]["recognitions"], "int")] if latest else [],
-        freshness(f"{n_rec} recognitions received over {len(bp)} periods", last),
+        [stat(f"received {latest['period']['label']}", latest["recognition"]["received"]["recognitions"], "int"),
+         stat(f"given {latest['period']['label']}", latest["recognition"]["given"]["recognitions"], "int")]
+        if latest else [],
+        foot(f"{n_rec} recognitions received over {len(bp)} periods", last),
     )
     n_close = sum(m["reviews_published"]["value"] + m["referrals_made"]["value"] for m in bp.values())
     out["closing"] = (
@@ -126,7 +136,7 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
                                           "referrals": lambda m: m["referrals_made"]}),
                              [("reviews", "reviews published"), ("referrals", "referrals made")], y_title="count"),
         [],
-        freshness(f"{n_close} reviews and referrals over {len(bp)} periods", last),
+        foot(f"{n_close} reviews and referrals over {len(bp)} periods", last),
     )
     return out
 

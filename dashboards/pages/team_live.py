@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
-from ..components import empty_state, filters, fmt, freshness, labelled, period_filter, stat, table, tile
+from ..components import empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
@@ -81,7 +81,7 @@ def render(data: dict[str, Any], user) -> dict[str, tuple]:
         [stat("reciprocity index", rec["reciprocity_index"], "pct", "ties"),
          stat("density", rec["density"], "pct", "members"),
          stat("members with no ties", rec["isolates"], "int", "members")],
-        freshness(f"{rec['ties']['value']} ties from {rec['help_within_team']['value']} acknowledged help acts", last),
+        foot(f"{rec['ties']['value']} ties from {rec['help_within_team']['value']} acknowledged help acts", last),
     )
     bal = data["balance"]
     givers = int((bal["given"] > bal["received"]).sum()) if not bal.empty else 0
@@ -90,7 +90,7 @@ def render(data: dict[str, Any], user) -> dict[str, tuple]:
         figures.balance_histogram(bal),
         [html.Div(f"{givers} give more than they get · {takers} get more than they give · "
                   f"{len(bal) - givers - takers} even", className="stat-line")],
-        freshness(f"{rec['acknowledged_help_given']['value']} help acts given and "
+        foot(f"{rec['acknowledged_help_given']['value']} help acts given and "
                   f"{rec['acknowledged_help_received']['value']} received, {len(bal)} members", last),
     )
     out_tiles["knowledge"] = (
@@ -98,7 +98,7 @@ def render(data: dict[str, Any], user) -> dict[str, tuple]:
         [stat("artifacts per person-month", share["artifacts_per_person_month"], "num", "person-months"),
          stat("reused within 30 days", share["reuse_rate"], "pct", "artifacts"),
          stat("cross-team reuse", share["cross_team_reuse_share"], "pct", "reuses")],
-        freshness(f"{share['artifacts_shared']['value']} artifacts and {share['reuses']['value']} reuses", last),
+        foot(f"{share['artifacts_shared']['value']} artifacts and {share['reuses']['value']} reuses", last),
     )
     lessons = data["lessons"]
     lesson_rows = [{"date": t, "kind": str(k).replace("_", " "), "title": ti,
@@ -113,7 +113,7 @@ def render(data: dict[str, Any], user) -> dict[str, tuple]:
          stat("lessons reused", fail["lesson_reuse_rate"], "pct", "lessons"),
          html.H4("Recent war stories and lessons"),
          table(lesson_rows, cols, "No war story or lesson shared in this period.")],
-        freshness(f"{fail['failed_deals']['value']} lost/no-decision deals, "
+        foot(f"{fail['failed_deals']['value']} lost/no-decision deals, "
                   f"{fail['lessons_shared']['value']} war stories and lessons", last),
     )
     out_tiles["outcomes"] = (
@@ -121,14 +121,14 @@ def render(data: dict[str, Any], user) -> dict[str, tuple]:
                             ("handed off with criteria", out["handed_off_with_criteria"]),
                             ("criteria met by due date", out["criteria_met_by_due"])]),
         [stat("referrals made", out["referrals_made"], "int")],
-        freshness(f"{out['won_deals']['value']} won deals, {out['criteria_due']['value']} criteria due, "
+        foot(f"{out['won_deals']['value']} won deals, {out['criteria_due']['value']} criteria due, "
                   f"{out['referrals_made']['value']} referrals", last),
     )
     out_tiles["recognition"] = (
         figures.recognition_figure(recog["by_reason"]),
         [stat("for helping, sharing, failures", recog["helping_sharing_failure_share"], "pct", "recognitions"),
          stat("for results", recog["result_share"], "pct", "recognitions")],
-        freshness(f"{recog['recognitions']['value']} recognitions (at most {recog['cap_per_giver_receiver']} "
+        foot(f"{recog['recognitions']['value']} recognitions (at most {recog['cap_per_giver_receiver']} "
                   f"per giver and receiver)", last),
     )
     return out_tiles

@@ -49,7 +49,7 @@ EDGES = pd.DataFrame({"helper": ["p-0", "p-1", "p-2", "p-3"], "recipient": ["p-1
 def test_fmt_says_not_enough_data():
     assert fmt(F(None, 3, 5)) == "not enough data (n=3, needs 5)"
     assert fmt(F(0.734)) == "73%" and fmt(F(2.5), "days") == "2.5 days" and fmt(F(7), "int") == "7"
-    assert change(F(0.6), F(0.5)) == "+10 pts" and change(F(0.6), F(None, 1)) == "n/a"
+    assert change(F(0.6), F(0.5)) == "+10 pts" and change(F(0.6), F(None, 1)) == "n/a (too few before: n=1, needs 5)"
 
 
 def test_network_circle_layout_reciprocated_and_isolates():
@@ -185,5 +185,44 @@ def test_freshness_tells_when_the_figures_were_computed():
 
     summary = {"as_of": "2026-11-23T10:00:30+00:00", "last_ingested": "2026-11-23T10:00:25+00:00"}
     text = freshness("12 ties", summary, now=datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc))
-    assert text == "rests on 12 ties · as of 10:00:30 UTC · last event landed 5s before"
+    assert text == "rests on 12 ties · updated 4 min ago (10:00:30 UTC) · newest event landed 5 s before"
     assert freshness("0 ties", {"last_ingested": None}).endswith("no events yet")
+
+
+def test_changes_round_like_the_figures_and_explain_n_a():
+    from dashboards.components import change, change_direction
+
+    f = lambda v, n=10, m=5: {"value": v if n >= m else None, "sample": n, "min_sample": m, "insufficient": n < m}
+    assert change(f(0.501), f(0.499)) == "±0 pts" and change(f(0.49), f(0.5)) == "-1 pts"
+    assert change(f(3, 3), f(2)) == "n/a (too few now: n=3, needs 5)"
+    assert change(f(0.5), None) == "n/a (no previous data)"
+    assert change(f(0.5), f(0.1, 2)) == "n/a (too few before: n=2, needs 5)"
+    assert change(f(-0.001), f(0.0), "days") == "±0.0 days"
+    assert change_direction(f(0.6), f(0.5), "up") == "better" and change_direction(f(0.6), f(0.5), "down") == "worse"
+    assert change_direction(f(0.501), f(0.5), "up") == "same" and change_direction(f(3, 3), f(0.5), "up") == ""
+
+
+def test_footer_says_how_old_and_warns_when_stale():
+    from dashboards import components
+    from dashboards.components import age_text, foot, is_stale
+
+    now = datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc)
+    assert age_text(12) == "updated 12 s ago" and age_text(300) == "updated 5 min ago" and age_text(1) == "updated just now"
+    fresh = {"as_of": "2026-11-23T10:04:50+00:00", "last_ingested": "2026-11-23T10:04:49+00:00"}
+    assert not is_stale(fresh, now, after=30) and is_stale(fresh, now, after=5)
+    confirmed = {**fresh, "as_of": "2026-11-23T09:00:00+00:00", "confirmed_at": "2026-11-23T10:04:58+00:00"}
+    assert not is_stale(confirmed, now, after=30)  # unchanged data confirmed by the read model
+    components.STALE_AFTER_SECONDS = 30
+    span = foot("12 ties", {**fresh, "as_of": "2026-11-23T10:00:00+00:00"}, now)
+    assert "stale" in span.className and span.children[0].children.startswith("⚠")
+    assert "updated 5 min ago" in span.children[1].children
+
+
+def test_network_names_go_outward_and_empty_shares_say_why():
+    from dashboards import figures
+
+    assert figures.label_position(0, 1) == "top center" and figures.label_position(0, -1) == "bottom center"
+    assert figures.label_position(1, 0) == "middle right" and figures.label_position(-1, 0) == "middle left"
+    none = {"value": None, "sample": 2, "min_sample": 5, "insufficient": True}
+    fig = figures.share_bars([("handed off with criteria", none)])
+    assert not fig.data and "handed off with criteria n=2, needs 5" in fig.layout.annotations[0].text
