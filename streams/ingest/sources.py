@@ -11,7 +11,8 @@ reason, when it holds (after the HTTP binding's percent-decoding of `ce-source`)
 - a percent-encoded `/`, `.`, `\\` or `%` (`%2F`, `%2E`, `%5C`, `%25`, any case);
 - a backslash, or `//` anywhere but at the start (`//host/...`) or right after `scheme:`;
 - a control, format (bidi, zero-width) or whitespace character, or a character whose NFKC form
-  contains `/`, `.`, `\\` or `%` (the full-width solidus and the like).
+  contains `/`, `.`, `\\` or `%` (the full-width solidus and the like), or a known look-alike of
+  them (division slash U+2215, fraction slash U+2044, ...).
 
 Refusing instead of normalising keeps one spelling per source, so counts per source, the store's
 `(source, id)` identity and the dead letters never split one producer in two.
@@ -26,6 +27,8 @@ import msgspec
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _ENCODED = re.compile(r"%(2[fFeE5]|5[cC])")
 _SEPARATORS = set("/.\\%")
+# look-alikes NFKC keeps as they are (Unicode confusables of "/", "\\" and ".")
+_LOOK_ALIKES = set("\u2215\u2044\u29f8\u29f5\u29f9\u2216\u2027\u00b7\u2219\u30fb")
 
 
 def source_problem(source: str) -> str | None:
@@ -38,7 +41,7 @@ def source_problem(source: str) -> str | None:
         cat = unicodedata.category(c)
         if cat[0] in "CZ":
             return f"character U+{ord(c):04X} ({cat}) is not allowed"
-        if not c.isascii() and _SEPARATORS & set(unicodedata.normalize("NFKC", c)):
+        if not c.isascii() and (c in _LOOK_ALIKES or _SEPARATORS & set(unicodedata.normalize("NFKC", c))):
             return f"character U+{ord(c):04X} reads as a separator ('/', '.', '\\' or '%') and is not allowed"
     rest = source
     m = _SCHEME.match(rest)
@@ -46,7 +49,7 @@ def source_problem(source: str) -> str | None:
         rest = rest[m.end():]
     if rest.startswith("//"):
         rest = rest[2:]
-    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    path = rest  # query and fragment included: a prefix check reads them as text, so do some resolvers
     if "//" in path:
         return "an empty path segment ('//') is not allowed after the start"
     if any(seg in (".", "..") for seg in path.split("/")):
