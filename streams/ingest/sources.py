@@ -58,11 +58,10 @@ def source_problem(source: str) -> str | None:
 
 
 class _Peek(msgspec.Struct):
-    source: msgspec.Raw | None = None
+    source: object = None  # any JSON value: only a string is a claim to check
 
 
 _PEEK = msgspec.json.Decoder(_Peek)
-_STR = msgspec.json.Decoder(str)
 
 
 def peek_source(value: bytes, headers: list[tuple[str, bytes]] | None) -> str | None:
@@ -85,7 +84,7 @@ def peek_source(value: bytes, headers: list[tuple[str, bytes]] | None) -> str | 
         except UnicodeDecodeError:
             return None
     try:
-        raw = _PEEK.decode(value).source
-        return None if raw is None else _STR.decode(raw)
+        claimed = _PEEK.decode(value).source
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
+    return claimed if isinstance(claimed, str) else None
