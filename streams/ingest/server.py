@@ -45,7 +45,16 @@ class _Refuse(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport.write(self.answer)  # type: ignore[attr-defined]
-        transport.close()
+        # closing at once would reset the connection when the request bytes arrive, and a reset can
+        # discard the answer before the client reads it: shut our side, drop what comes, close soon
+        transport.write_eof()  # type: ignore[attr-defined]
+        asyncio.get_running_loop().call_later(1.0, transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        pass
+
+    def eof_received(self) -> bool:
+        return False  # the client is done too: close now
 
 
 class BoundedTCPSite(web.TCPSite):
