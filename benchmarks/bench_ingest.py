@@ -101,6 +101,61 @@ async def phase(url: str, token: str, bodies: list[bytes], per_body: int, concur
             "latency_ms_p95": round(q[94] * 1000, 2)}
 
 
+async def burst(url: str, token: str, bodies: list[bytes]) -> dict:
+    """Every body at once, one request each (no client-side limit): p50/p99 and answers by status."""
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/cloudevents+json"}
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async def one(body: bytes) -> None:
+            t0 = time.perf_counter()
+            try:
+                async with session.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    status = r.status
+            except aiohttp.ClientError:
+                status = 0
+            latencies.append(time.perf_counter() - t0)
+            statuses[status] = statuses.get(status, 0) + 1
+        await asyncio.gather(*(one(b) for b in bodies))
+    q = statistics.quantiles(latencies, n=100)
+    return {"requests": len(bodies), "seconds": round(time.perf_counter() - start, 2),
+            "latency_ms_p50": round(q[49] * 1000, 1), "latency_ms_p99": round(q[98] * 1000, 1),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "errors": sum(v for k, v in statuses.items() if k != 200)}
+
+
+async def slow_clients(host: str, port: int, n: int, seconds: float) -> dict:
+    """n connections that send one header byte per second; how long the API keeps each open."""
+    async def one() -> float:
+        reader, writer = await asyncio.open_connection(host, port)
+        t0 = time.perf_counter()
+        head = b"POST /events HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
+        try:
+            for byte in head:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                try:
+                    if await asyncio.wait_for(reader.read(1024), 1.0) == b"":
+                        break
+                except asyncio.TimeoutError:
+                    pass
+                if time.perf_counter() - t0 > seconds:
+                    break
+        except (ConnectionError, OSError):
+            pass
+        held = time.perf_counter() - t0
+        writer.close()
+        return held
+
+    held = sorted(await asyncio.gather(*(one() for _ in range(n))))
+    return {"connections": n, "held_s_min": round(held[0], 1), "held_s_max": round(held[-1], 1),
+            "held_s_median": round(statistics.median(held), 1), "cap_s": seconds}
+
+
 def batches(events: list[bytes], size: int) -> list[bytes]:
     return [b"[" + b",".join(events[i:i + size]) + b"]" for i in range(0, len(events) - size + 1, size)]
 
@@ -113,6 +168,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=15.0, help="max seconds per phase (default 15)")
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--abuse", action="store_true",
+                   help="also: 1,000 concurrent single-event requests (p50/p99, errors) and 50 slow clients")
     p.add_argument("--min-rate", type=float, default=0, help="exit 1 if batches of 500 are slower (events/s)")
     args = p.parse_args()
 
@@ -139,8 +196,9 @@ def main() -> int:
 
         seed = int(time.time()) % 100_000
         n_single, n_big = args.single_requests, args.big_requests * 500
+        n_burst = 1000 if args.abuse else 0
         say(f"simulating {n_single + n_big:,} events")
-        events = [v for _, v in simulate(seed, n_single + n_big,
+        events = [v for _, v in simulate(seed, n_single + n_big + n_burst,
                                          start=datetime(2025, 1, 1, tzinfo=timezone.utc))]
         tokens = TokenStore.load(tmp / "tokens.json")
         token = tokens.create("bench", [f"teamflow-sim/{seed}"])
@@ -161,9 +219,15 @@ def main() -> int:
         results = [
             asyncio.run(phase(url, token, batches(events[50:n_single], 1), 1, args.concurrency, args.seconds,
                               "batch of 1")),
-            asyncio.run(phase(url, token, batches(events[n_single:], 500), 500, max(2, args.concurrency // 2),
-                              args.seconds, "batch of 500")),
+            asyncio.run(phase(url, token, batches(events[n_single:n_single + n_big], 500), 500,
+                              max(2, args.concurrency // 2), args.seconds, "batch of 500")),
         ]
+        abuse = {}
+        if args.abuse:
+            say("burst: 1,000 concurrent single-event requests")
+            abuse["burst"] = asyncio.run(burst(url, token, events[n_single + n_big:]))
+            say("50 slow clients (one header byte per second, given up after 60 s)")
+            abuse["slow_clients"] = asyncio.run(slow_clients("127.0.0.1", api_port, 50, 60.0))
     finally:
         if api is not None:
             api.terminate()
@@ -177,13 +241,19 @@ def main() -> int:
 
     machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
     if args.json:
-        print(json.dumps({"machine": machine, "results": results}, indent=2))
+        print(json.dumps({"machine": machine, "results": results, **abuse}, indent=2))
     else:
         print(f"ingest API on loopback, to broker ack (acks=all, idempotent); {machine}")
         print(f"{'batch':>6} {'in flight':>9} {'requests':>9} {'events/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}")
         for r in results:
             print(f"{r['batch']:>6} {r['concurrency']:>9} {r['requests']:>9,} {r['events_per_second']:>10,} "
                   f"{r['latency_ms_p50']:>8} {r['latency_ms_p95']:>8} {r['errors']:>6}")
+    if abuse:
+        b, sc = abuse["burst"], abuse["slow_clients"]
+        print(f"burst of {b['requests']:,} concurrent single-event requests: p50 {b['latency_ms_p50']} ms, "
+              f"p99 {b['latency_ms_p99']} ms, {b['seconds']} s in all, answers {b['statuses']}, errors {b['errors']}")
+        print(f"{sc['connections']} slow clients (1 header byte/s): held {sc['held_s_min']}-{sc['held_s_max']} s "
+              f"(median {sc['held_s_median']} s; the client gives up at {sc['cap_s']:g} s)")
     if args.min_rate and results[1]["events_per_second"] < args.min_rate:
         say(f"batches of 500: {results[1]['events_per_second']:,}/s is below --min-rate {args.min_rate:,.0f}")
         return 1

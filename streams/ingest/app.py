@@ -2,17 +2,21 @@
 
 Why aiohttp: it is already installed (Faust depends on it), it is async, and it pairs with
 aiokafka's async producer so one process waits for many broker acknowledgements at once without
-a thread per request. Request checks, in order: token (401), content type (415), size (413),
-then per-event decode, ownership and dedup (see `service.py`), and the broker (503).
+a thread per request. Request checks, in order: Authorization bytes (400), token (401), header
+bytes of Content-Type and `ce-*` (400, headers.py), content type (415), size (413), the body within
+`body_timeout_seconds` (408), then per event ownership, decode and dedup (see `service.py`), and
+the broker (503). Header timeout and the connection bound are in server.py.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import msgspec
 from aiohttp import web
 
-from . import modes
+from . import headers as header_checks
+from . import modes, server
 from .openapi import openapi_document
 from .service import BrokerUnavailable, Ingestor
 from .settings import IngestSettings
@@ -43,10 +47,18 @@ def _bearer(request: web.Request) -> str | None:
 
 async def post_events(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    try:
+        header_checks.check_authorization(request.headers.get("Authorization"))
+    except header_checks.BadHeader as exc:
+        return _problem(400, "bad header", str(exc))
     token = request.app[TOKENS].verify(_bearer(request))
     if token is None:
         return _problem(401, "unauthorized", "missing or unknown token: send 'Authorization: Bearer <token>'",
                         {"WWW-Authenticate": 'Bearer realm="teamflow-ingest"'})
+    try:
+        header_checks.check_request_headers(request.headers.items())
+    except header_checks.BadHeader as exc:
+        return _problem(400, "bad header", str(exc))
     content_type = request.headers.get("Content-Type")
     try:
         mode = modes.mode_of(content_type, request.headers)
@@ -56,9 +68,15 @@ async def post_events(request: web.Request) -> web.Response:
         return _problem(413, "payload too large",
                         f"body of {request.content_length} bytes exceeds the limit of {settings.max_body_bytes} bytes")
     try:
-        body = await request.read()
+        body = await asyncio.wait_for(request.read(), settings.body_timeout_seconds)
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, "payload too large", f"body exceeds the limit of {settings.max_body_bytes} bytes")
+    except asyncio.TimeoutError:
+        answer = _problem(408, "request timeout",
+                          f"the body did not arrive within {settings.body_timeout_seconds:g}s "
+                          "(is Content-Length larger than the body?)", {"Connection": "close"})
+        answer.force_close()
+        return answer
     items = modes.split(mode, body, request.headers.items(), content_type)
     if not items:
         return _problem(400, "empty", "the request carries no events")
@@ -80,7 +98,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return _json(openapi_document())
+    return _json(openapi_document(request.app[SETTINGS]))
 
 
 def create_app(bootstrap_servers: str, events_topic: str, dead_letter_topic: str,
@@ -117,4 +135,4 @@ def serve(bootstrap_servers: str, events_topic: str, dead_letter_topic: str,
     app = create_app(bootstrap_servers, events_topic, dead_letter_topic, settings)
     log.info("ingest API on http://%s:%d (POST /events), Kafka %s, tokens %s", settings.ingest_host,
              settings.ingest_port, bootstrap_servers, settings.tokens_file)
-    web.run_app(app, host=settings.ingest_host, port=settings.ingest_port, print=None, access_log=None)
+    server.run(app, settings)

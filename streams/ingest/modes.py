@@ -10,7 +10,8 @@ Modes (chosen by `Content-Type`, parameters such as `; charset=utf-8` ignored):
 | `application/json` with a `ce-specversion` header | binary | the `data` object; attributes in `ce-*` headers |
 
 Each item is `(value, headers)` in the shape `schemas.decode` reads: binary-mode `ce-` HTTP
-headers become Kafka-style `ce_` headers (values percent-decoded, as the HTTP binding requires)
+headers become Kafka-style `ce_` headers (values percent-decoded, as the HTTP binding requires;
+values that are not UTF-8 raise `headers.BadHeader`, checked by the HTTP layer before splitting)
 plus `content-type`. Anything else is `UnsupportedMediaType` (415); a batch body that is not a
 JSON array is one malformed item, so it reaches the dead-letter topic like any refused input.
 """
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Mapping
-from urllib.parse import unquote
-
 import msgspec
+
+from .headers import ce_value
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
@@ -53,7 +54,7 @@ def binary_headers(headers: Iterable[tuple[str, str]], content_type: str | None)
     for name, value in headers:
         low = name.lower()
         if low.startswith("ce-"):
-            out.append(("ce_" + low[3:], unquote(value).encode("utf-8")))
+            out.append(("ce_" + low[3:], ce_value(name, value)))  # checked first: see headers.py
     if content_type:
         out.append(("content-type", content_type.encode("utf-8")))
     return out

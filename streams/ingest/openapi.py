@@ -1,15 +1,65 @@
 """The ingest API's OpenAPI 3.1 description, served at `/openapi.json` and committed as docs/openapi.json.
 
-`python -m streams.ingest.openapi > docs/openapi.json` regenerates the committed copy; a unit
-test fails when the two differ.
+The request schemas are the contract's own JSON Schema (schemas/jsonschema_export.py): one
+component per event type and version (envelope rules + that type's data) and one per data schema,
+so the OpenAPI accepts exactly what the contract describes. The export's absolute `$id`/`$ref`
+URIs are rewritten to local `#/components/schemas/...` references (no tool has to fetch
+schemas.teamflow.dev). Every answer is documented with the body the API actually sends.
+`servers` names the host and port of the given settings.
+
+`python -m streams.ingest.openapi > docs/openapi.json` regenerates the committed copy (default
+settings); a unit test fails when the two differ.
 """
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
-ENVELOPE_REF = "https://schemas.teamflow.dev/envelope.json"
+from schemas.catalog import EVENT_TYPES
+from schemas.jsonschema_export import event_schema
+
+from .settings import IngestSettings
+
+_REF = "#/components/schemas/"
+
+
+def _name(type_name: str, version: int) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", type_name.removeprefix("teamflow.")) + f"_v{version}"
+
+
+def _rewrite(node: Any, refs: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k in ("$schema", "$id", "$defs"):
+                continue
+            out[k] = refs.get(v, v) if k == "$ref" else _rewrite(v, refs)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(v, refs) for v in node]
+    return node
+
+
+def contract_components() -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Components for every event type and version, and a `$ref` to each event schema."""
+    components: dict[str, Any] = {}
+    events: list[dict[str, str]] = []
+    for type_name, versions in EVENT_TYPES.items():
+        for version in sorted(versions):
+            doc = event_schema(type_name, version)
+            name = _name(type_name, version)
+            data = doc["$defs"]["data"]
+            refs = {data["$id"]: f"{_REF}Data_{name}"}
+            for sub in data.get("$defs", {}):
+                refs[f"#/$defs/{sub}"] = f"{_REF}Data_{name}_{sub}"
+            for sub, sub_schema in data.get("$defs", {}).items():
+                components[f"Data_{name}_{sub}"] = _rewrite(sub_schema, refs)
+            components[f"Data_{name}"] = _rewrite(data, refs)
+            components[f"Event_{name}"] = _rewrite(doc, refs)
+            events.append({"$ref": f"{_REF}Event_{name}"})
+    return components, events
 
 
 def _result_schema() -> dict[str, Any]:
@@ -27,10 +77,12 @@ def _result_schema() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(settings: IngestSettings | None = None) -> dict[str, Any]:
+    settings = settings or IngestSettings()
     problem = {"$ref": "#/components/schemas/Problem"}
     results = {"$ref": "#/components/schemas/Results"}
     event = {"$ref": "#/components/schemas/CloudEvent"}
+    contract, events = contract_components()
 
     def resp(desc: str, schema: dict, headers: dict | None = None) -> dict:
         r: dict[str, Any] = {"description": desc, "content": {"application/json": {"schema": schema}}}
@@ -50,20 +102,16 @@ def openapi_document() -> dict[str, Any]:
                 "(acks=all) and every refused one on the dead-letter topic. Duplicates of recently accepted "
                 "(source, id) are answered `duplicate` without producing; the store deduplicates anyway."),
         },
-        "servers": [{"url": "http://127.0.0.1:8088"}],
+        "servers": [{"url": f"http://{settings.ingest_host}:{settings.ingest_port}",
+                     "description": "TEAMFLOW_INGEST_HOST and TEAMFLOW_INGEST_PORT of this process"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "a token from `teamflow tokens create`; it may only "
                                                           "write events whose `source` it owns"}},
             "schemas": {
-                "CloudEvent": {"type": "object", "description": "A structured-mode CloudEvent; full rules in "
-                               "schemas/json/envelope.json and the per-type schemas in schemas/json/",
-                               "required": ["specversion", "id", "source", "type", "time", "data"],
-                               "properties": {"specversion": {"const": "1.0"}, "id": {"type": "string"},
-                                              "source": {"type": "string"}, "type": {"type": "string"},
-                                              "time": {"type": "string", "format": "date-time"},
-                                              "subject": {"type": "string"}, "dataschema": {"type": "string"},
-                                              "data": {"type": "object"}}},
+                "CloudEvent": {"description": "A structured-mode CloudEvent of one of the contract's types "
+                                              "(schemas/json/)", "anyOf": events},
+                **contract,
                 "Result": _result_schema(),
                 "Results": {
                     "type": "object",
@@ -84,29 +132,40 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Send one event, a batch, or NDJSON",
                     "security": [{"bearer": []}],
-                    "parameters": [
-                        {"name": "ce-specversion", "in": "header", "required": False, "schema": {"const": "1.0"},
-                         "description": "binary mode: present together with ce-id, ce-source, ce-type, ce-time "
-                                        "(and optional ce-subject, ce-dataschema, ce-<extension>); the body is `data`"},
-                    ],
+                    "description": (
+                        "Binary mode (CloudEvents HTTP binding 3.1) is served too but not described by this "
+                        "schema, which cannot tie headers to a content type: `Content-Type: application/json` "
+                        "with `ce-specversion: 1.0`, `ce-id`, `ce-source`, `ce-type`, `ce-time` (optional "
+                        "`ce-subject`, `ce-dataschema`, `ce-<extension>`), values percent-encoded; the body is "
+                        "the event's `data`, with the schema of that type (components `Data_*`). Without "
+                        "`ce-specversion` such a request gets 415. Each event's `source` is scoped before it is "
+                        "validated: a source the token does not own, or one that is not canonical (dot "
+                        "segments, `%2F`, `%2E`, backslashes, `//` after the start), is `forbidden` and never "
+                        "dead-lettered."),
                     "requestBody": {"required": True, "content": {
                         "application/cloudevents+json": {"schema": event},
-                        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": event}},
-                        "application/x-ndjson": {"schema": {"type": "string",
-                                                            "description": "one CloudEvent JSON per line"}},
-                        "application/json": {"schema": {"type": "object",
-                                                        "description": "binary mode: the event's data"}},
+                        "application/cloudevents-batch+json": {"schema": {"type": "array", "minItems": 1,
+                                                                          "items": event}},
+                        "application/x-ndjson": {"schema": {"type": "string", "description": (
+                            "one CloudEvent JSON per line (each as CloudEvent), blank lines skipped")}},
                     }},
                     "responses": {
                         "200": resp("every event accepted (or a recent duplicate)", results),
                         "207": resp("some events accepted, some rejected or forbidden (see results)", results),
-                        "400": resp("no event accepted; at least one rejected by the contract "
-                                    "(rejected ones are on the dead-letter topic)", results),
-                        "401": resp("missing or unknown token", problem),
-                        "403": resp("every event's source is outside what the token owns", results),
+                        "400": resp("no event accepted and at least one rejected by the contract (Results; "
+                                    "rejected ones are on the dead-letter topic), or a request that carries "
+                                    "no events or a header that cannot be read (Problem)",
+                                    {"oneOf": [results, problem]}),
+                        "401": resp("missing or unknown token", problem,
+                                    {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                          "description": "Bearer realm=\"teamflow-ingest\""}}),
+                        "403": resp("no event accepted; every one forbidden (a source the token does not own, "
+                                    "or not canonical)", results),
+                        "408": resp("the body did not arrive within TEAMFLOW_BODY_TIMEOUT_SECONDS", problem),
                         "413": resp("body larger than TEAMFLOW_MAX_BODY_BYTES", problem),
                         "415": resp("content type is not a CloudEvents mode", problem),
-                        "503": resp("Kafka did not acknowledge in time; retry the whole request", problem,
+                        "503": resp("Kafka did not acknowledge in time (retry the whole request), or the API "
+                                    "holds TEAMFLOW_MAX_CONNECTIONS open connections", problem,
                                     {"Retry-After": {"schema": {"type": "integer"},
                                                      "description": "seconds to wait"}}),
                     },

@@ -7,7 +7,8 @@ Per event the answer is one of:
   guarantee is downstream, where the store keeps one row per `(source, id)`;
 - `rejected`: refused by the contract (`code`, `reason` as in docs/contract.md); produced to the
   dead-letter topic with door "api" before the answer is sent;
-- `forbidden`: valid, but its `source` is not owned by the token. Not dead-lettered: it is not a
+- `forbidden`: its `source` (read before validation) is not owned by the token, or not canonical
+  (sources.py). Not dead-lettered, valid or not: it is not a
   bad event, and resubmitting dead letters must never bypass authorisation.
 
 Request status: 200 when every event is accepted or duplicate; 207 (Multi-Status, results per
@@ -20,21 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
-
-from aiokafka.partitioner import DefaultPartitioner
 
 from schemas import Event, Rejection, decode
 from streams.dead_letters import DeadLetter
 
 from .keys import key_for, key_for_parts
 from .modes import Item
+from .producer import ConfluentProducer
+from .sources import peek_source, source_problem
 from .tokens import TokenRecord
 
-_PARTITIONER = DefaultPartitioner()
 log = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, REJECTED, FORBIDDEN = "accepted", "duplicate", "rejected", "forbidden"
@@ -88,34 +87,59 @@ class Outcome:
         return {**self.counts, "results": self.results}
 
 
+def _forbidden(out: Outcome, index: int, token: TokenRecord, source: str, event_id: str | None,
+               reason: str | None = None) -> None:
+    reason = reason or f"token {token.name!r} may not write source {source!r} (owns: {', '.join(token.sources)})"
+    out.results.append({"index": index, "status": FORBIDDEN, "source": source, "id": event_id, "reason": reason})
+    out.counts[FORBIDDEN] += 1
+
+
+def _reject(out: Outcome, records: list, index: int, rejection: Rejection) -> None:
+    letter = DeadLetter(raw=rejection.raw, code=rejection.code, reason=rejection.reason, door="api",
+                        source=rejection.source or "", id=rejection.id or "", type=rejection.type or "")
+    records.append(("dead", key_for_parts(rejection.source), letter.raw, letter.headers(), None))
+    out.results.append({"index": index, "status": REJECTED, "source": rejection.source, "id": rejection.id,
+                        "code": rejection.code, "reason": rejection.reason})
+    out.counts[REJECTED] += 1
+
+
 def classify(items: list[Item], token: TokenRecord, recent: RecentIdentities) -> tuple[list, Outcome]:
     """Decide each item's fate without I/O; returns the records to produce and the outcome.
 
     Records are `(kind, key, value, headers, identity)`, kind "event" or "dead".
+
+    Order per item: the claimed `source` is read first (sources.peek_source) and scoped before any
+    validation, so an event naming a source the token does not own is `forbidden` and never
+    dead-lettered under that owner's source, valid or not. A source that could hide another path
+    (`..`, `%2F`, ...: sources.source_problem) is `forbidden` too, with that reason: no token owns
+    it, and a dead letter under it could be read as another owner's. Then the contract decides; the
+    decoder's own `source` is scoped again, so nothing the peek missed slips through.
     """
     out = Outcome()
     records: list[tuple[str, bytes | None, bytes, list | None, tuple[str, str] | None]] = []
     in_request: set[tuple[str, str]] = set()
     for index, item in enumerate(items):
         if item.problem is not None:
-            result: Event | Rejection = Rejection(code="malformed_json", reason=item.problem, raw=item.value)
-        else:
-            result = decode(item.value, item.headers)
+            _reject(out, records, index, Rejection(code="malformed_json", reason=item.problem, raw=item.value))
+            continue
+        claimed = peek_source(item.value, item.headers)
+        if claimed is not None:
+            problem = source_problem(claimed)
+            if problem is not None:
+                _forbidden(out, index, token, claimed, None,
+                           f"source {claimed[:60]!r} is not canonical ({problem}); no token owns it")
+                continue
+            if not token.may_write(claimed):
+                _forbidden(out, index, token, claimed, None)
+                continue
+        result = decode(item.value, item.headers)
+        if result.source and not token.may_write(result.source):
+            _forbidden(out, index, token, result.source, result.id)
+            continue
         if isinstance(result, Rejection):
-            letter = DeadLetter(raw=item.value, code=result.code, reason=result.reason, door="api",
-                                source=result.source or "", id=result.id or "", type=result.type or "")
-            records.append(("dead", key_for_parts(result.source), letter.raw, letter.headers(), None))
-            out.results.append({"index": index, "status": REJECTED, "source": result.source, "id": result.id,
-                                "code": result.code, "reason": result.reason})
-            out.counts[REJECTED] += 1
+            _reject(out, records, index, result)
             continue
         identity = result.identity
-        if not token.may_write(result.source):
-            out.results.append({"index": index, "status": FORBIDDEN, "source": result.source, "id": result.id,
-                                "reason": f"token {token.name!r} may not write source {result.source!r} "
-                                          f"(owns: {', '.join(token.sources)})"})
-            out.counts[FORBIDDEN] += 1
-            continue
         if identity in in_request or identity in recent:
             out.results.append({"index": index, "status": DUPLICATE, "source": result.source, "id": result.id})
             out.counts[DUPLICATE] += 1
@@ -128,7 +152,7 @@ def classify(items: list[Item], token: TokenRecord, recent: RecentIdentities) ->
 
 
 class Ingestor:
-    """Owns the aiokafka producer; `ingest` returns only after the broker acknowledged every record."""
+    """Owns the producer (producer.py); `ingest` returns only after the broker acknowledged every record."""
 
     def __init__(self, bootstrap_servers: str, events_topic: str, dead_letter_topic: str, *,
                  timeout: float = 10.0, dedup_size: int = 200_000, producer_factory=None) -> None:
@@ -141,17 +165,10 @@ class Ingestor:
         self._producer = None
         self._lock = asyncio.Lock()
         self.last_error: str | None = None
-        self._cache_born = 0.0
         self._starter: asyncio.Task | None = None
-        self._partition_cache: dict[tuple[str, bytes | None], int] = {}
 
     def _default_producer(self):
-        from aiokafka import AIOKafkaProducer
-
-        return AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers, acks="all", enable_idempotence=True,
-            linger_ms=2, max_batch_size=1024 * 1024, request_timeout_ms=int(self.timeout * 1000),
-            retry_backoff_ms=100, client_id="teamflow-ingest-api")
+        return ConfluentProducer(self.bootstrap_servers, timeout=self.timeout)
 
     @property
     def started(self) -> bool:
@@ -201,43 +218,9 @@ class Ingestor:
                 log.warning("ingest producer did not stop cleanly")
 
     async def _send_all(self, records) -> None:
-        """Group records per (topic, partition) into record batches: one future per batch, not per
-        event (per-message `send` costs ~30 us of Python each, which caps a 500-event request)."""
-        producer = self._producer
-        groups: dict[tuple[str, int], list] = {}
-        for kind, key, value, headers, _ in records:
-            topic = self.events_topic if kind == "event" else self.dead_letter_topic
-            groups.setdefault((topic, await self._partition(topic, key)), []).append((key, value, headers))
-        futures = []
-        for (topic, partition), rows in groups.items():
-            batch = producer.create_batch()
-            for key, value, headers in rows:
-                if batch.append(timestamp=None, key=key, value=value, headers=headers or []) is None:
-                    batch.close()
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    if batch.append(timestamp=None, key=key, value=value, headers=headers or []) is None:
-                        raise ValueError("record larger than the producer's batch size")
-            batch.close()
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        await asyncio.gather(*futures)
-
-    async def _partition(self, topic: str, key: bytes | None) -> int:
-        """aiokafka's public default partitioner (murmur2 of the key, as Java and kafka-python do), cached
-        per key for a minute (murmur2 is pure Python here; the cache expires so a partition count
-        change is picked up)."""
-        producer = self._producer
-        now = time.monotonic()
-        if now - self._cache_born > 60 or len(self._partition_cache) > 100_000:
-            self._partition_cache.clear()
-            self._cache_born = now
-        p = self._partition_cache.get((topic, key))
-        if p is None:
-            partitions = sorted(await producer.partitions_for(topic))
-            p = _PARTITIONER(key, partitions, partitions)
-            if key is not None:
-                self._partition_cache[(topic, key)] = p
-        return p
+        await self._producer.send(
+            (self.events_topic if kind == "event" else self.dead_letter_topic, key, value, headers)
+            for kind, key, value, headers, _ in records)
 
     async def ingest(self, items: list[Item], token: TokenRecord) -> Outcome:
         records, outcome = classify(items, token, self.recent)
@@ -247,7 +230,7 @@ class Ingestor:
             await self.start()
         try:
             await asyncio.wait_for(self._send_all(records), self.timeout)
-        except (asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001 - aiokafka raises several kinds
+        except (asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001 - the client raises several kinds
             self.last_error = f"broker did not acknowledge within {self.timeout:g}s: {exc!r}"
             log.warning("ingest: %s", self.last_error)
             raise BrokerUnavailable(self.last_error) from exc

@@ -8,7 +8,9 @@ Source rule: each token lists the CloudEvent `source` values it owns. An entry m
 exactly, or, when it ends with `*`, as a prefix (`*` = any rest, possibly empty, like a shell
 glob): `//crm/salesforce/*` owns `//crm/salesforce/emea` and `//crm/salesforce/us` but not
 `//crm/salesforce` nor `//crm/salesforce-eu`; `//crm/salesforce*` owns all three. Prefer patterns
-ending in `/*` so a token cannot spill into a sibling source.
+ending in `/*` so a token cannot spill into a sibling source. The match is on text, which is sound
+because the API refuses sources that are not canonical (`..`, `%2F`, backslashes: sources.py)
+before this check, and patterns with those are refused here.
 
 File format (`TEAMFLOW_TOKENS_FILE`, default `var/tokens.json`, written 0600, replaced atomically):
 
@@ -30,6 +32,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .sources import source_problem
 
 TOKEN_PREFIX = "tf_"
 
@@ -141,6 +145,9 @@ class TokenStore:
         for s in sources:
             if not s or any(c.isspace() for c in s) or "*" in s[:-1] or s == "*":
                 raise TokenError(f"bad source pattern {s!r}: a source, or a prefix ending with '*'")
+            problem = source_problem(s.removesuffix("*"))
+            if problem is not None:  # the API refuses such sources, so such a pattern could never match
+                raise TokenError(f"bad source pattern {s!r}: {problem}")
         if any(r.name == name and r.active for r in self.records):
             raise TokenError(f"an active token named {name!r} exists; revoke it first")
         token = new_token()

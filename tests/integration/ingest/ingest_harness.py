@@ -33,16 +33,16 @@ class ApiServer:
         return self
 
     def _run(self) -> None:
-        from aiohttp import web
-
         from streams.ingest.app import create_app
+        from streams.ingest.server import BoundedTCPSite, runner_for
 
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         try:
-            self.runner = web.AppRunner(create_app(*self.args, settings=self.settings))
+            self.runner = runner_for(create_app(*self.args, settings=self.settings), self.settings)
             self.loop.run_until_complete(self.runner.setup())
-            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
+            self.site = BoundedTCPSite(self.runner, "127.0.0.1", self.port, self.settings)
+            self.loop.run_until_complete(self.site.start())
         except BaseException as exc:  # noqa: BLE001
             self._error = exc
             self._ready.set()
