@@ -29,7 +29,7 @@ from .envelope import (
 from .errors import Rejection
 from .limits import MAX_DEPTH, MAX_EVENT_BYTES, MAX_ID_CHARS
 from .messages import explain, render
-from .text import DATASCHEMA_PATTERN, ID_PATTERN, ID_WORDS, SOURCE_PATTERN, WORDS, flaw
+from .text import DATASCHEMA_PATTERN, FIRST_YEAR, ID_PATTERN, ID_WORDS, LAST_YEAR, SOURCE_PATTERN, WORDS, flaw
 from .upcasters import upcast
 
 Headers = Iterable[tuple[str | bytes, bytes | str | None]]
@@ -169,12 +169,24 @@ def _decode(value: bytes, raw: bytes, header_extensions: bool = False) -> Event 
             env,
             raw,
         )
+    time = env.time
+    if not FIRST_YEAR <= time.year <= LAST_YEAR:
+        return _reject(E.INVALID_ENVELOPE, f"{type_name} time: year {time.year} is outside {FIRST_YEAR}..{LAST_YEAR} "
+                       "(the years the store can hold)", env, raw)
+    if type_name == _CRITERIA_DEFINED:
+        for i, criterion in enumerate(data.criteria):
+            if not FIRST_YEAR <= criterion.due.year <= LAST_YEAR:
+                return _reject(E.INVALID_DATA, f"{type_name} data.criteria[{i}].due: year {criterion.due.year} is "
+                               f"outside {FIRST_YEAR}..{LAST_YEAR} (the years the store can hold)", env, raw)
     if version != _CURRENT[type_name]:
         data = upcast(type_name, version, data)
-    time = env.time
     if time.tzinfo is not _UTC:
         time = time.astimezone(_UTC)
     return Event(env.id, env.source, type_name, time, env.subject, ds, version, data, extensions)
+
+
+_CRITERIA_DEFINED = "teamflow.outcome.criteria_defined"
+"""The one type with a date in its data (`Criterion.due`); a test keeps this true."""
 
 
 def _reject(code: str, reason: str, env: WireEnvelope, raw: bytes) -> Rejection:

@@ -57,15 +57,21 @@ DATASCHEMA_PATTERN = f"^[^{SPACES}{CONTROLS}]+/v{VERSION_DIGITS}{END}"
 EXTENSION_NAME_PATTERN = f"^[a-z0-9]{{1,20}}{END}"
 """CloudEvents extension attribute names."""
 
+FIRST_YEAR, LAST_YEAR = 1971, 2148
+"""Years a time or date may carry: what every store column can hold (ClickHouse's Date reaches
+1970-01-01..2149-06-06), with a day to spare for any UTC offset. A year outside would be refused by
+the store after the contract accepted it, and a batch the store refuses blocks the fold."""
+YEAR = "(?:197[1-9]|19[89][0-9]|20[0-9]{2}|21[0-3][0-9]|214[0-8])"
+
 TIME_PATTERN = (
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})" + END
+    "^" + YEAR + "-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})" + END
 )
 """RFC 3339 date-time with an offset or Z (the JSON Schema's form; the decoder parses it with msgspec)."""
 
 ID_WORDS = "without control characters or leading/trailing whitespace"
 
-DATE_PATTERN = f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{END}"
-"""A calendar date, YYYY-MM-DD (the JSON Schema's pattern beside ``format: date``)."""
+DATE_PATTERN = f"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}{END}"
+"""A calendar date, YYYY-MM-DD, years FIRST_YEAR..LAST_YEAR (the JSON Schema's pattern beside ``format: date``)."""
 
 WORDS = {
     ID_PATTERN: f"non-empty string {ID_WORDS}",
