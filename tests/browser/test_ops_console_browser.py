@@ -138,7 +138,7 @@ def test_ops_home_is_the_console_and_other_roles_cannot_open_it(driver, worker):
 
     login(driver, worker, "mia")
     driver.get(worker.url("/team"))
-    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "team-net-text"))
+    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.ID, "team-net-text"))
     assert not driver.find_elements(By.ID, "activity-tile"), "the activity feed moved to the ops console"
     driver.get(worker.url("/ops"))
     assert "Not allowed" in driver.find_element(By.TAG_NAME, "body").text
