@@ -32,7 +32,6 @@ SCOPE = "//crm/ops/*"
 if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
     pytest.skip("chromium or chromedriver missing (apt-get install chromium chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -85,19 +84,6 @@ def worker(kafka, tmp_path_factory):
     finally:
         producer.close()
         assert w.stop() == 0, w.log_tail()
-
-
-@pytest.fixture(scope="module")
-def driver():
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--window-size=1366,900"):
-        opts.add_argument(a)
-    opts.binary_location = CHROMIUM
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    d.set_page_load_timeout(60)
-    yield d
-    d.quit()
 
 
 def login(driver, worker, username):
