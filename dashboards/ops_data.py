@@ -125,9 +125,9 @@ def reject_codes(store: Any) -> list[str]:
 
 # ------------------------------------------------------------------ Kafka: consumer lag
 def worker_group(settings: Any) -> str:
-    """The consumer group whose offsets say how far the worker got: the batch fold reads with its own
-    group (`<group>-fold`, beside the Faust app's), the agent fold with the Faust app's (streams/app.py)."""
-    return f"{settings.consumer_group}-fold" if settings.fold_mode == "batch" else settings.consumer_group
+    """The consumer group whose offsets say how far the worker got: the fold reads with its own group
+    (`<group>-fold`, beside the Faust app's; streams/app.py)."""
+    return f"{settings.consumer_group}-fold"
 
 
 def consumer_lag(bootstrap_servers: str, group: str, topic: str, timeout_ms: int = 5000) -> list[dict]:
