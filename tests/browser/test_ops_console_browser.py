@@ -115,19 +115,19 @@ def dl_rows(driver) -> list[str]:
 
 def test_ops_home_is_the_console_and_other_roles_cannot_open_it(driver, worker):
     login(driver, worker, "olga")
-    assert driver.current_url.endswith("/ops")
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/ops"))
     WebDriverWait(driver, 90).until(lambda d: "Operations" in text_of(d, "ops-page"))
     nav = driver.find_element(By.ID, "nav").text
     assert "Operations" in nav and "Team live" not in nav and "Executive" not in nav
     driver.get(worker.url("/team"))
-    assert "Not allowed" in driver.find_element(By.TAG_NAME, "body").text
+    WebDriverWait(driver, 60).until(lambda d: "Not allowed" in d.find_element(By.TAG_NAME, "body").text)
 
     login(driver, worker, "mia")
     driver.get(worker.url("/team"))
-    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.ID, "team-net-text"))
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "team-net-tile"))  # the layout, not its figures
     assert not driver.find_elements(By.ID, "activity-tile"), "the activity feed moved to the ops console"
     driver.get(worker.url("/ops"))
-    assert "Not allowed" in driver.find_element(By.TAG_NAME, "body").text
+    WebDriverWait(driver, 60).until(lambda d: "Not allowed" in d.find_element(By.TAG_NAME, "body").text)
 
 
 def test_sources_lag_tokens_and_the_activity_feed(driver, worker):
