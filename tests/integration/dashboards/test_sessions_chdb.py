@@ -47,8 +47,9 @@ def world(store, tmp_path):
 
 def make_app(world, **env):
     from dashboards.app import create_app
+    from dashboards.settings import DashboardSettings
 
-    return create_app(world["store"], users_file=world["users"], secret_key="integration-secret", warm=False)
+    return create_app(world["store"], DashboardSettings(users_file=world["users"], secret_key="integration-secret"), warm=False)
 
 
 @pytest.fixture
