@@ -35,9 +35,8 @@ log = logging.getLogger(__name__)
 WARM_WAIT_SECONDS = 600.0
 WARM_BUSY_ROWS_PER_SECOND = 5_000
 """Warming waits while the store grows faster than this (a worker catching up on a backlog writes
-tens of thousands of rows a second): pages computed then are stale at once, and their queries take
-the store from the worker (bench_pipeline: the executive page warmed through a whole 200,000-event
-catch-up). A live trickle is far below it."""
+far faster): pages computed then are stale at once, and their queries take the store from the
+worker (measured in docs/dashboards.md, "The read model"). A live trickle is far below it."""
 PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view,
                 ops.PATH: ops}
 

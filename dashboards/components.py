@@ -4,7 +4,7 @@ Pure functions of their arguments (no store, no Flask), so layouts and texts are
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from dash import dcc, html
@@ -73,20 +73,6 @@ def change_reason(cur: dict | None, prev: dict | None) -> str:
     return ""
 
 
-def change_direction(cur: dict | None, prev: dict | None, better: str, kind: str = "pct") -> str:
-    """'better', 'worse' or 'same' by what the measure means (`better`: 'up', 'down' or '' = neutral,
-    then 'neutral' for any change), never by rank; '' when the change cannot be shown."""
-    if change_reason(cur, prev):
-        return ""
-    d = cur["value"] - prev["value"]
-    shown = round(d * 100) if kind == "pct" else round(d, 1 if kind == "days" else 2)
-    if shown == 0:
-        return "same"
-    if not better:
-        return "neutral"
-    return "better" if (shown > 0) == (better == "up") else "worse"
-
-
 def stat(label: str, fig: dict | None, kind: str = "pct", sample_label: str = "") -> html.Div:
     """One labelled figure with its sample size beside it."""
     n = "" if not fig else f"n={_num(fig.get('sample'))}" + (f" {sample_label}" if sample_label else "")
@@ -104,7 +90,7 @@ STALE_FLOOR_SECONDS = 20.0
 STALE_AFTER_SECONDS = 30.0
 """A tile's footer turns into a warning when its figures are older than this: a few refresh
 intervals (create_app sets it to 3 × TEAMFLOW_DASH_REFRESH_MS, at least STALE_FLOOR_SECONDS: the
-read model recomputes a snapshot at most every 5 s, plus its compute time)."""
+read model rests between two computes of a snapshot, plus its compute time)."""
 
 
 def figures_time(summary: dict[str, Any], now: datetime) -> datetime:
@@ -276,6 +262,3 @@ def period_filter(prefix: str, span, kind: str = "quarter", kinds: list[tuple[st
 def empty_state(message: str = EMPTY_STORE) -> html.Div:
     return html.Div([html.H2("Nothing to show yet"), html.P(message, className="empty")], className="empty-state")
 
-
-def today_minus(days: int) -> date:
-    return (datetime.now(timezone.utc) - timedelta(days=days)).date()
