@@ -49,8 +49,8 @@ def _secret(settings: DashboardSettings) -> str:
     return secrets.token_hex(32)
 
 
-def create_app(store: Store, settings: DashboardSettings | None = None, *, title: str = "Teamflow",
-               warm: bool = True, worker_status: Callable[[], Any] | None = None,
+def create_app(store: Store, settings: DashboardSettings | None = None, *, warm: bool = True,
+               worker_status: Callable[[], Any] | None = None,
                ops_sources: OpsSources | None = None,
                local_api_dir: str | Path | None = None) -> dash.Dash:
     """The dashboards over `store` (never opened again here), with `settings` as given (the defaults
@@ -65,7 +65,7 @@ def create_app(store: Store, settings: DashboardSettings | None = None, *, title
     users = UsersFile(settings.users_file)
     refresh = settings.dash_refresh_ms
     components.STALE_AFTER_SECONDS = max(components.STALE_FLOOR_SECONDS, 3 * refresh / 1000)
-    app = dash.Dash(__name__, title=title, update_title=None, suppress_callback_exceptions=True)
+    app = dash.Dash(__name__, title="Teamflow", update_title=None, suppress_callback_exceptions=True)
     auth.install(app.server, users, secret_key=_secret(settings), settings=settings)
     if not users.users():
         log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)

@@ -73,6 +73,20 @@ def change_reason(cur: dict | None, prev: dict | None) -> str:
     return ""
 
 
+def change_direction(cur: dict | None, prev: dict | None, better: str, kind: str = "pct") -> str:
+    """'better', 'worse' or 'same' by what the measure means (`better`: 'up', 'down' or '' = neutral,
+    then 'neutral' for any change), never by rank; '' when the change cannot be shown."""
+    if change_reason(cur, prev):
+        return ""
+    d = cur["value"] - prev["value"]
+    shown = round(d * 100) if kind == "pct" else round(d, 1 if kind == "days" else 2)
+    if shown == 0:
+        return "same"
+    if not better:
+        return "neutral"
+    return "better" if (shown > 0) == (better == "up") else "worse"
+
+
 def stat(label: str, fig: dict | None, kind: str = "pct", sample_label: str = "") -> html.Div:
     """One labelled figure with its sample size beside it."""
     n = "" if not fig else f"n={_num(fig.get('sample'))}" + (f" {sample_label}" if sample_label else "")

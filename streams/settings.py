@@ -37,8 +37,8 @@ class WorkerSettings(BaseModel):
         default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
         "(spawned; 0 = inline in the worker process)")
     worker_instance_id: str | None = Field(
-        default=None, description="the worker's static Kafka group member id; unset = derived from the host and data directory, "
-        "so a restarted worker is the same member. Give each worker of a group its own")
+        default=None, description="the worker's static Kafka group member id; unset = derived from the host and "
+        "data directory, so a restarted worker is the same member. Give each worker of a group its own")
     kafka_session_timeout_seconds: float = Field(
         default=10.0, ge=6.0, description="how long the broker waits for a silent worker before giving its "
         "partitions to another (the broker's minimum is 6 s)")

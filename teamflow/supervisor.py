@@ -78,6 +78,7 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._on_signal)
         s = self.settings
         dash, ingest = s.dashboards, s.ingest
+        store = s.store_label if s.clickhouse_url else f"chDB in-process at {s.chdb_dir.resolve()}"
         try:
             if not s.kafka_bootstrap_servers:
                 self.started_broker = True
@@ -99,7 +100,7 @@ class Supervisor:
                 f"  ingest API   http://{ingest.ingest_host}:{ingest.ingest_port}/events "
                 f"(tokens: python3 -m teamflow tokens create --help)\n"
                 f"  kafka        {s.bootstrap_servers} (topic {s.events_topic}, dead letters {s.dead_letter_topic})\n"
-                f"  clickhouse   {s.store_label if s.clickhouse_url else 'chDB in-process at ' + str(s.chdb_dir.resolve())}\n"
+                f"  clickhouse   {store}\n"
                 + ("  sign in as (passwords shown only now; `teamflow users passwd NAME` resets one):\n"
                    + "".join(f"    {n:<13} {r:<10} {p}\n" for n, r, p in accounts) if accounts else
                    "  sign in with a user from `python3 -m teamflow users list` "

@@ -31,7 +31,8 @@ def cmd_add(args: argparse.Namespace, settings) -> int:
     from dashboards.users import UsersError, add_user
 
     try:
-        user = add_user(_path(args, settings), args.username, _password(args), args.role, args.person or "", args.team or [])
+        user = add_user(_path(args, settings), args.username, _password(args), args.role, args.person or "",
+                        args.team or [])
     except UsersError as exc:
         print(f"teamflow users add: {exc}", file=sys.stderr)
         return 2

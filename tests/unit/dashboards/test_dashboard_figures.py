@@ -190,7 +190,7 @@ def test_freshness_tells_when_the_figures_were_computed():
 
 
 def test_changes_round_like_the_figures_and_explain_n_a():
-    from dashboards.components import change
+    from dashboards.components import change, change_direction
 
     f = lambda v, n=10, m=5: {"value": v if n >= m else None, "sample": n, "min_sample": m, "insufficient": n < m}
     assert change(f(0.501), f(0.499)) == "±0 pts" and change(f(0.49), f(0.5)) == "-1 pts"
@@ -198,6 +198,8 @@ def test_changes_round_like_the_figures_and_explain_n_a():
     assert change(f(0.5), None) == "n/a (no previous data)"
     assert change(f(0.5), f(0.1, 2)) == "n/a (too few before: n=2, needs 5)"
     assert change(f(-0.001), f(0.0), "days") == "±0.0 days"
+    assert change_direction(f(0.6), f(0.5), "up") == "better" and change_direction(f(0.6), f(0.5), "down") == "worse"
+    assert change_direction(f(0.501), f(0.5), "up") == "same" and change_direction(f(3, 3), f(0.5), "up") == ""
 
 
 def test_footer_says_how_old_and_warns_when_stale():
