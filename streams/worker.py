@@ -59,9 +59,9 @@ def run_worker(settings: "Settings", *, with_dashboards: bool = False, loglevel:
     erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic,
                            load_secret(settings.data_dir, settings.erasure_secret))
     status = StatusBoard(settings.data_dir)
-    sink = EventSink(store, erasures=erasures.current, status=status)
+    sink = EventSink(store, status=status)
     preparer = Preparer(settings.prepare_processes)
-    app = create_app(settings, sink, preparer)
+    app = create_app(settings, sink, preparer, erasures=erasures.current)
     server = serve_dashboards_in_thread(store, settings, status) if with_dashboards else None
     log.info("stream worker reading %s from %s, writing to %s", settings.events_topic, settings.bootstrap_servers,
              settings.clickhouse_url or f"chDB at {settings.chdb_dir}")
