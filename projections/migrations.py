@@ -10,19 +10,8 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from . import (
-    buyer_reciprocity,
-    collaboration,
-    ddl,
-    deals,
-    failure_transparency,
-    knowledge,
-    outcomes,
-    recognition,
-    reciprocity,
-    rediscovery,
-    roster,
-)
+from . import ddl
+from .project import PROJECTION_TABLES
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -43,12 +32,14 @@ def _create(*tables: ddl.Table) -> Callable[[Store], None]:
     return run
 
 
-MIGRATION_2_TABLES = (
-    *roster.TABLES, *reciprocity.TABLES, *buyer_reciprocity.TABLES, *deals.TABLES, *collaboration.TABLES,
-    *knowledge.TABLES, *failure_transparency.TABLES, *rediscovery.TABLES, *outcomes.TABLES, *recognition.TABLES,
+MIGRATION_2_TABLES = tuple(
+    table
+    for projection in ("roster", "reciprocity", "buyer_reciprocity", "deals", "collaboration", "knowledge",
+                       "failure_transparency", "rediscovery", "outcomes", "recognition")
+    for table in PROJECTION_TABLES[projection]
 )
-"""The projection tables migration 2 creates, from their definitions; a table added later gets a migration
-of its own (so this list stays what migration 2 created)."""
+"""The tables migration 2 creates, from their definitions. A table added later gets a migration of its
+own that creates it (CREATE TABLE IF NOT EXISTS: this one creating it as well on a new store is harmless)."""
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "raw events and dead letters", _create(ddl.EVENTS, ddl.DEAD_LETTERS)),
