@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 def _headers(message: Any) -> list[tuple[str, bytes]]:
     headers = message.headers or []
     items = headers.items() if isinstance(headers, dict) else headers
@@ -50,6 +51,7 @@ def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None 
         stream_wait_empty=False,
         broker_commit_every=settings.batch_size,
         broker_commit_interval=1.0,
+        # Feed whole batches: fetch and buffer well beyond one batch per partition.
         broker_max_poll_records=settings.batch_size,
         consumer_max_fetch_size=8 * 1024 * 1024,
         stream_buffer_maxsize=max(4096, 2 * settings.batch_size),
