@@ -16,7 +16,7 @@ DEAL_EXCHANGES = fact_table(
 
 
 def _exchange(d: Any) -> Rows:
-    return ((DEAL_EXCHANGES, dict(deal_id=d.deal_id, direction=d.direction, kind=d.kind)),)
+    return ((DEAL_EXCHANGES, {"deal_id": d.deal_id, "direction": d.direction, "kind": d.kind}),)
 
 
 TABLES = (DEAL_EXCHANGES,)

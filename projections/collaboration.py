@@ -16,7 +16,7 @@ DEAL_COLLABORATORS = fact_table(
 
 
 def _added(d: Any) -> Rows:
-    return ((DEAL_COLLABORATORS, dict(deal_id=d.deal_id, person=d.person, role=d.role)),)
+    return ((DEAL_COLLABORATORS, {"deal_id": d.deal_id, "person": d.person, "role": d.role}),)
 
 
 TABLES = (DEAL_COLLABORATORS,)

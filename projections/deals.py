@@ -42,18 +42,20 @@ def _amount(value: Any) -> float:
 
 
 def _opened(d: Any) -> Rows:
-    return ((DEAL_CHANGES, dict(deal_id=d.deal_id, change="opened", stage=d.stage, owner=d.owner, team=d.team,
-                                account=d.account, amount=float(d.amount), currency=d.currency)),)
+    return ((DEAL_CHANGES, {"deal_id": d.deal_id, "change": "opened", "stage": d.stage, "owner": d.owner,
+                            "team": d.team, "account": d.account, "amount": float(d.amount),
+                            "currency": d.currency}),)
 
 
 def _stage_changed(d: Any) -> Rows:
-    return ((DEAL_CHANGES, dict(deal_id=d.deal_id, change="stage_changed", stage=d.stage, owner=s(d.owner),
-                                team=s(d.team), account=s(d.account), amount=_amount(d.amount),
-                                currency=s(d.currency))),)
+    return ((DEAL_CHANGES, {"deal_id": d.deal_id, "change": "stage_changed", "stage": d.stage,
+                            "owner": s(d.owner), "team": s(d.team), "account": s(d.account),
+                            "amount": _amount(d.amount), "currency": s(d.currency)}),)
 
 
 def _closed(d: Any) -> Rows:
-    return ((DEAL_CLOSES, dict(deal_id=d.deal_id, outcome=d.outcome, amount=float(d.amount), reason=s(d.reason))),)
+    return ((DEAL_CLOSES, {"deal_id": d.deal_id, "outcome": d.outcome, "amount": float(d.amount),
+                           "reason": s(d.reason)}),)
 
 
 TABLES = (DEAL_CHANGES, DEAL_CLOSES)

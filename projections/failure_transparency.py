@@ -30,8 +30,8 @@ REVIEWS = fact_table(
 
 def _published(d: Any) -> Rows:
     lessons = list(d.lessons or ())
-    return ((REVIEWS, dict(review_id=d.review_id, deal_id=d.deal_id, author=d.author, kind=d.kind,
-                           lesson_count=len(lessons), lessons=json.dumps(lessons, ensure_ascii=False))),)
+    return ((REVIEWS, {"review_id": d.review_id, "deal_id": d.deal_id, "author": d.author, "kind": d.kind,
+                       "lesson_count": len(lessons), "lessons": json.dumps(lessons, ensure_ascii=False)}),)
 
 
 TABLES = (REVIEWS,)

@@ -29,12 +29,12 @@ KNOWLEDGE_REUSES = fact_table(
 
 
 def _shared(d: Any) -> Rows:
-    return ((KNOWLEDGE_SHARED, dict(artifact_id=d.artifact_id, author=d.author, kind=d.kind, title=d.title,
-                                    deal_id=s(d.deal_id), audience=d.audience)),)
+    return ((KNOWLEDGE_SHARED, {"artifact_id": d.artifact_id, "author": d.author, "kind": d.kind,
+                                "title": d.title, "deal_id": s(d.deal_id), "audience": d.audience}),)
 
 
 def _reused(d: Any) -> Rows:
-    return ((KNOWLEDGE_REUSES, dict(artifact_id=d.artifact_id, user=d.user, deal_id=s(d.deal_id))),)
+    return ((KNOWLEDGE_REUSES, {"artifact_id": d.artifact_id, "user": d.user, "deal_id": s(d.deal_id)}),)
 
 
 TABLES = (KNOWLEDGE_SHARED, KNOWLEDGE_REUSES)

@@ -40,29 +40,30 @@ REFERRALS = fact_table(
 
 
 def _criteria(d: Any) -> Rows:
-    return tuple((SUCCESS_CRITERIA, dict(deal_id=d.deal_id, criterion_id=c.criterion_id, description=c.description,
-                                         target=c.target,
-                                         due=date.fromisoformat(c.due) if isinstance(c.due, str) else c.due))
+    return tuple((SUCCESS_CRITERIA, {"deal_id": d.deal_id, "criterion_id": c.criterion_id,
+                                     "description": c.description, "target": c.target,
+                                     "due": date.fromisoformat(c.due) if isinstance(c.due, str) else c.due})
                  for c in d.criteria)
 
 
 def _handoff(d: Any) -> Rows:
-    return ((HANDOFFS, dict(deal_id=d.deal_id, from_person=d.from_person, to_person=d.to_person,
-                            criteria_transferred=1 if d.criteria_transferred else 0)),)
+    return ((HANDOFFS, {"deal_id": d.deal_id, "from_person": d.from_person, "to_person": d.to_person,
+                        "criteria_transferred": 1 if d.criteria_transferred else 0}),)
 
 
 def _met(d: Any) -> Rows:
-    return ((CRITERION_RESULTS, dict(deal_id=d.deal_id, criterion_id=d.criterion_id, result="met",
-                                     observed=d.observed)),)
+    return ((CRITERION_RESULTS, {"deal_id": d.deal_id, "criterion_id": d.criterion_id, "result": "met",
+                                 "observed": d.observed}),)
 
 
 def _missed(d: Any) -> Rows:
-    return ((CRITERION_RESULTS, dict(deal_id=d.deal_id, criterion_id=d.criterion_id, result="missed",
-                                     observed=d.observed)),)
+    return ((CRITERION_RESULTS, {"deal_id": d.deal_id, "criterion_id": d.criterion_id, "result": "missed",
+                                 "observed": d.observed}),)
 
 
 def _referral(d: Any) -> Rows:
-    return ((REFERRALS, dict(referrer=d.referrer, account=d.account, referred_to=d.referred_to, reason=d.reason)),)
+    return ((REFERRALS, {"referrer": d.referrer, "account": d.account, "referred_to": d.referred_to,
+                         "reason": d.reason}),)
 
 
 TABLES = (SUCCESS_CRITERIA, HANDOFFS, CRITERION_RESULTS, REFERRALS)

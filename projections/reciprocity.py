@@ -43,18 +43,18 @@ HELP_ACKS = fact_table(
 
 
 def _requested(d: Any) -> Rows:
-    return ((HELP_REQUESTS, dict(request_id=d.request_id, requester=d.requester, topic=d.topic,
-                                 deal_id=s(d.deal_id))),)
+    return ((HELP_REQUESTS, {"request_id": d.request_id, "requester": d.requester, "topic": d.topic,
+                             "deal_id": s(d.deal_id)}),)
 
 
 def _given(d: Any) -> Rows:
-    return ((HELP_GIVEN, dict(help_id=d.help_id, helper=d.helper, recipient=d.recipient,
-                              request_id=s(d.request_id), deal_id=s(d.deal_id), kind=d.kind,
-                              minutes=int(d.minutes))),)
+    return ((HELP_GIVEN, {"help_id": d.help_id, "helper": d.helper, "recipient": d.recipient,
+                          "request_id": s(d.request_id), "deal_id": s(d.deal_id), "kind": d.kind,
+                          "minutes": int(d.minutes)}),)
 
 
 def _acknowledged(d: Any) -> Rows:
-    return ((HELP_ACKS, dict(help_id=d.help_id, recipient=d.recipient, useful=1 if d.useful else 0)),)
+    return ((HELP_ACKS, {"help_id": d.help_id, "recipient": d.recipient, "useful": 1 if d.useful else 0}),)
 
 
 TABLES = (HELP_REQUESTS, HELP_GIVEN, HELP_ACKS)

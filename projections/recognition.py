@@ -15,7 +15,7 @@ RECOGNITIONS = fact_table(
 
 
 def _given(d: Any) -> Rows:
-    return ((RECOGNITIONS, dict(giver=d.giver, receiver=d.receiver, reason=d.reason)),)
+    return ((RECOGNITIONS, {"giver": d.giver, "receiver": d.receiver, "reason": d.reason}),)
 
 
 TABLES = (RECOGNITIONS,)

@@ -28,15 +28,15 @@ REDISCOVERIES = fact_table(
 
 
 def _sent(d: Any) -> Rows:
-    return ((PROPOSALS_SENT, dict(deal_id=d.deal_id, proposal_id=d.proposal_id)),)
+    return ((PROPOSALS_SENT, {"deal_id": d.deal_id, "proposal_id": d.proposal_id}),)
 
 
 def _withdrawn(d: Any) -> Rows:
-    return ((PROPOSAL_WITHDRAWALS, dict(deal_id=d.deal_id, proposal_id=d.proposal_id, reason=s(d.reason))),)
+    return ((PROPOSAL_WITHDRAWALS, {"deal_id": d.deal_id, "proposal_id": d.proposal_id, "reason": s(d.reason)}),)
 
 
 def _rediscovery(d: Any) -> Rows:
-    return ((REDISCOVERIES, dict(deal_id=d.deal_id)),)
+    return ((REDISCOVERIES, {"deal_id": d.deal_id}),)
 
 
 TABLES = (PROPOSALS_SENT, PROPOSAL_WITHDRAWALS, REDISCOVERIES)

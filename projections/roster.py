@@ -28,13 +28,13 @@ ROSTER_CHANGES = fact_table(
 
 
 def _joined(d: Any) -> Rows:
-    return ((ROSTER_CHANGES, dict(person=d.person, change="joined", team=d.team, team_after=d.team,
-                                  role=s(d.role), display_name=s(d.display_name))),)
+    return ((ROSTER_CHANGES, {"person": d.person, "change": "joined", "team": d.team, "team_after": d.team,
+                              "role": s(d.role), "display_name": s(d.display_name)}),)
 
 
 def _left(d: Any) -> Rows:
-    return ((ROSTER_CHANGES, dict(person=d.person, change="left", team=d.team, team_after="",
-                                  role=s(d.role), display_name=s(d.display_name))),)
+    return ((ROSTER_CHANGES, {"person": d.person, "change": "left", "team": d.team, "team_after": "",
+                              "role": s(d.role), "display_name": s(d.display_name)}),)
 
 
 TABLES = (ROSTER_CHANGES,)
