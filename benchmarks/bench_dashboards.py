@@ -2,7 +2,7 @@
 
     python benchmarks/bench_dashboards.py [--events 200000] [--teams 8] [--store-dir DIR] [--live-seconds 60]
 
-Builds a chDB database in-process (simulator -> decode -> `project_batch` -> `insert_df`, plus
+Builds a chDB database in-process (simulator -> decode -> the encoder -> `insert_arrow`, plus
 the raw events table the activity tile reads; in a temporary directory, or in --store-dir to
 build once and reuse), then measures two things per page:
 
@@ -32,9 +32,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
     import schemas
-    from projections.project import project_batch
+    from projections.project import Positioned
     from streams.simulator import simulate
-    from streams.sink import Positioned, raw_event_frame
+    from streams.sink import store_events
 
     start = datetime.now(timezone.utc) - timedelta(days=270)
     t0, done, chunk = time.perf_counter(), 0, []
@@ -42,10 +42,8 @@ def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
     def flush() -> None:
         nonlocal done
         events = [schemas.decode(v) for v in chunk]
-        store.insert_df("events", raw_event_frame([Positioned(e, 0, done + i) for i, e in enumerate(events)],
-                                                  datetime.now(timezone.utc)))
-        for table, df in project_batch(events).items():
-            store.insert_df(table, df)
+        store_events(store, [Positioned(e, 0, done + i) for i, e in enumerate(events)],
+                     int(datetime.now(timezone.utc).timestamp() * 1000))
         done += len(chunk)
         chunk.clear()
         rate = done / (time.perf_counter() - t0)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import deal
+
 from .rows import Rows, fact_table
 
 DEAL_EXCHANGES = fact_table(
@@ -13,10 +15,9 @@ DEAL_EXCHANGES = fact_table(
 )
 
 
-def _exchange(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[DEAL_EXCHANGES.name].append((d.deal_id, d.direction, d.kind, ms, e.source, e.id))
+def _exchange(d: Any) -> Rows:
+    return ((DEAL_EXCHANGES, {"deal_id": d.deal_id, "direction": d.direction, "kind": d.kind}),)
 
 
 TABLES = (DEAL_EXCHANGES,)
-MAPPERS = {"teamflow.deal.exchange": _exchange}
+MAPPERS = {deal.DealExchangeV1: _exchange}

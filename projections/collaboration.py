@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import deal
+
 from .rows import Rows, fact_table
 
 DEAL_COLLABORATORS = fact_table(
@@ -13,10 +15,9 @@ DEAL_COLLABORATORS = fact_table(
 )
 
 
-def _added(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[DEAL_COLLABORATORS.name].append((d.deal_id, d.person, d.role, ms, e.source, e.id))
+def _added(d: Any) -> Rows:
+    return ((DEAL_COLLABORATORS, {"deal_id": d.deal_id, "person": d.person, "role": d.role}),)
 
 
 TABLES = (DEAL_COLLABORATORS,)
-MAPPERS = {"teamflow.deal.collaborator_added": _added}
+MAPPERS = {deal.DealCollaboratorAddedV1: _added}

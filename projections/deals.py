@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from schemas.events import deal
+
 from .rows import Rows, fact_table, s
 
 DEAL_CHANGES = fact_table(
@@ -39,31 +41,26 @@ def _amount(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _opened(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[DEAL_CHANGES.name].append(
-        (d.deal_id, "opened", d.stage, d.owner, d.team, d.account, float(d.amount), d.currency, ms, e.source, e.id)
-    )
+def _opened(d: Any) -> Rows:
+    return ((DEAL_CHANGES, {"deal_id": d.deal_id, "change": "opened", "stage": d.stage, "owner": d.owner,
+                            "team": d.team, "account": d.account, "amount": float(d.amount),
+                            "currency": d.currency}),)
 
 
-def _stage_changed(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[DEAL_CHANGES.name].append(
-        (
-            d.deal_id, "stage_changed", d.stage, s(d.owner), s(d.team), s(d.account),
-            _amount(d.amount), s(d.currency), ms, e.source, e.id,
-        )
-    )
+def _stage_changed(d: Any) -> Rows:
+    return ((DEAL_CHANGES, {"deal_id": d.deal_id, "change": "stage_changed", "stage": d.stage,
+                            "owner": s(d.owner), "team": s(d.team), "account": s(d.account),
+                            "amount": _amount(d.amount), "currency": s(d.currency)}),)
 
 
-def _closed(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[DEAL_CLOSES.name].append((d.deal_id, d.outcome, float(d.amount), s(d.reason), ms, e.source, e.id))
+def _closed(d: Any) -> Rows:
+    return ((DEAL_CLOSES, {"deal_id": d.deal_id, "outcome": d.outcome, "amount": float(d.amount),
+                           "reason": s(d.reason)}),)
 
 
 TABLES = (DEAL_CHANGES, DEAL_CLOSES)
 MAPPERS = {
-    "teamflow.deal.opened": _opened,
-    "teamflow.deal.stage_changed": _stage_changed,
-    "teamflow.deal.closed": _closed,
+    deal.DealOpenedV1: _opened,
+    deal.DealStageChangedV1: _stage_changed,
+    deal.DealClosedV1: _closed,
 }

@@ -11,34 +11,33 @@ keyed hash (HMAC-SHA256 with a secret from settings). Pure: no I/O.
 from __future__ import annotations
 
 import hmac
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, get_args, get_type_hints
 
 import msgspec
 
+from schemas.catalog import CURRENT_MODELS
+from schemas.fields import Name, PersonId
+
 ERASED_NAME = "erased"
 
-PERSON_FIELDS: dict[str, tuple[str, ...]] = {
-    "teamflow.roster.member_joined": ("person",),
-    "teamflow.roster.member_left": ("person",),
-    "teamflow.help.requested": ("requester",),
-    "teamflow.help.given": ("helper", "recipient"),
-    "teamflow.help.acknowledged": ("recipient",),
-    "teamflow.knowledge.shared": ("author",),
-    "teamflow.knowledge.reused": ("user",),
-    "teamflow.recognition.given": ("giver", "receiver"),
-    "teamflow.deal.opened": ("owner",),
-    "teamflow.deal.stage_changed": ("owner",),
-    "teamflow.deal.collaborator_added": ("person",),
-    "teamflow.review.published": ("author",),
-    "teamflow.outcome.handoff_completed": ("from_person", "to_person"),
-    "teamflow.referral.made": ("referrer",),
-}
-"""Every data field, per event type, that holds a person id (a test checks this against the catalog)."""
+def _fields_of(annotation: Any) -> dict[str, tuple[str, ...]]:
+    """Event type -> the data fields (in struct order) annotated as `annotation`, alone or optional,
+    for every current model of the catalog that has one."""
+    out = {}
+    for type_name, model in CURRENT_MODELS.items():
+        hints = get_type_hints(model, include_extras=True)
+        named = tuple(f for f in model.__struct_fields__
+                      if hints[f] == annotation or annotation in get_args(hints[f]))
+        if named:
+            out[type_name] = named
+    return out
 
-NAME_FIELDS: dict[str, tuple[str, ...]] = {
-    "teamflow.roster.member_joined": ("display_name",),
-    "teamflow.roster.member_left": ("display_name",),
-}
+
+PERSON_FIELDS: dict[str, tuple[str, ...]] = _fields_of(PersonId)
+"""Every data field, per event type, that holds a person id: the fields the schemas mark `PersonId`."""
+
+NAME_FIELDS: dict[str, tuple[str, ...]] = _fields_of(Name)
+"""Every data field, per event type, that holds a display name: the fields the schemas mark `Name`."""
 
 
 def person_key(secret: bytes, person: str) -> str:

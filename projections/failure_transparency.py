@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemas.events import review
+
 from .rows import Rows, fact_table
 
 REVIEWS = fact_table(
@@ -26,13 +28,11 @@ REVIEWS = fact_table(
 )
 
 
-def _published(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
+def _published(d: Any) -> Rows:
     lessons = list(d.lessons or ())
-    rows[REVIEWS.name].append(
-        (d.review_id, d.deal_id, d.author, d.kind, len(lessons), json.dumps(lessons, ensure_ascii=False), ms, e.source, e.id)
-    )
+    return ((REVIEWS, {"review_id": d.review_id, "deal_id": d.deal_id, "author": d.author, "kind": d.kind,
+                       "lesson_count": len(lessons), "lessons": json.dumps(lessons, ensure_ascii=False)}),)
 
 
 TABLES = (REVIEWS,)
-MAPPERS = {"teamflow.review.published": _published}
+MAPPERS = {review.ReviewPublishedV1: _published}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import knowledge
+
 from .rows import Rows, fact_table, s
 
 KNOWLEDGE_SHARED = fact_table(
@@ -26,20 +28,17 @@ KNOWLEDGE_REUSES = fact_table(
 )
 
 
-def _shared(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[KNOWLEDGE_SHARED.name].append(
-        (d.artifact_id, d.author, d.kind, d.title, s(d.deal_id), d.audience, ms, e.source, e.id)
-    )
+def _shared(d: Any) -> Rows:
+    return ((KNOWLEDGE_SHARED, {"artifact_id": d.artifact_id, "author": d.author, "kind": d.kind,
+                                "title": d.title, "deal_id": s(d.deal_id), "audience": d.audience}),)
 
 
-def _reused(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[KNOWLEDGE_REUSES.name].append((d.artifact_id, d.user, s(d.deal_id), ms, e.source, e.id))
+def _reused(d: Any) -> Rows:
+    return ((KNOWLEDGE_REUSES, {"artifact_id": d.artifact_id, "user": d.user, "deal_id": s(d.deal_id)}),)
 
 
 TABLES = (KNOWLEDGE_SHARED, KNOWLEDGE_REUSES)
 MAPPERS = {
-    "teamflow.knowledge.shared": _shared,
-    "teamflow.knowledge.reused": _reused,
+    knowledge.KnowledgeSharedV1: _shared,
+    knowledge.KnowledgeReusedV1: _reused,
 }

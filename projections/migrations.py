@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import ddl
+from .project import PROJECTION_TABLES
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -31,29 +32,19 @@ def _create(*tables: ddl.Table) -> Callable[[Store], None]:
     return run
 
 
-def _create_projections(*names: str) -> Callable[[Store], None]:
-    """Create projection tables by name; the definitions live in the projection modules."""
-
-    def run(store: Store) -> None:
-        # Imported here: the projection modules import ddl, and ddl must not import them back.
-        from .project import TABLES_BY_NAME
-
-        for name in names:
-            store.command(TABLES_BY_NAME[name].create_sql())
-
-    return run
-
+MIGRATION_2_TABLES = tuple(
+    table
+    for projection in ("roster", "reciprocity", "buyer_reciprocity", "deals", "collaboration", "knowledge",
+                       "failure_transparency", "rediscovery", "outcomes", "recognition")
+    for table in PROJECTION_TABLES[projection]
+)
+"""The tables migration 2 creates, from their definitions. A table added later gets a migration of its
+own that creates it (CREATE TABLE IF NOT EXISTS: this one creating it as well on a new store is harmless)."""
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "raw events and dead letters", _create(ddl.EVENTS, ddl.DEAD_LETTERS)),
     Migration(2, "projection tables (roster, help, deals, knowledge, reviews, proposals, outcomes, recognition)",
-              _create_projections(
-                  "roster_changes", "help_requests", "help_given", "help_acks", "deal_exchanges",
-                  "deal_changes", "deal_closes", "deal_collaborators", "knowledge_shared",
-                  "knowledge_reuses", "reviews", "proposals_sent", "proposal_withdrawals",
-                  "rediscoveries", "success_criteria", "handoffs", "criterion_results", "referrals",
-                  "recognitions",
-              )),
+              _create(*MIGRATION_2_TABLES)),
 ]
 
 

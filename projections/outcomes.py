@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from schemas.events import outcome, referral
+
 from .rows import Rows, fact_table
 
 SUCCESS_CRITERIA = fact_table(
@@ -37,41 +39,38 @@ REFERRALS = fact_table(
 )
 
 
-def _criteria(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    out = rows[SUCCESS_CRITERIA.name]
-    for c in d.criteria:
-        due = date.fromisoformat(c.due) if isinstance(c.due, str) else c.due
-        out.append((d.deal_id, c.criterion_id, c.description, c.target, due, ms, e.source, e.id))
+def _criteria(d: Any) -> Rows:
+    return tuple((SUCCESS_CRITERIA, {"deal_id": d.deal_id, "criterion_id": c.criterion_id,
+                                     "description": c.description, "target": c.target,
+                                     "due": date.fromisoformat(c.due) if isinstance(c.due, str) else c.due})
+                 for c in d.criteria)
 
 
-def _handoff(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[HANDOFFS.name].append(
-        (d.deal_id, d.from_person, d.to_person, 1 if d.criteria_transferred else 0, ms, e.source, e.id)
-    )
+def _handoff(d: Any) -> Rows:
+    return ((HANDOFFS, {"deal_id": d.deal_id, "from_person": d.from_person, "to_person": d.to_person,
+                        "criteria_transferred": 1 if d.criteria_transferred else 0}),)
 
 
-def _met(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[CRITERION_RESULTS.name].append((d.deal_id, d.criterion_id, "met", d.observed, ms, e.source, e.id))
+def _met(d: Any) -> Rows:
+    return ((CRITERION_RESULTS, {"deal_id": d.deal_id, "criterion_id": d.criterion_id, "result": "met",
+                                 "observed": d.observed}),)
 
 
-def _missed(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[CRITERION_RESULTS.name].append((d.deal_id, d.criterion_id, "missed", d.observed, ms, e.source, e.id))
+def _missed(d: Any) -> Rows:
+    return ((CRITERION_RESULTS, {"deal_id": d.deal_id, "criterion_id": d.criterion_id, "result": "missed",
+                                 "observed": d.observed}),)
 
 
-def _referral(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[REFERRALS.name].append((d.referrer, d.account, d.referred_to, d.reason, ms, e.source, e.id))
+def _referral(d: Any) -> Rows:
+    return ((REFERRALS, {"referrer": d.referrer, "account": d.account, "referred_to": d.referred_to,
+                         "reason": d.reason}),)
 
 
 TABLES = (SUCCESS_CRITERIA, HANDOFFS, CRITERION_RESULTS, REFERRALS)
 MAPPERS = {
-    "teamflow.outcome.criteria_defined": _criteria,
-    "teamflow.outcome.handoff_completed": _handoff,
-    "teamflow.outcome.criterion_met": _met,
-    "teamflow.outcome.criterion_missed": _missed,
-    "teamflow.referral.made": _referral,
+    outcome.CriteriaDefinedV1: _criteria,
+    outcome.HandoffCompletedV1: _handoff,
+    outcome.CriterionMetV1: _met,
+    outcome.CriterionMissedV1: _missed,
+    referral.ReferralMadeV2: _referral,
 }

@@ -1,16 +1,20 @@
-"""From a batch of decoded events to one DataFrame per projection table.
+"""The encoder: decoded events with their log positions -> one Arrow table per stored table.
 
-`project_batch` is what the stream worker calls for every batch: pure (no I/O), columnar
-(row tuples per table, transposed once, one DataFrame per table), and indifferent to order
-and repetition, because every row is keyed by the identity of what it describes.
-Event types no projection uses are ignored.
+`encode` is the one way rows are made, for the worker, replay, tests and benchmarks alike: pure
+(no I/O), columnar (each table's columns are built once per batch), and indifferent to order and
+repetition, because every row is keyed by the identity of what it describes. Mappers are
+registered per data struct of the schemas catalog (`schemas.catalog.CURRENT_MODELS`) and give
+each row by column name; the encoder checks the names against the table and adds the event
+columns. Event types no projection maps are stored in `events` only.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from operator import itemgetter
+from typing import Any, Iterable, NamedTuple, Sequence
 
-if TYPE_CHECKING:  # DataFrames only for project_batch; the prepare processes skip the ~0.4 s import
-    import pandas as pd
+import msgspec
+
+from schemas.catalog import CURRENT_MODELS
 
 from . import (
     buyer_reciprocity,
@@ -24,8 +28,10 @@ from . import (
     rediscovery,
     roster,
 )
+from . import ddl
+from .arrow import arrow_table
 from .ddl import Table
-from .rows import Mapper, Rows, epoch_ms
+from .rows import EVENT_COLUMNS, Mapper, Row, epoch_ms
 
 _AREAS = {
     "roster": roster,
@@ -50,66 +56,114 @@ used by most of them, so rebuild those with any projection whose metrics you nee
 ALL_TABLES: tuple[Table, ...] = tuple(t for tables in PROJECTION_TABLES.values() for t in tables)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 
-MAPPERS: dict[str, Mapper] = {}
-for _mod in _AREAS.values():
-    for _type, _fn in _mod.MAPPERS.items():
-        if _type in MAPPERS:
-            raise RuntimeError(f"two projections claim {_type}")
-        MAPPERS[_type] = _fn
 
-_TS_COLUMNS = {t.name: {c for c, typ in t.columns if typ.startswith("DateTime64")} for t in ALL_TABLES}
+def _register() -> dict[str, Mapper]:
+    """Event type name -> mapper, from each projection's {data struct: mapper}; a struct that is not
+    the current version of a catalog type, or a type claimed twice, stops the import."""
+    type_of = {model: name for name, model in CURRENT_MODELS.items()}
+    out: dict[str, Mapper] = {}
+    for mod in _AREAS.values():
+        for model, fn in mod.MAPPERS.items():
+            name = type_of.get(model)
+            if name is None:
+                raise RuntimeError(f"{mod.__name__}: {model.__name__} is not a current event model of the catalog")
+            if name in out:
+                raise RuntimeError(f"two projections claim {name}")
+            out[name] = fn
+    for table in ALL_TABLES:
+        if table.columns[-len(EVENT_COLUMNS):] != EVENT_COLUMNS:
+            raise RuntimeError(f"{table.name}: a projection table ends with the event columns")
+    return out
+
+
+MAPPERS: dict[str, Mapper] = _register()
+
+
+class Positioned(NamedTuple):
+    """A decoded event (`schemas.Event`) with the Kafka position it was read from."""
+
+    event: Any
+    partition: int
+    offset: int
 
 
 def handled_types() -> frozenset[str]:
-    """The event types some projection maps (others are ignored by `project_batch`)."""
+    """The event types some projection maps (others are stored in `events` only)."""
     return frozenset(MAPPERS)
 
 
-def project_rows(events: Sequence[Any], times_ms: Sequence[int] | None = None) -> Rows:
-    """Row tuples of every projection table for a batch of events (table name -> rows, maybe empty).
+def encode(positioned: Sequence[Positioned], now_ms: int, tables: Iterable[str] | None = None) -> dict[str, Any]:
+    """Table name -> Arrow table (`pyarrow.Table`) for one batch: the raw `events` table and every
+    projection table that got rows. `tables` (names) limits the output (replay of one projection);
+    `now_ms` is the batch's ingestion time in epoch milliseconds."""
+    wanted = None if tables is None else set(tables)
+    out: dict[str, Any] = {}
+    if not positioned:
+        return out
+    events = [p.event for p in positioned]
+    times = [epoch_ms(e.time) for e in events]
+    if wanted is None or ddl.EVENTS.name in wanted:
+        out[ddl.EVENTS.name] = arrow_table(ddl.EVENTS, event_columns(positioned, now_ms, times))
+    for name, (rows, who) in project_rows(events).items():
+        if rows and (wanted is None or name in wanted):
+            out[name] = arrow_table(TABLES_BY_NAME[name], projection_columns(TABLES_BY_NAME[name], rows, who,
+                                                                             events, times))
+    return out
 
-    The row-mapping half of `project_batch`, shared with the Arrow write path (`streams/prepare.py`).
-    `times_ms`, when given, are the events' times in epoch milliseconds (computed once by the caller).
-    """
-    rows: Rows = {name: [] for name in TABLES_BY_NAME}
+
+def event_columns(positioned: Sequence[Positioned], now_ms: int, times_ms: Sequence[int]) -> list[list]:
+    """The `events` table's columns (ddl.EVENTS order). `data` is the JSON of the (upcast) data as
+    UTF-8 bytes, which Arrow takes for a string column."""
+    json = msgspec.json.encode
+    first = ddl.first_copy_version
+    events = [p.event for p in positioned]
+    partitions = [p.partition for p in positioned]
+    offsets = [p.offset for p in positioned]
+    columns = {
+        "source": [e.source for e in events],
+        "id": [e.id for e in events],
+        "type": [e.type for e in events],
+        "version": [e.version for e in events],
+        "time": list(times_ms),
+        "subject": [e.subject or "" for e in events],
+        "data": [json(e.data) for e in events],
+        "_partition": partitions,
+        "_offset": offsets,
+        "_ingested_at": [now_ms] * len(events),
+        "_version": [first(p, o) for p, o in zip(partitions, offsets)],
+    }
+    return [columns[name] for name in ddl.EVENTS.column_names]
+
+
+def project_rows(events: Sequence[Any]) -> dict[str, tuple[list[Row], list[int]]]:
+    """Table name -> (rows by column name, index of the event each row came from), for every table."""
+    out: dict[str, tuple[list[Row], list[int]]] = {name: ([], []) for name in TABLES_BY_NAME}
     mappers = MAPPERS
-    if times_ms is None:
-        times_ms = [epoch_ms(event.time) for event in events]
-    for event, ms in zip(events, times_ms):
+    for i, event in enumerate(events):
         fn = mappers.get(event.type)
         if fn is not None:
-            fn(event, ms, rows)
-    return rows
+            for table, row in fn(event.data):
+                rows, who = out[table.name]
+                rows.append(row)
+                who.append(i)
+    return out
 
 
-def project_batch(events: Sequence[Any], *, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Rows of every projection table for a batch of events, as DataFrames (table name -> frame).
-
-    Only tables that received rows are returned; each frame has exactly the table's columns in
-    its order, times as `datetime64[ms, UTC]`. `tables` (names) restricts the output, e.g. to
-    `PROJECTION_TABLES["knowledge"]` when rebuilding one projection. Events of a type no
-    projection maps are skipped.
-    """
-    rows = project_rows(events)
-    wanted = None if tables is None else {t if isinstance(t, str) else t.name for t in tables}
-    return {
-        name: _frame(TABLES_BY_NAME[name], batch)
-        for name, batch in rows.items()
-        if batch and (wanted is None or name in wanted)
-    }
-
-
-def _frame(table: Table, batch: list[tuple[Any, ...]]) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
-
-    names = table.column_names
-    columns = list(zip(*batch))
-    ts = _TS_COLUMNS[table.name]
-    data: dict[str, Any] = {}
-    for name, values in zip(names, columns):
-        if name in ts:
-            data[name] = pd.DatetimeIndex(np.array(values, dtype="datetime64[ms]")).tz_localize("UTC")
+def projection_columns(table: Table, rows: Sequence[Row], who: Sequence[int], events: Sequence[Any],
+                       times_ms: Sequence[int]) -> list[list]:
+    """The table's columns in its order: each row's own columns taken by name (every row must name
+    exactly the table's own columns), then the event columns of the event each row came from."""
+    own = table.column_names[:-len(EVENT_COLUMNS)]
+    if set(map(len, rows)) != {len(own)}:
+        raise ValueError(f"{table.name}: a mapper gave a row whose columns are not {own}")
+    try:
+        if len(own) == 1:
+            columns = [[row[own[0]] for row in rows]]
         else:
-            data[name] = list(values)
-    return pd.DataFrame(data, columns=names)
+            columns = [list(c) for c in zip(*map(itemgetter(*own), rows))]
+    except KeyError as missing:
+        raise ValueError(f"{table.name}: a mapper gave a row without the column {missing}") from None
+    columns.append([times_ms[i] for i in who])
+    columns.append([events[i].source for i in who])
+    columns.append([events[i].id for i in who])
+    return columns

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import help
+
 from .rows import Rows, fact_table, s
 
 HELP_REQUESTS = fact_table(
@@ -40,26 +42,24 @@ HELP_ACKS = fact_table(
 )
 
 
-def _requested(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[HELP_REQUESTS.name].append((d.request_id, d.requester, d.topic, s(d.deal_id), ms, e.source, e.id))
+def _requested(d: Any) -> Rows:
+    return ((HELP_REQUESTS, {"request_id": d.request_id, "requester": d.requester, "topic": d.topic,
+                             "deal_id": s(d.deal_id)}),)
 
 
-def _given(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[HELP_GIVEN.name].append(
-        (d.help_id, d.helper, d.recipient, s(d.request_id), s(d.deal_id), d.kind, int(d.minutes), ms, e.source, e.id)
-    )
+def _given(d: Any) -> Rows:
+    return ((HELP_GIVEN, {"help_id": d.help_id, "helper": d.helper, "recipient": d.recipient,
+                          "request_id": s(d.request_id), "deal_id": s(d.deal_id), "kind": d.kind,
+                          "minutes": int(d.minutes)}),)
 
 
-def _acknowledged(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[HELP_ACKS.name].append((d.help_id, d.recipient, 1 if d.useful else 0, ms, e.source, e.id))
+def _acknowledged(d: Any) -> Rows:
+    return ((HELP_ACKS, {"help_id": d.help_id, "recipient": d.recipient, "useful": 1 if d.useful else 0}),)
 
 
 TABLES = (HELP_REQUESTS, HELP_GIVEN, HELP_ACKS)
 MAPPERS = {
-    "teamflow.help.requested": _requested,
-    "teamflow.help.given": _given,
-    "teamflow.help.acknowledged": _acknowledged,
+    help.HelpRequestedV1: _requested,
+    help.HelpGivenV1: _given,
+    help.HelpAcknowledgedV1: _acknowledged,
 }

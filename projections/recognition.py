@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import recognition
+
 from .rows import Rows, fact_table
 
 RECOGNITIONS = fact_table(
@@ -12,10 +14,9 @@ RECOGNITIONS = fact_table(
 )
 
 
-def _given(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[RECOGNITIONS.name].append((d.giver, d.receiver, d.reason, ms, e.source, e.id))
+def _given(d: Any) -> Rows:
+    return ((RECOGNITIONS, {"giver": d.giver, "receiver": d.receiver, "reason": d.reason}),)
 
 
 TABLES = (RECOGNITIONS,)
-MAPPERS = {"teamflow.recognition.given": _given}
+MAPPERS = {recognition.RecognitionGivenV1: _given}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import deal, proposal
+
 from .rows import Rows, fact_table, s
 
 PROPOSALS_SENT = fact_table(
@@ -25,23 +27,21 @@ REDISCOVERIES = fact_table(
 )
 
 
-def _sent(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[PROPOSALS_SENT.name].append((d.deal_id, d.proposal_id, ms, e.source, e.id))
+def _sent(d: Any) -> Rows:
+    return ((PROPOSALS_SENT, {"deal_id": d.deal_id, "proposal_id": d.proposal_id}),)
 
 
-def _withdrawn(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[PROPOSAL_WITHDRAWALS.name].append((d.deal_id, d.proposal_id, s(d.reason), ms, e.source, e.id))
+def _withdrawn(d: Any) -> Rows:
+    return ((PROPOSAL_WITHDRAWALS, {"deal_id": d.deal_id, "proposal_id": d.proposal_id, "reason": s(d.reason)}),)
 
 
-def _rediscovery(e: Any, ms: int, rows: Rows) -> None:
-    rows[REDISCOVERIES.name].append((e.data.deal_id, ms, e.source, e.id))
+def _rediscovery(d: Any) -> Rows:
+    return ((REDISCOVERIES, {"deal_id": d.deal_id}),)
 
 
 TABLES = (PROPOSALS_SENT, PROPOSAL_WITHDRAWALS, REDISCOVERIES)
 MAPPERS = {
-    "teamflow.proposal.sent": _sent,
-    "teamflow.proposal.withdrawn": _withdrawn,
-    "teamflow.deal.rediscovery_started": _rediscovery,
+    proposal.ProposalSentV1: _sent,
+    proposal.ProposalWithdrawnV1: _withdrawn,
+    deal.DealRediscoveryStartedV1: _rediscovery,
 }

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import roster
+
 from .rows import Rows, fact_table, s
 
 ROSTER_CHANGES = fact_table(
@@ -25,22 +27,18 @@ ROSTER_CHANGES = fact_table(
 )
 
 
-def _joined(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[ROSTER_CHANGES.name].append(
-        (d.person, "joined", d.team, d.team, s(d.role), s(d.display_name), ms, e.source, e.id)
-    )
+def _joined(d: Any) -> Rows:
+    return ((ROSTER_CHANGES, {"person": d.person, "change": "joined", "team": d.team, "team_after": d.team,
+                              "role": s(d.role), "display_name": s(d.display_name)}),)
 
 
-def _left(e: Any, ms: int, rows: Rows) -> None:
-    d = e.data
-    rows[ROSTER_CHANGES.name].append(
-        (d.person, "left", d.team, "", s(d.role), s(d.display_name), ms, e.source, e.id)
-    )
+def _left(d: Any) -> Rows:
+    return ((ROSTER_CHANGES, {"person": d.person, "change": "left", "team": d.team, "team_after": "",
+                              "role": s(d.role), "display_name": s(d.display_name)}),)
 
 
 TABLES = (ROSTER_CHANGES,)
 MAPPERS = {
-    "teamflow.roster.member_joined": _joined,
-    "teamflow.roster.member_left": _left,
+    roster.MemberJoinedV1: _joined,
+    roster.MemberLeftV1: _left,
 }

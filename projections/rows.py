@@ -3,7 +3,8 @@
 Every projection row ends with the same three columns: `time` (when the fact happened, the
 event's time, so a late event lands in its period), `source` and `event_id` (the event's
 CloudEvents identity, so a row can always be traced back and so facts that may happen many
-times are keyed by the event that reported them).
+times are keyed by the event that reported them). The encoder (`projections/project.py`) fills
+those three; a mapper gives the table's own columns, by name.
 """
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ ONE_MS = timedelta(milliseconds=1)
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("time", TS), ("source", "String"), ("event_id", "String"))
 
-Rows = dict[str, list[tuple[Any, ...]]]
-"""Table name -> row tuples in column order, filled by the mappers of one batch."""
+Row = dict[str, Any]
+"""One row's own columns (the table's columns before the event columns), by column name."""
 
-Mapper = Callable[[Any, int, Rows], None]
-"""`mapper(event, time_ms, rows)` appends the event's rows; no return value, no I/O."""
+Rows = tuple[tuple[Table, Row], ...]
+"""What a mapper returns: (table, row) pairs, usually one."""
+
+Mapper = Callable[[Any], Rows]
+"""`mapper(data)` -> the rows one event's data makes; pure (the encoder checks every row's names
+against its table, so a column can be neither missing, extra nor swapped)."""
 
 
 def epoch_ms(t: datetime) -> int:

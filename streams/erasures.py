@@ -22,12 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from projections.erasure import Erasures, person_key
 
 from .producer import make_producer, send_all
+from .topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,8 @@ def load_secret(data_dir: Path, configured: str | None = None) -> bytes:
 
 
 def ensure_erasures_topic(bootstrap_servers: str, topic: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="teamflow-admin")
-    try:
-        if topic not in admin.list_topics():
-            admin.create_topics([NewTopic(topic, 1, 1, topic_configs=dict(TOPIC_CONFIG))])
-    except TopicAlreadyExistsError:
-        pass
-    finally:
-        admin.close()
+    """The erasure list's topic: one partition (one order of records), compacted."""
+    ensure_topics(bootstrap_servers, [topic], 1, configs=dict(TOPIC_CONFIG))
 
 
 def _read(bootstrap_servers: str, topic: str) -> list[dict]:

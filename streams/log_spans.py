@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Mapping
 
+from .prepare import Record
+
 SPAN_RECORDS = 50_000
 """Records per span: large enough that re-positioning a reader (one fetch round trip) is rare,
 small enough that two processes share a 200,000-event log evenly and a span's output stays small."""
@@ -96,8 +98,8 @@ class SpanReader:
         self.consumer = Consumer(_consumer_config(bootstrap_servers))
         self._at: tuple[int, int] | None = None  # (partition, next offset) where the consumer stands
 
-    def read(self, span: Span) -> list[tuple]:
-        """The span's records as `(value, headers, partition, offset)`; offsets the log no longer
+    def read(self, span: Span) -> list[Record]:
+        """The span's records (`streams.prepare.Record`); offsets the log no longer
         holds (compaction, transaction markers) are simply absent."""
         from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
@@ -105,11 +107,11 @@ class SpanReader:
             return []
         if self._at != (span.partition, span.start):
             self.consumer.assign([TopicPartition(self.topic, span.partition, span.start)])
-        records: list[tuple] = []
+        records: list[Record] = []
         append, partition, end = records.append, span.partition, span.end
         last_progress = time.monotonic()
         while True:
-            at = records[-1][3] + 1 if records else span.start
+            at = records[-1].offset + 1 if records else span.start
             # never consume past the span
             messages = self.consumer.consume(num_messages=max(1, min(10_000, end - at)), timeout=1.0)
             if not messages:
@@ -133,7 +135,7 @@ class SpanReader:
                 if offset >= end:  # compacted away up to here, or read past: the span is complete
                     self._at = None
                     return records
-                append((m.value(), m.headers(), partition, offset))
+                append(Record(m.value(), m.headers(), partition, offset))  # replay sends no dead letter: no key
                 if offset == end - 1:
                     # the consumer stands right after the span unless it handed out more (a gap)
                     self._at = (partition, end) if i == len(messages) - 1 else None

@@ -1,8 +1,8 @@
-"""The CPU half of the write path, pure: raw Kafka records in, insert-ready Arrow out.
+"""The CPU half of the write path, pure: raw Kafka records in, insert-ready Arrow tables out.
 
-`prepare` decodes a batch of records through the contract, applies the erasures, maps the
-projection rows and encodes every table's rows as an Arrow IPC stream, ready for the store's
-`insert_arrow`. It does no I/O, so it can run in another process: `Preparer` runs it in a
+`prepare` decodes a batch of `Record`s through the contract, applies the erasures and runs the
+encoder (`projections.project.encode`: one Arrow table per stored table, ready for the store's
+`insert_arrow`). It does no I/O, so it can run in another process: `Preparer` runs it in a
 process pool (`TEAMFLOW_PREPARE_PROCESSES`, spawned, never forked: the worker holds chDB) so
 that decoding the next batch uses the second core while this process fetches from Kafka and
 writes the previous batch (chDB releases the GIL while a statement runs). With 0 processes it
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from array import array
 from itertools import accumulate
-import dataclasses
 import gc
 import importlib
 from contextlib import contextmanager
@@ -24,15 +23,10 @@ import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
-import msgspec
-
-from projections import ddl
-from projections.arrow import ipc_bytes, merge_ipc, record_batch, rows_batch
 from projections.erasure import Erasures, erase
-from projections.project import TABLES_BY_NAME, project_rows
-from projections.rows import epoch_ms
+from projections.project import Positioned, encode
 from schemas import Event, decode
 
 log = logging.getLogger(__name__)
@@ -40,92 +34,87 @@ log = logging.getLogger(__name__)
 MIN_SPLIT = 1000
 """A batch is shared among prepare processes only when every slice gets at least this many records."""
 
-Record = tuple  # (value: bytes | None, headers: list[(str, bytes)] | None, partition: int, offset: int)
+
+class Record(NamedTuple):
+    """One Kafka record as the fold reads it: what `prepare` decodes and where it was in the log."""
+
+    value: bytes | None
+    headers: list[tuple[str, bytes]] | None
+    partition: int
+    offset: int
+    key: bytes | None = None
 
 
 @dataclass(frozen=True)
 class Reject:
-    """A record the contract refused, with what the dead-letter path needs."""
+    """A record the contract refused, whole: what the dead-letter path sends (its raw bytes and key) and why."""
 
-    index: int  # position in the batch handed to `prepare`
     code: str
     reason: str
     source: str
     id: str
     type: str
     raw: bytes
+    key: bytes | None
     partition: int
     offset: int
 
 
 @dataclass
 class Prepared:
-    """One batch, ready to write: Arrow IPC bytes per table, the rejects, and counts."""
+    """One batch, ready to write: an Arrow table per stored table, the rejects, and the count of events."""
 
     events: int
     rejects: list[Reject] = field(default_factory=list)
-    payloads: dict[str, bytes] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)  # table name -> pyarrow.Table
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {name: table.num_rows for name, table in self.tables.items()}
 
 
-def raw_event_columns(positioned: Sequence[tuple[Event, int, int]], now_ms: int,
-                      times_ms: Sequence[int] | None = None) -> list[list]:
-    """The `events` table's columns (ddl.EVENTS order) for decoded events with their log positions.
+@dataclass(frozen=True)
+class PackedRecords:
+    """Records in the form that crosses to a prepare process: one bytes object for all values, arrays of
+    ends, partitions and offsets, keys as a list, headers only where present (pickling many small
+    named tuples costs the sending process more than the whole decode saves)."""
 
-    `data` is the JSON of the (upcast) data as UTF-8 bytes, which Arrow takes for a string column."""
-    encode = msgspec.json.encode
-    first = ddl.first_copy_version
-    events = [e for e, _, _ in positioned]
-    partitions = [p for _, p, _ in positioned]
-    offsets = [o for _, _, o in positioned]
-    return [
-        [e.source for e in events],
-        [e.id for e in events],
-        [e.type for e in events],
-        [e.version for e in events],
-        list(times_ms) if times_ms is not None else [epoch_ms(e.time) for e in events],
-        [e.subject or "" for e in events],
-        [encode(e.data) for e in events],
-        partitions,
-        offsets,
-        [now_ms] * len(events),
-        [first(p, o) for p, o in zip(partitions, offsets)],
-    ]
+    values: bytes
+    ends: array
+    partitions: array
+    offsets: array
+    keys: list
+    headers: dict[int, list]
 
+    @classmethod
+    def of(cls, records: Sequence[Record]) -> "PackedRecords":
+        values = [r.value or b"" for r in records]
+        return cls(b"".join(values), array("q", accumulate(map(len, values))),
+                   array("i", [r.partition for r in records]), array("q", [r.offset for r in records]),
+                   [r.key for r in records], {i: r.headers for i, r in enumerate(records) if r.headers})
 
-def pack(records: Sequence[Record]) -> tuple:
-    """Records in a form that crosses to a process cheaply: one bytes object for all values, arrays of
-    ends, partitions and offsets, headers only where present (pickling 30,000 small tuples cost
-    ~2 µs per record in the sending process)."""
-    values = [r[0] or b"" for r in records]
-    ends = array("q", accumulate(map(len, values)))
-    headers = {i: r[1] for i, r in enumerate(records) if r[1]}
-    return (b"".join(values), ends, array("i", [r[2] for r in records]), array("q", [r[3] for r in records]),
-            headers)
+    def records(self) -> list[Record]:
+        view = memoryview(self.values)
+        starts = [0, *self.ends[:-1]] if len(self.ends) else []
+        headers = self.headers
+        return [Record(bytes(view[a:b]), headers.get(i), p, o, k)
+                for i, (a, b, p, o, k) in enumerate(zip(starts, self.ends, self.partitions, self.offsets, self.keys))]
 
 
-def unpack(packed: tuple) -> list[Record]:
-    blob, ends, partitions, offsets, headers = packed
-    view = memoryview(blob)
-    starts = [0, *ends[:-1]] if len(ends) else []
-    return [(bytes(view[a:b]), headers.get(i), p, o)
-            for i, (a, b, p, o) in enumerate(zip(starts, ends, partitions, offsets))]
-
-
-def prepare_packed(packed: tuple, tokens: Mapping[str, str], now_ms: int,
+def prepare_packed(packed: PackedRecords, tokens: Mapping[str, str], now_ms: int,
                    tables: Iterable[str] | None = None) -> Prepared:
-    """`prepare` on `pack`ed records (what runs in a prepare process)."""
-    return prepare(unpack(packed), tokens, now_ms, tables)
+    """`prepare` on packed records (what runs in a prepare process)."""
+    return prepare(packed.records(), tokens, now_ms, tables)
 
 
 def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
             tables: Iterable[str] | None = None) -> Prepared:
-    """Decode, erase, project and encode one batch. `tables` (names) limits the output (replay of one
+    """Decode, erase and encode one batch. `tables` (names) limits the output (replay of one
     projection); by default the raw `events` table and every projection table that got rows.
 
     The cyclic garbage collector is paused meanwhile: a batch allocates millions of small objects
     and none of them form cycles, yet each allocation burst triggered full collections that walked
-    them all (~3 µs of the ~13 µs per event, measured on 100,000 simulated events)."""
+    them all (docs/benchmarks.md)."""
     with gc_paused():
         return _prepare(records, tokens, now_ms, tables)
 
@@ -142,34 +131,38 @@ def gc_paused():
             gc.enable()
 
 
-def _prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
-             tables: Iterable[str] | None) -> Prepared:
-    good: list[Event] = []
-    where: list[tuple[int, int]] = []
+def decode_records(records: Sequence[Record]) -> tuple[list[Positioned], list[Reject]]:
+    """The records the contract takes, as events with their positions, and the ones it refuses, whole."""
+    good: list[Positioned] = []
     rejects: list[Reject] = []
-    for i, (value, headers, partition, offset) in enumerate(records):
+    for value, headers, partition, offset, key in records:
         result = decode(value or b"", headers or None)
         if isinstance(result, Event):
-            good.append(result)
-            where.append((partition, offset))
+            good.append(Positioned(result, partition, offset))
         else:
-            rejects.append(Reject(i, result.code, result.reason, result.source or "", result.id or "",
-                                  result.type or "", value or b"", partition, offset))
-    if tokens:
-        good = erase(good, tokens)
-    wanted = None if tables is None else set(tables)
-    out = Prepared(events=len(good), rejects=rejects)
-    if not good:
-        return out
-    times = [epoch_ms(e.time) for e in good]
-    if wanted is None or ddl.EVENTS.name in wanted:
-        cols = raw_event_columns([(e, p, o) for e, (p, o) in zip(good, where)], now_ms, times)
-        out.payloads[ddl.EVENTS.name] = ipc_bytes(record_batch(ddl.EVENTS, cols))
-        out.rows[ddl.EVENTS.name] = len(good)
-    for name, rows in project_rows(good, times).items():
-        if rows and (wanted is None or name in wanted):
-            out.payloads[name] = ipc_bytes(rows_batch(TABLES_BY_NAME[name], rows))
-            out.rows[name] = len(rows)
+            rejects.append(Reject(result.code, result.reason, result.source or "", result.id or "",
+                                  result.type or "", value or b"", key, partition, offset))
+    return good, rejects
+
+
+def _prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+             tables: Iterable[str] | None) -> Prepared:
+    good, rejects = decode_records(records)
+    if tokens and good:
+        erased = erase([p.event for p in good], tokens)
+        good = [Positioned(e, p.partition, p.offset) for e, p in zip(erased, good)]
+    return Prepared(events=len(good), rejects=rejects, tables=encode(good, now_ms, tables))
+
+
+def joined(parts: Sequence[Prepared]) -> Prepared:
+    """Several prepared batches as one (one Arrow table per stored table, its chunks not copied)."""
+    import pyarrow as pa
+
+    if len(parts) == 1:
+        return parts[0]
+    out = Prepared(events=sum(p.events for p in parts), rejects=[r for p in parts for r in p.rejects])
+    for name in dict.fromkeys(name for p in parts for name in p.tables):
+        out.tables[name] = pa.concat_tables([p.tables[name] for p in parts if name in p.tables])
     return out
 
 
@@ -248,22 +241,17 @@ class Preparer:
             return asyncio.wrap_future(self.call(prepare, records, tokens, now_ms, tables))
         if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
             return asyncio.ensure_future(self._split(records, _snapshot(tokens), now_ms, tables))
-        return asyncio.wrap_future(self.pool.submit(prepare_packed, pack(records), _snapshot(tokens), now_ms, tables))
+        return asyncio.wrap_future(self.pool.submit(prepare_packed, PackedRecords.of(records), _snapshot(tokens),
+                                                    now_ms, tables))
 
     async def _split(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
                      tables: frozenset[str] | None) -> Prepared:
         """One batch over every process: prepare slices at once, then join them (one stream per table)."""
         size = -(-len(records) // self.processes)
-        starts = range(0, len(records), size)
         parts = await asyncio.gather(*(asyncio.wrap_future(self.pool.submit(
-            prepare_packed, pack(records[i:i + size]), tokens, now_ms, tables)) for i in starts))
-        out = Prepared(events=sum(p.events for p in parts))
-        for start, part in zip(starts, parts):
-            out.rejects.extend(dataclasses.replace(r, index=r.index + start) for r in part.rejects)
-        for name in {name for part in parts for name in part.payloads}:
-            out.payloads[name] = merge_ipc([part.payloads[name] for part in parts if name in part.payloads])
-            out.rows[name] = sum(part.rows.get(name, 0) for part in parts)
-        return out
+            prepare_packed, PackedRecords.of(records[i:i + size]), tokens, now_ms, tables))
+            for i in range(0, len(records), size)))
+        return joined(parts)
 
     def check(self) -> None:
         """Raise when a prepare process died, also between batches (so an idle worker does not carry on

@@ -4,7 +4,7 @@ then swap them in.
 Batch work, not the per-message path. The log (up to the end offsets taken at the start) is cut
 into spans of ~50,000 offsets of one partition (`streams/log_spans.py`). Spawned prepare processes
 (two by default) each read a span straight from the broker with librdkafka and run the worker's
-prepare step on it (`streams/prepare.py`: decode, erase, the same row mappers, Arrow IPC), so
+prepare step on it (`streams/prepare.py`: decode, erase, the same encoder), so
 records never pass through this process, which only writes what comes back: one statement per
 table for ~100,000 events, into `<table>__replay` tables, in a writer thread while the next spans
 are prepared. Then each fresh table is exchanged with the live one (`EXCHANGE TABLES`, atomic) and
@@ -23,13 +23,12 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
 from projections import ddl
-from projections.arrow import merge_ipc
 from projections.erasure import Erasures
 from projections.project import PROJECTION_TABLES
 from projections.store import Store
 
 from .log_spans import SPAN_RECORDS, Span, SpanReader, log_offsets, plan_spans, spans_since
-from .prepare import Prepared, Preparer, gc_paused, prepare
+from .prepare import Prepared, Preparer, gc_paused, joined, prepare
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ _readers: dict[tuple[str, str], SpanReader] = {}
 
 def read_and_prepare(span: Span, bootstrap_servers: str, topic: str, tokens: Mapping[str, str], now_ms: int,
                      tables: frozenset[str] | None) -> Prepared:
-    """One span, read and prepared where this runs (a prepare process): only the Arrow payloads
+    """One span, read and prepared where this runs (a prepare process): only the Arrow tables
     travel back. The reader is kept for the process's next span."""
     reader = _readers.get((bootstrap_servers, topic))
     if reader is None:
@@ -90,14 +89,11 @@ chDB insert statement costs tens of milliseconds whatever its size (docs/benchma
 
 
 def _write(store: Store, prepared: list[Prepared], suffix: str) -> tuple[int, int]:
-    tables: dict[str, list[bytes]] = {}
-    for p in prepared:
-        for table, payload in p.payloads.items():
-            tables.setdefault(table, []).append(payload)
-    for table, payloads in tables.items():
-        store.insert_arrow(table + suffix, merge_ipc(payloads))
+    batch = joined(prepared)
+    for name, table in batch.tables.items():
+        store.insert_arrow(name + suffix, table)
     # rejects are counted only: the live path already dead-lettered them
-    return sum(p.events for p in prepared), sum(len(p.rejects) for p in prepared)
+    return batch.events, len(batch.rejects)
 
 
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,

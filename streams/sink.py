@@ -11,38 +11,20 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
 from projections import ddl
-from projections.arrow import record_batch
-from projections.rows import epoch_ms
+from projections.project import Positioned, encode
 from projections.store import Store
 
 from .dead_letters import DeadLetter
 from .status import StatusBoard
-from .prepare import Prepared, raw_event_columns
+from .prepare import Prepared
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Positioned:
-    """A decoded event with the Kafka position it was read from."""
-
-    event: object  # schemas.Event
-    partition: int
-    offset: int
-
-
-def raw_event_frame(batch: Sequence[Positioned], now: datetime) -> pd.DataFrame:
-    """The `events` table's rows as a DataFrame, from the same columns the worker writes
-    (`streams.prepare.raw_event_columns`), for writers that insert DataFrames (benchmarks, tests)."""
-    cols = raw_event_columns([(p.event, p.partition, p.offset) for p in batch], epoch_ms(now))
-    return record_batch(ddl.EVENTS, cols).to_pandas()
 
 
 def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datetime) -> pd.DataFrame:
@@ -63,15 +45,9 @@ def _engine_words(exc: BaseException, limit: int = 300) -> str:
 
 
 class EventSink:
-    def __init__(self, store: Store, *,
-                 erasures: Callable[[], Mapping[str, str]] = dict,
-                 max_backoff: float = 30.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 status: StatusBoard | None = None) -> None:
+    def __init__(self, store: Store, *, max_backoff: float = 30.0, status: StatusBoard | None = None) -> None:
         self.store = store
-        self.erasures = erasures
         self.max_backoff = max_backoff
-        self.clock = clock
         self.status = status or StatusBoard()
         self.events_written = 0
         self.dead_letters_written = 0
@@ -102,13 +78,13 @@ class EventSink:
                 delay = min(delay * 2, self.max_backoff)
 
     def write_prepared(self, prepared: Prepared) -> None:
-        """Write a batch prepared by `streams.prepare` (Arrow IPC per table), with the same retry rule."""
-        if not prepared.payloads:
+        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry rule."""
+        if not prepared.tables:
             return
 
         def write_all() -> None:
-            for table, payload in prepared.payloads.items():
-                self.store.insert_arrow(table, payload)
+            for name, table in prepared.tables.items():
+                self.store.insert_arrow(name, table)
 
         self._until_written(f"{prepared.events} events", write_all)
         self.events_written += prepared.events
@@ -116,6 +92,14 @@ class EventSink:
     def write_dead_letters(self, letters: Sequence[tuple[DeadLetter, int, int]]) -> None:
         if not letters:
             return
-        df = dead_letter_frame(letters, self.clock())
+        df = dead_letter_frame(letters, datetime.now(timezone.utc))
         self._until_written(f"{len(letters)} dead letters", lambda: self.store.insert_df(ddl.DEAD_LETTERS.name, df))
         self.dead_letters_written += len(letters)
+
+
+def store_events(store: Store, positioned: Sequence[Positioned], now_ms: int) -> int:
+    """Encode decoded events and insert every table, as the worker's write does (without its retry):
+    for writers that start from decoded events (benchmarks, tests). Returns the events stored."""
+    for name, table in encode(positioned, now_ms).items():
+        store.insert_arrow(name, table)
+    return len(positioned)

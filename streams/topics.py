@@ -15,8 +15,10 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 log = logging.getLogger(__name__)
 
 
-def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, *, timeout: float = 60.0) -> None:
-    """Create the topics that do not exist yet (replication factor 1 locally); wait for the broker."""
+def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, *, timeout: float = 60.0,
+                  configs: dict[str, str] | None = None) -> None:
+    """Create the topics that do not exist yet (replication factor 1 locally, with `configs` such as
+    compaction); wait for the broker."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -33,7 +35,8 @@ def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, *, 
         missing = [n for n in names if n not in existing]
         if missing:
             try:
-                admin.create_topics([NewTopic(n, partitions, 1) for n in missing])
+                admin.create_topics([NewTopic(n, partitions, 1, topic_configs=dict(configs or {}))
+                                     for n in missing])
                 log.info("created topics %s with %d partitions", missing, partitions)
             except TopicAlreadyExistsError:
                 pass

@@ -28,9 +28,9 @@ def run_worker(settings: WorkerSettings, store: Store, status: StatusBoard, *, l
                   settings.topic_partitions)
     secret = settings.erasure_secret.get_secret_value() if settings.erasure_secret else None
     erasures = ErasureList(settings.bootstrap_servers, settings.erasures_topic, load_secret(settings.data_dir, secret))
-    sink = EventSink(store, erasures=erasures.current, status=status)
+    sink = EventSink(store, status=status)
     preparer = Preparer(settings.prepare_processes)
-    app = create_app(settings, sink, preparer)
+    app = create_app(settings, sink, preparer, erasures=erasures.current)
     log.info("stream worker reading %s from %s", settings.events_topic, settings.bootstrap_servers)
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
     try:

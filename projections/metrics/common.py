@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ddl import TS
+
 # Minimum samples (the sample each figure counts is named in docs/metrics.md).
 MIN_TIES = 5  # reciprocity index: directed helping ties in the team
 MIN_MEMBERS = 3  # density, isolates: team members in the period
@@ -29,7 +31,6 @@ RECOGNITION_CAP = 3
 REUSE_WINDOW_DAYS = 30
 REVIEW_WINDOW_DAYS = 14
 
-TS = "DateTime64(3, 'UTC')"
 IN_PERIOD = f"time >= {{start:{TS}}} AND time < {{end:{TS}}}"
 FAR_FUTURE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')"
 

@@ -45,9 +45,9 @@ class Store(ABC):
         """Insert a DataFrame whose column names match the table's; returns rows written."""
 
     @abstractmethod
-    def insert_arrow(self, table: str, data: "bytes | pa.Table") -> int:
-        """Insert an Arrow table, or an Arrow IPC stream (`projections.arrow.ipc_bytes`), whose field names
-        match the table's; returns rows written.
+    def insert_arrow(self, table: str, data: "pa.Table") -> int:
+        """Insert an Arrow table (`projections.project.encode` makes them) whose field names match the
+        table's; returns rows written. The backend serialises it once, its own way.
 
         Both inserts return only once the engine confirmed every row, and raise `StoreError` otherwise
         (no space, a read-only directory, a server that wrote fewer rows): the worker commits a batch's

@@ -137,12 +137,8 @@ class ChdbStore(Store):
 
         return self._insert(table, pa.Table.from_pandas(df, preserve_index=False))
 
-    def insert_arrow(self, table: str, data: "bytes | pa.Table") -> int:
-        """Insert an Arrow table (or an Arrow IPC stream, read once here) whose field names match the table's."""
-        import pyarrow as pa
-
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            data = pa.ipc.open_stream(data).read_all()
+    def insert_arrow(self, table: str, data: "pa.Table") -> int:
+        """Insert an Arrow table whose field names match the table's (chDB reads it in place)."""
         if data.num_rows == 0:
             return 0
         return self._insert(table, data)

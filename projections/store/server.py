@@ -63,11 +63,9 @@ class ServerStore(Store):
             raise StoreError(f"ClickHouse: {exc}") from exc
         return _confirmed(table, len(df), summary)
 
-    def insert_arrow(self, table: str, data: "bytes | pa.Table") -> int:
-        """Insert an Arrow table (or an Arrow IPC stream, read once here) whose field names match the table's."""
-        from ..arrow import read_ipc
-
-        arrow_table = read_ipc(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    def insert_arrow(self, table: str, data: "pa.Table") -> int:
+        """Insert an Arrow table whose field names match the table's (sent as Arrow, once)."""
+        arrow_table = data
         if arrow_table.num_rows == 0:
             return 0
         try:

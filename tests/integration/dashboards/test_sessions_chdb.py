@@ -30,12 +30,12 @@ def world(store, tmp_path):
     """The store with 3,000 simulated events, and a manager, a rep and an executive of its first team."""
     import schemas
     from projections.metrics import teams, views
-    from projections.project import project_batch
+    from projections.project import Positioned
     from streams.simulator import simulate
+    from streams.sink import store_events
 
     events = [schemas.decode(v) for _, v in simulate(11, 3_000, start=START)]
-    for table, df in project_batch(events).items():
-        store.insert_df(table, df)
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)], 0)
     team = teams(store)[0]
     people = views.team_roster(store, team, "2025-Q3")["person"].astype(str).tolist()
     users = tmp_path / "users.json"

@@ -12,7 +12,8 @@ import pytest
 
 from projections import metrics
 from projections.migrations import migrate
-from projections.project import project_batch
+from projections.project import Positioned
+from streams.sink import store_events
 from projections.store import open_store
 from support.reference_metrics import reference_team_metrics
 
@@ -81,8 +82,7 @@ def store(chdb_dir):
     assert all(isinstance(d, schemas.Event) for d in decoded), [d for d in decoded if not isinstance(d, schemas.Event)]
     s = open_store(url=None, data_dir=str(chdb_dir), database=f"h_{uuid.uuid4().hex[:12]}")
     migrate(s)
-    for table, df in project_batch(decoded[::-1]).items():  # newest first
-        s.insert_df(table, df)
+    store_events(s, [Positioned(e, 0, i) for i, e in enumerate(decoded[::-1])], 0)  # newest first
     yield s
     s.command(f"DROP DATABASE IF EXISTS {s.database}")
     s.close()

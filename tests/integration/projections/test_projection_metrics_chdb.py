@@ -1,4 +1,4 @@
-"""End to end on chDB: simulate -> decode -> project_batch -> insert -> team_metrics == oracle.
+"""End to end on chDB: simulate -> decode -> encode -> insert (the worker's write) -> team_metrics == oracle.
 
 The oracle (tests/support/reference_metrics.py) computes every team metric in plain Python
 from the event dicts. Duplicated delivery and shuffled (out-of-order) batches must not change
@@ -14,8 +14,9 @@ import pytest
 
 from projections import metrics
 from projections.migrations import migrate
-from projections.project import ALL_TABLES, project_batch
+from projections.project import ALL_TABLES, Positioned
 from streams.simulator import simulate
+from streams.sink import store_events
 from support.metric_compare import assert_all_match
 from support.reference_metrics import index_events, reference_team_metrics, reference_teams
 
@@ -45,8 +46,7 @@ def simulated():
 
 def load(store, events, batch=BATCH):
     for i in range(0, len(events), batch):
-        for table, df in project_batch(events[i : i + batch]).items():
-            store.insert_df(table, df)
+        store_events(store, [Positioned(e, 0, i + j) for j, e in enumerate(events[i : i + batch])], 0)
 
 
 def test_migration_creates_every_projection_table_once(store):

@@ -98,16 +98,14 @@ def test_warming_computes_the_first_pages_people_open(store):
     from dashboards.components import period_options
     from dashboards.pages import team_live
     from projections.metrics import teams, views
-    from projections.project import project_batch
+    from projections.project import Positioned
     from streams.simulator import simulate
-    from streams.sink import Positioned, raw_event_frame
+    from streams.sink import store_events
 
     events = [schemas.decode(v) for _, v in simulate(5, 3000, start=datetime.now(timezone.utc) - timedelta(days=60),
                                                      teams=2)]
-    store.insert_df("events", raw_event_frame([Positioned(e, 0, i) for i, e in enumerate(events)],
-                                              datetime.now(timezone.utc)))
-    for table, df in project_batch(events).items():
-        store.insert_df(table, df)
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)],
+                 int(datetime.now(timezone.utc).timestamp() * 1000))
     read_model.clear()
     try:
         assert warm_read_model(store) == 2 + 2 * len(teams(store)) == 6

@@ -98,21 +98,21 @@ def test_a_second_process_cannot_open_a_chdb_directory_in_use(tmp_path):
 
 
 def test_prepared_arrow_batches_insert_every_table(any_store):
-    """The worker's prepare step output (Arrow IPC per table) goes in through `insert_arrow` on every
-    backend, with the same content as the DataFrame path."""
+    """The worker's prepare step output (an Arrow table per stored table) goes in through `insert_arrow`
+    on every backend."""
     from datetime import datetime, timezone
 
     from projections.project import TABLES_BY_NAME
-    from streams.prepare import prepare
+    from streams.prepare import Record, prepare
     from streams.simulator import simulate
 
     migrate(any_store)
-    records = [(v, [], i % 4, i) for i, (_, v) in enumerate(simulate(8, 3000, start=datetime(2025, 1, 1,
+    records = [Record(v, [], i % 4, i) for i, (_, v) in enumerate(simulate(8, 3000, start=datetime(2025, 1, 1,
                                                                                              tzinfo=timezone.utc)))]
     prepared = prepare(records, {}, 1_767_225_600_000)
-    for table, payload in prepared.payloads.items():
-        any_store.insert_arrow(table, payload)
-        any_store.insert_arrow(table, payload)  # a redelivered batch changes nothing
+    for table, arrow_table in prepared.tables.items():
+        any_store.insert_arrow(table, arrow_table)
+        any_store.insert_arrow(table, arrow_table)  # a redelivered batch changes nothing
     for table, rows in prepared.rows.items():
         name = TABLES_BY_NAME[table].name if table in TABLES_BY_NAME else table
         assert any_store.query_scalar(f"SELECT count() FROM {name} FINAL") == rows, table

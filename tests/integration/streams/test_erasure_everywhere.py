@@ -14,7 +14,7 @@ from streams.dead_letters import DeadLetter, from_headers
 from streams.erasures import load_erasures, record_erasure
 from streams.log_scrub import _read, find_names, rewrite_topic, scrub_dead_letters
 from streams.log_spans import _consumer_config, log_offsets
-from streams.prepare import prepare
+from streams.prepare import Record, prepare
 from streams.producer import make_producer, send_all
 from streams.replay import replay
 from streams.scrubber import Scrubber
@@ -78,7 +78,7 @@ def test_erase_leaves_nothing_in_tables_or_topics_and_keeps_team_figures(kafka, 
     producer = make_producer(bs)
     send_all(producer, events, raw + refused)
     # the worker's dead-letter path: reject, send with the reason in headers, fold into the table
-    rejects = prepare([(v, [], 0, i) for i, (_, v) in enumerate(refused)], {}, 0).rejects
+    rejects = prepare([Record(v, [], 0, i) for i, (_, v) in enumerate(refused)], {}, 0).rejects
     assert len(rejects) == 2
     for r in rejects:
         letter = DeadLetter(raw=r.raw, code=r.code, reason=r.reason, door="kafka", source=r.source, id=r.id,

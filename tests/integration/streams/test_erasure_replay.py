@@ -15,7 +15,7 @@ from projections.erasure import person_key
 from streams.producer import make_producer, send_all
 from streams.replay import replay
 from streams.simulator import simulate
-from streams.prepare import prepare
+from streams.prepare import Record, prepare
 from streams.sink import EventSink
 from streams.topics import ensure_topics
 from support.metric_compare import assert_close
@@ -78,7 +78,7 @@ def test_erase_rebuilds_without_the_person_and_keeps_team_history(kafka, store):
 
     # The live path: a new event about the person is anonymised before it is written.
     late = next(v for _, v in raw if json.loads(v)["data"].get("helper") == PERSON)
-    sink = EventSink(store, erasures=lambda: tokens)
-    sink.write_prepared(prepare([(late, [], 0, 10**9)], sink.erasures(), epoch_ms(datetime.now(timezone.utc))))
+    sink = EventSink(store)
+    sink.write_prepared(prepare([Record(late, [], 0, 10**9)], tokens, epoch_ms(datetime.now(timezone.utc))))
     assert sink.events_written == 1, "the event was written"
     assert occurrences(store, PERSON) == {}

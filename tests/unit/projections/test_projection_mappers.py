@@ -1,4 +1,4 @@
-"""Row mappers and project_batch on small hand-made histories (no schemas, no store)."""
+"""Row mappers and the encoder (projections/project.py) on small hand-made histories (no store)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from projections.project import ALL_TABLES, PROJECTION_TABLES, TABLES_BY_NAME, handled_types, project_batch
+from projections.project import (ALL_TABLES, PROJECTION_TABLES, TABLES_BY_NAME, Positioned, encode, handled_types,
+                                 projection_columns)
 
 pytestmark = pytest.mark.unit
 
@@ -23,6 +24,14 @@ OPTIONAL = {
     "proposal.withdrawn": ("reason",),
 }
 _n = 0
+
+
+def frames_of(events, tables=None):
+    """The encoder's projection tables for `events`, as DataFrames (the `events` table needs real data
+    structs, which these stand-ins are not, so it is left out)."""
+    names = set(TABLES_BY_NAME) if tables is None else {t.name for t in tables}
+    out = encode([Positioned(e, 0, i) for i, e in enumerate(events)], 0, names)
+    return {name: table.to_pandas() for name, table in out.items()}
 
 
 def ev(type_: str, at: float = 0, **data):
@@ -51,7 +60,7 @@ def test_every_table_is_in_one_projection_and_every_type_is_mapped():
 
 
 def test_frames_have_exactly_the_table_columns_and_utc_times():
-    frames = project_batch([
+    frames = frames_of([
         ev("roster.member_joined", person="p1", team="north", role="rep", display_name="P One"),
         ev("help.given", 5, help_id="h1", helper="p1", recipient="p2", kind="advice", minutes=30),
         ev("review.published", 9, review_id="r1", deal_id="d1", author="p1", kind="postmortem", lessons=("a", "b")),
@@ -68,7 +77,7 @@ def test_frames_have_exactly_the_table_columns_and_utc_times():
 def test_help_and_ack_are_separate_facts_keyed_by_identity():
     ack = ev("help.acknowledged", 1, help_id="h1", recipient="p2", useful=True)
     given = ev("help.given", 2, help_id="h1", helper="p1", recipient="p2", request_id="q1", kind="advice", minutes=15)
-    frames = project_batch([ack, given])  # the ack first: arrival order does not matter
+    frames = frames_of([ack, given])  # the ack first: arrival order does not matter
     acks, helps = frames["help_acks"], frames["help_given"]
     assert acks[["help_id", "recipient", "useful", "source", "event_id"]].values.tolist() == [["h1", "p2", 1, "test", ack.id]]
     row = helps.iloc[0]
@@ -80,7 +89,7 @@ def test_help_and_ack_are_separate_facts_keyed_by_identity():
 
 
 def test_roster_left_means_no_team_after():
-    frames = project_batch([
+    frames = frames_of([
         ev("roster.member_joined", person="p1", team="north", role="rep", display_name="P"),
         ev("roster.member_left", 60, person="p1", team="north"),
     ])
@@ -93,7 +102,7 @@ def test_roster_left_means_no_team_after():
 def test_criteria_become_one_row_each_and_stage_change_keeps_missing_fields_empty():
     crit = [SimpleNamespace(criterion_id=f"c{i}", description="d", target="t", due=due)
             for i, due in enumerate(["2026-03-01", date(2026, 4, 1)])]
-    frames = project_batch([
+    frames = frames_of([
         ev("outcome.criteria_defined", deal_id="d1", criteria=crit),
         ev("deal.stage_changed", 3, deal_id="d1", stage="proposal"),
         ev("deal.opened", deal_id="d1", owner="p1", team="north", account="a", amount=10.0, currency="EUR", stage="s"),
@@ -108,7 +117,7 @@ def test_criteria_become_one_row_each_and_stage_change_keeps_missing_fields_empt
 
 
 def test_referral_uses_referred_to_and_outcomes_map():
-    frames = project_batch([
+    frames = frames_of([
         ev("referral.made", referrer="p1", account="a1", referred_to="vendor", reason="fit"),
         ev("outcome.criterion_met", deal_id="d1", criterion_id="c1", observed="ok"),
         ev("outcome.criterion_missed", deal_id="d1", criterion_id="c2", observed="no"),
@@ -125,16 +134,34 @@ def test_unknown_types_are_ignored_and_tables_filter_restricts_output():
         ev("recognition.given", giver="p1", receiver="p2", reason="helping"),
         ev("knowledge.shared", artifact_id="a1", author="p1", kind="lesson", title="t", audience="team"),
     ]
-    assert set(project_batch(events)) == {"recognitions", "knowledge_shared"}
-    only = project_batch(events, tables=PROJECTION_TABLES["knowledge"])
+    assert set(frames_of(events)) == {"recognitions", "knowledge_shared"}
+    only = frames_of(events, tables=PROJECTION_TABLES["knowledge"])
     assert set(only) == {"knowledge_shared"}
-    assert project_batch([]) == {}
+    assert frames_of([]) == {}
 
 
 def test_same_batch_twice_gives_equal_frames():
     events = [ev("deal.exchange", i, deal_id="d1", direction="seller_gave", kind="demo") for i in range(3)]
-    a, b = project_batch(events), project_batch(list(events))
+    a, b = frames_of(events), frames_of(list(events))
     pd.testing.assert_frame_equal(a["deal_exchanges"], b["deal_exchanges"])
+
+
+def test_a_row_that_misses_or_adds_a_column_is_refused():
+    table = TABLES_BY_NAME["recognitions"]
+    e = ev("recognition.given", giver="p1", receiver="p2", reason="helping")
+    with pytest.raises(ValueError, match="without the column 'reason'"):
+        projection_columns(table, [dict(giver="p1", receiver="p2", reasons="x")], [0], [e], [0])
+    with pytest.raises(ValueError, match="not"):
+        projection_columns(table, [dict(giver="p1", receiver="p2", reason="x", extra=1)], [0], [e], [0])
+    good = projection_columns(table, [dict(receiver="p2", reason="x", giver="p1")], [0], [e], [7])
+    assert good == [["p1"], ["p2"], ["x"], [7], ["test"], [e.id]]  # by name, whatever the order given
+
+
+def test_mappers_are_registered_by_catalog_model():
+    from schemas.catalog import CURRENT_MODELS
+    from projections import reciprocity
+
+    assert reciprocity.MAPPERS[CURRENT_MODELS["teamflow.help.given"]] is reciprocity._given
 
 
 def test_create_sql_of_every_table_is_a_replacing_merge_tree_with_event_columns():

@@ -1,0 +1,87 @@
+"""The fold's named steps (streams/fold.py), each driven on its own against a real broker and chDB:
+poll takes every record with its key and position, prepare gives the refused ones back whole,
+dead_letter lands them on the dead-letter topic under their key, write stores the rest, and commit
+moves the group's offsets to just after the batch. Sent = stored + dead-lettered, exactly."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from streams.fold import Fold
+from streams.prepare import Preparer
+from streams.simulator import simulate
+from streams.sink import EventSink
+from streams.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+BAD = [b"{not json", b'{"specversion":"1.0","id":"b2","source":"s","type":"teamflow.no.such",'
+       b'"time":"2025-08-01T10:00:00Z","data":{}}']
+
+
+def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+    events_topic, dead_topic = f"fold-{uuid.uuid4().hex[:8]}", f"fold-dead-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka.bootstrap_servers, [events_topic, dead_topic], 2)
+    good = list(simulate(3, 40, start=datetime(2025, 7, 1, tzinfo=timezone.utc)))
+    sent = [(k.encode(), v) for k, v in good] + [(b"bad", v) for v in BAD]
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+        await producer.start()
+        for key, value in sent:
+            await producer.send_and_wait(events_topic, value, key=key)
+        consumer = AIOKafkaConsumer(events_topic, bootstrap_servers=kafka.bootstrap_servers,
+                                    group_id=f"g-{uuid.uuid4().hex[:8]}", enable_auto_commit=False,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+
+        async def send(key, value, headers):
+            return await producer.send(dead_topic, value, key=key, headers=headers)
+
+        fold = Fold(consumer, Preparer(0), EventSink(store), send, batch_size=1000, within_ms=2000)
+        try:
+            batches = []
+            while sum(len(b.records) for b in batches) < len(sent):  # poll
+                batch = await fold.poll()
+                if batch is not None:
+                    batches.append(batch)
+            records = [r for b in batches for r in b.records]
+            assert sorted((r.key, r.value) for r in records) == sorted(sent)
+            assert all(r.offset >= 0 and r.partition in (0, 1) for r in records)
+
+            prepared = [await fold.prepare(b) for b in batches]  # decode and encode
+            rejects = [r for p in prepared for r in p.rejects]
+            assert sorted(r.raw for r in rejects) == sorted(BAD) and {r.key for r in rejects} == {b"bad"}
+            assert {r.code for r in rejects} == {"malformed_json", "unknown_type"}
+
+            for p in prepared:  # dead-letter, then write
+                await fold.dead_letter(p.rejects)
+                await fold.write(p)
+            assert store.query_scalar("SELECT count() FROM events FINAL") == len(good)
+            assert sum(p.events for p in prepared) + len(rejects) == len(sent)
+
+            letters = AIOKafkaConsumer(dead_topic, bootstrap_servers=kafka.bootstrap_servers,
+                                       auto_offset_reset="earliest", enable_auto_commit=False)
+            await letters.start()
+            got = await letters.getmany(timeout_ms=5000)
+            await letters.stop()
+            assert sorted((m.key, m.value) for ms in got.values() for m in ms) == [(b"bad", v) for v in sorted(BAD)]
+
+            for b in batches:  # commit
+                await fold.commit(b)
+            ends = {}
+            for b in batches:
+                ends.update(b.next_offsets)
+            for tp, offset in ends.items():
+                assert await consumer.committed(TopicPartition(tp.topic, tp.partition)) == offset
+            assert sum(ends.values()) == len(sent)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    asyncio.run(run())
