@@ -21,7 +21,7 @@ from .prepare import Preparer
 from .sink import EventSink
 
 if TYPE_CHECKING:
-    from teamflow.settings import Settings
+    from .settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _headers(message: Any) -> list[tuple[str, bytes]]:
             for k, v in items]
 
 
-def create_app(settings: "Settings", sink: EventSink, preparer: Preparer | None = None, *,
+def create_app(settings: "WorkerSettings", sink: EventSink, preparer: Preparer | None = None, *,
                erasures: Callable[[], Mapping[str, str]] = dict) -> faust.App:
     """The Faust app; `preparer` runs the prepare step (streams/prepare.py), inline when not given;
     `erasures` gives the current erasure list for each batch."""

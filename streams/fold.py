@@ -15,12 +15,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
+from .consumer_lag import fold_group
 from .dead_letters import DeadLetter
 from .prepare import Prepared, Preparer, Record, Reject
 from .sink import EventSink
 
 if TYPE_CHECKING:
-    from teamflow.settings import Settings
+    from .settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class Batch:
     next_offsets: dict[Any, int]  # aiokafka TopicPartition -> offset after the batch's last record
 
 
-def fold_consumer(settings: "Settings") -> Any:
+def fold_consumer(settings: "WorkerSettings") -> Any:
     """The fold's own batch consumer (aiokafka: `getmany` with explicit commits; not the Faust app's
     group, which speaks Faust's assignor protocol)."""
     from aiokafka import AIOKafkaConsumer
@@ -47,7 +48,7 @@ def fold_consumer(settings: "Settings") -> Any:
     return AIOKafkaConsumer(
         settings.events_topic,
         bootstrap_servers=settings.bootstrap_servers,
-        group_id=f"{settings.consumer_group}-fold",
+        group_id=fold_group(settings.consumer_group),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=8 * 1024 * 1024,
