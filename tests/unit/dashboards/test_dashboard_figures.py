@@ -162,7 +162,7 @@ def test_executive_hides_small_groups_and_pools_visible_teams():
     assert org["value"] == pytest.approx(0.6) and org["change"] == "+10 pts"
     csv = executive.csv_text(df)
     assert csv.splitlines()[0] == "quarter,scope,measure,value,sample,previous,change,hidden" and "0.9" not in csv
-    title, chart, foot, table, _ = executive.render(data, executive.ORG, "reciprocity.reciprocity_index")
+    title, table, foot = executive.render(data, executive.ORG)
     assert "small" in foot and guard.layout_violations(table) == []
 
 
