@@ -4,9 +4,8 @@
 
 Builds a chDB store of simulated events spread over --days (two years by default, so that eight
 quarters hold data), then times, with every cache emptied, what the read model's refresher runs
-for the executive page: `executive.fetch` (every team, the quarter and the one before) and
-`executive.fetch_trends` (every team, the last eight quarters). Figures go to docs/dashboards.md
-by hand.
+for the executive page: `executive.fetch` (every team, the last eight quarters, which also hold
+the quarter table's two). Figures go to docs/dashboards.md by hand.
 """
 from __future__ import annotations
 
@@ -79,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             marker.touch()
         quarter = period_options(views.data_span(store), "quarter")[0]
         print(f"{args.events:,} events, quarter {quarter} (ms, caches emptied before each run)")
-        cases = {"quarter and previous (fetch)": lambda: executive.fetch(store, quarter)}
-        if hasattr(executive, "fetch_trends"):
-            cases["8-quarter trends (fetch_trends)"] = lambda: executive.fetch_trends(store, quarter)
+        cases = {"executive.fetch (every team, 8 quarters)": lambda: executive.fetch(store, quarter)}
         for name, fn in cases.items():
             for _ in range(args.runs):
                 read_model.clear()

@@ -31,7 +31,7 @@ MUTED = "#52606d"
 def privacy_note() -> str:
     return (f"Privacy: a team with fewer than {access.MIN_GROUP} people in a quarter is hidden for that quarter "
             "and left out of the organisation's figure; no individual appears. A figure below its minimum "
-            "sample shows 'too few: n=…, needs …'. Colours follow what each measure means, never a rank; "
+            "sample shows 'too few: n=…, needs …'. Colours follow what each measure means, not how teams compare; "
             "teams are in alphabetical order.")
 
 

@@ -7,7 +7,7 @@ floor and the direction colours are unit-tested on their own.
   quarter is hidden in that quarter ("hidden: too few people: n=3, needs 5") and left out of the
   organisation's figure for it; the same team may show in other quarters.
 - Each figure below its own minimum sample is "too few: n=3, needs 5"; a quarter with nobody on
-  the team's roster is "no data in this quarter". Nothing is dropped: every (team, quarter) has a
+  the team's roster is "no data: nobody in the team this quarter". Nothing is dropped: every (team, quarter) has a
   row with its reason.
 - The change from the team's previous quarter is coloured by what the measure means (`BETTER`):
   more reviewed losses is better, more "all give, no get" deals is worse. Never by rank: teams
@@ -25,6 +25,7 @@ from . import access
 from .components import _num, change, change_direction, fmt
 
 N_QUARTERS = 8
+NO_DATA = "no data: nobody in the team this quarter"
 ORGANISATION = "Organisation"
 
 MEASURES: list[tuple[str, str, str, str, str]] = [
@@ -81,7 +82,7 @@ def compact(metrics: dict[str, Any]) -> dict[str, Any]:
 def _status(members: int, fig: dict | None) -> tuple[str, str]:
     """(status, reason) of one cell: 'ok', 'no_data', 'hidden' or 'too_few'."""
     if members == 0:
-        return "no_data", "no data in this quarter"
+        return "no_data", NO_DATA
     if not access.group_visible(members):
         return "hidden", f"hidden: too few people: n={members}, needs {access.MIN_GROUP}"
     if not fig or fig.get("insufficient") or fig.get("value") is None:
@@ -115,7 +116,7 @@ def _organisation(cells: dict[str, dict[str, dict]], teams: list[str], quarter: 
                if access.group_visible(cells[t][quarter]["members"])]
     if not visible:
         hidden = sum(1 for t in teams if cells[t][quarter]["members"])
-        return None, ("no data in this quarter" if not hidden else
+        return None, (NO_DATA if not hidden else
                       f"hidden: no team with {access.MIN_GROUP} or more people")
     fig = pool(visible, kind)
     return fig, ("" if not fig["insufficient"] else f"too few: n={_num(fig['sample'])}, needs {_num(fig['min_sample'])}")

@@ -19,6 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from projections.metrics import previous_period, teams
+from projections.metrics.trends import quarterly
 
 from .. import access, auth, data_cache, exec_export, exec_trends, figures, read_model
 from ..components import GRAPH_CONFIG, change, empty_state, filters, fmt, freshness, labelled, period_of, period_options
@@ -39,7 +40,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
         html.H2("Executive: culture by team and quarter"),
         html.P("Each component on its own (no combined score), per team across up to 8 quarters. A team under "
                "5 people in a quarter is hidden for that quarter; no individual is shown. Colours follow what "
-               "each measure means (green better, vermillion worse), never a rank.", className="lede"),
+               "each measure means (green better, vermillion worse); teams stay in alphabetical order.", className="lede"),
         filters(
             labelled("Quarter", dcc.Dropdown(id="exec-period", options=quarters, value=quarters[0], clearable=False,
                                              className="dd-period")),
@@ -82,7 +83,8 @@ def _fetch(store, quarter: str, team_list: list[str] | None, n: int) -> dict[str
     first = period_of(span[0], "quarter") if span else None
     names = team_list if team_list is not None else teams(store)
     quarters = exec_trends.quarters_ending(quarter, n, first)
-    cells = {t: {q: exec_trends.compact(data_cache.team_metrics(store, t, q)) for q in quarters} for t in names}
+    cells = data_cache.cached(store, ("executive-quarterly", tuple(quarters), tuple(names)),
+                              lambda: quarterly(store, quarters, names))  # one query per area, all teams and quarters
     return {"quarter": quarter, "previous": previous_period(quarter), "teams": names, "quarters": quarters,
             "first": first, "cells": cells}
 
