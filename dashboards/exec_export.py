@@ -155,7 +155,7 @@ def pdf_bytes(trend_rows: list[dict[str, Any]], quarters: list[str], generated: 
     """A quarterly-review PDF: title, period and privacy note, the small multiples, the quarter's table."""
     scopes = _scopes(trend_rows)
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": f"Teamflow culture trends {quarters[0]}–{quarters[-1]}",
+    with PdfPages(buf, metadata={"Title": f"Teamflow culture trends {quarters[0]} to {quarters[-1]}",
                                  "Creator": "Teamflow"}) as pdf:
         fig = plt.figure(figsize=(11.69, 8.27))
         fig.text(0.05, 0.85, "Teamflow: culture trends by team", fontsize=24, weight="bold")
