@@ -110,6 +110,12 @@ def _members(m: dict) -> int:
     return int(m["reciprocity"]["members"]["value"] or 0)
 
 
+def _hidden(m: dict) -> str:
+    """Why a team's quarter is not shown: nobody in it, or fewer people than the floor."""
+    n = _members(m)
+    return exec_trends.NO_DATA if n == 0 else f"hidden: too few people: n={n}, needs {access.MIN_GROUP}"
+
+
 def long_rows(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (team or organisation, measure) of the quarter: value, sample, previous, change;
     hidden teams marked. The organisation pools the visible teams (`exec_trends.pool`)."""
@@ -130,7 +136,7 @@ def long_rows(data: dict[str, Any]) -> pd.DataFrame:
                          "hidden": not cur_vis[t], "value": c["value"] if cur_vis[t] else None,
                          "sample": sample,
                          "previous": p["value"] if (p and cur_vis[t]) else None,
-                         "text": fmt(c, kind) if cur_vis[t] else HIDDEN,
+                         "text": fmt(c, kind) if cur_vis[t] else _hidden(data["current"][t]),
                          "change": change(c, p, kind) if cur_vis[t] else ""})
         oc = exec_trends.pool(cur_figs, kind)
         op = exec_trends.pool(prev_figs, kind) if prev_figs else None
@@ -155,7 +161,7 @@ def render_table(df: pd.DataFrame, scopes: list[str]) -> html.Table:
         for s in scopes:
             r = by_cell[(label, s)]
             if r["hidden"]:
-                cells.append(html.Td(HIDDEN, className="hidden-group"))
+                cells.append(html.Td(r["text"], className="hidden-group"))
             else:
                 n = "" if r["sample"] is None or pd.isna(r["sample"]) else f" n={int(r['sample'])}"
                 cells.append(html.Td([html.Span(r["text"]), html.Span(f" {r['change']}", className="delta"),
