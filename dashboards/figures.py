@@ -324,7 +324,7 @@ def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: li
         return empty_figure("No team in these quarters.")
     n_rows = math.ceil(len(panels) / cols)
     fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=[t for t, _ in panels], shared_yaxes=False,
-                        horizontal_spacing=0.06, vertical_spacing=min(0.5 / max(n_rows, 1), 0.12))
+                        horizontal_spacing=0.06, vertical_spacing=min(0.3, 90 / (200 * n_rows)))
     top = 0.0
     for i, (_title, rs) in enumerate(panels):
         r, c = i // cols + 1, i % cols + 1
@@ -359,4 +359,4 @@ def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: li
     else:
         fig.update_yaxes(rangemode="tozero")
     fig.update_annotations(font=dict(size=11))
-    return _base(fig, height=max(230, 190 * n_rows), legend=False, margin=dict(l=36, r=10, t=30, b=40))
+    return _base(fig, height=max(240, 200 * n_rows), legend=False, margin=dict(l=36, r=10, t=30, b=40))

@@ -73,7 +73,30 @@ def capture(d, url: str, path: str, file: Path, width: int, timeout: float) -> N
     while time.monotonic() < deadline and not settled(d):
         time.sleep(1)
     time.sleep(2)  # plotly's last relayout
-    height = d.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);")
+    height = d.execute_script(  # the page, or its scrolling main area, whichever is taller
+        "const m = document.querySelector('main');"
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight,"
+        " m ? m.getBoundingClientRect().top + m.scrollHeight : 0);")
+    d.set_window_size(width, min(max(int(height) + 40, 700), 6000))
+    time.sleep(1)
+    d.save_screenshot(str(file))
+
+
+def drill_down(d, file: Path, width: int, timeout: float) -> None:
+    """The executive page drilled down to its first team (every measure of one team)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d.set_window_size(width, 900)
+    d.find_element(By.CSS_SELECTOR, "#exec-scope input").send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ENTER)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and ("every measure" not in d.find_element(By.ID, "exec-chart-title").text
+                                           or not settled(d)):
+        time.sleep(1)
+    time.sleep(2)
+    height = d.execute_script("const m = document.querySelector('main');"
+                              "return Math.max(document.documentElement.scrollHeight,"
+                              " m ? m.getBoundingClientRect().top + m.scrollHeight : 0);")
     d.set_window_size(width, min(max(int(height) + 40, 700), 6000))
     time.sleep(1)
     d.save_screenshot(str(file))
@@ -107,6 +130,11 @@ def take(url: str, accounts: list[tuple[str, str]], timeout: float) -> list[Path
                     capture(d, url, path, file, width, timeout)
                     made.append(file)
                     print(f"{file.relative_to(REPO)}", flush=True)
+                    if path == "/executive":
+                        file = OUT / f"executive-team-{role}-{width}.png"
+                        drill_down(d, file, width, timeout)
+                        made.append(file)
+                        print(f"{file.relative_to(REPO)}", flush=True)
     finally:
         d.quit()
     return made

@@ -22,7 +22,7 @@ from projections.metrics import previous_period, teams
 from projections.metrics.trends import quarterly
 
 from .. import access, auth, data_cache, exec_export, exec_trends, figures, read_model
-from ..components import GRAPH_CONFIG, change, empty_state, filters, fmt, freshness, labelled, period_of, period_options
+from ..components import GRAPH_CONFIG, change, change_direction, empty_state, filters, fmt, freshness, labelled, period_of, period_options
 
 PATH = "/executive"
 ORG = "__organisation__"
@@ -50,10 +50,12 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
             labelled("Measure", dcc.Dropdown(id="exec-measure", clearable=False, className="dd-measure",
                                              options=[{"label": m[2], "value": f"{m[0]}.{m[1]}"} for m in MEASURES],
                                              value="reciprocity.reciprocity_index")),
-            html.Button("Export CSV", id="exec-csv", className="btn"),
-            html.Button("Download PNG", id="exec-png", className="btn"),
-            html.Button("Download PDF", id="exec-pdf", className="btn"),
-            html.Button("Print", id="exec-print", className="btn"),
+            labelled("Export", html.Span([
+                html.Button("CSV", id="exec-csv", className="btn", title="The trends per team and quarter, with n"),
+                html.Button("PNG", id="exec-png", className="btn", title="Every measure per team, as a picture"),
+                html.Button("PDF", id="exec-pdf", className="btn", title="For a quarterly review"),
+                html.Button("Print", id="exec-print", className="btn")],
+                style={"display": "inline-flex", "gap": "0.4rem"})),
             dcc.Download(id="exec-download"), dcc.Download(id="exec-download-png"),
             dcc.Download(id="exec-download-pdf"),
         ),
@@ -137,13 +139,16 @@ def long_rows(data: dict[str, Any]) -> pd.DataFrame:
                          "sample": sample,
                          "previous": p["value"] if (p and cur_vis[t]) else None,
                          "text": fmt(c, kind) if cur_vis[t] else _hidden(data["current"][t]),
-                         "change": change(c, p, kind) if cur_vis[t] else ""})
+                         "change": change(c, p, kind) if cur_vis[t] else "",
+                         "direction": change_direction(c, p, exec_trends.BETTER[f"{area}.{key}"], kind)
+                         if cur_vis[t] else ""})
         oc = exec_trends.pool(cur_figs, kind)
         op = exec_trends.pool(prev_figs, kind) if prev_figs else None
         rows.append({"quarter": data["quarter"], "scope": "Organisation", "measure": label, "kind": kind,
                      "hidden": not cur_figs, "value": oc["value"] if cur_figs else None, "sample": oc["sample"],
                      "previous": op["value"] if op else None,
-                     "text": fmt(oc, kind) if cur_figs else HIDDEN, "change": change(oc, op, kind)})
+                     "text": fmt(oc, kind) if cur_figs else HIDDEN, "change": change(oc, op, kind),
+                     "direction": change_direction(oc, op, exec_trends.BETTER[f"{area}.{key}"], kind)})
     return pd.DataFrame(rows)
 
 
@@ -164,7 +169,7 @@ def render_table(df: pd.DataFrame, scopes: list[str]) -> html.Table:
                 cells.append(html.Td(r["text"], className="hidden-group"))
             else:
                 n = "" if r["sample"] is None or pd.isna(r["sample"]) else f" n={int(r['sample'])}"
-                cells.append(html.Td([html.Span(r["text"]), html.Span(f" {r['change']}", className="delta"),
+                cells.append(html.Td([html.Span(r["text"]), _delta(r["change"], r["direction"]),
                                       html.Span(n, className="stat-n")]))
         body.append(html.Tr(cells))
     return html.Table([head, html.Tbody(body)], className="grid exec", id="exec-grid")
@@ -185,14 +190,22 @@ def render(data: dict[str, Any], scope: str) -> tuple:
     return title, render_table(df, scopes), note + freshness(what, data["summary"])
 
 
+TEXT_COLOURS = {"better": "#00704f", "worse": "#b34700", "same": "#52606d", "neutral": "#52606d", "": "#52606d"}
+"""Change text coloured by what the measure means (darker than the chart colours, for contrast)."""
+
+
+def _delta(text: str, direction: str) -> html.Span:
+    arrow = exec_trends.ARROWS[direction] if text and not text.startswith("n/a") else ""
+    return html.Span(f" {arrow}{text}" if text else "", className=f"delta dir-{direction or 'none'}",
+                     style={"color": TEXT_COLOURS[direction]})
+
+
 def _trend_cell(r: dict[str, Any]) -> html.Td:
     if r["value"] is None:
         return html.Td(r["reason"] or "n/a", className="na-reason")
     n = f" n={int(r['n'])}" if r["n"] is not None else ""
-    arrow = exec_trends.ARROWS[r["direction"]]
-    return html.Td([html.Span(r["text"]),
-                    html.Span(f" {arrow}{r['change']}" if r["change"] else "", className=f"delta dir-{r['direction']}"),
-                    html.Span(n, className="stat-n")], className="partial" if r["partial"] else None)
+    return html.Td([html.Span(r["text"]), _delta(r["change"], r["direction"]), html.Span(n, className="stat-n")],
+                   className="partial" if r["partial"] else None)
 
 
 def trend_table(rs: list[dict[str, Any]], quarters: list[str], rows_by: str) -> html.Table:

@@ -132,3 +132,27 @@ def test_png_and_pdf_are_real_files():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     assert pdf[:5] == b"%PDF-" and b"Teamflow culture trends 2026-Q1 to 2026-Q4" in pdf
     assert pdf.count(b"/Type /Page ") == 3, "title and privacy note, small multiples, the quarter's table"
+
+
+def test_the_quarter_table_colours_changes_by_meaning_and_names_what_it_shows():
+    from dashboards.pages import executive
+
+    snap = {"quarter": "2026-Q2", "previous": "2026-Q1", "teams": ["atlas", "tiny"], "quarters": ["2026-Q1", "2026-Q2"],
+            "first": "2026-Q1", "summary": {"as_of": NOW.isoformat(), "last_ingested": None},
+            "cells": {"atlas": {"2026-Q1": cell(7, **{AGNG: fig(0.2), REVIEW: fig(0.4)}),
+                                "2026-Q2": cell(7, **{AGNG: fig(0.3), REVIEW: fig(0.6)})},
+                      "tiny": {"2026-Q1": cell(2), "2026-Q2": cell(3)}}}
+    df = executive.long_rows(executive.quarter_data(snap))
+    by = {(r["scope"], r["measure"]): r for r in df.to_dict("records")}
+    assert by[("atlas", "Deals all give, no get")]["direction"] == "worse"
+    assert by[("atlas", "Lost deals reviewed within 14 days")]["direction"] == "better"
+    assert by[("tiny", "Reciprocity index")]["text"] == "hidden: too few people: n=3, needs 5"
+    title, table, foot = executive.render(executive.quarter_data(snap), executive.ORG)
+    assert title == "All measures, 2026-Q2" and "2 teams and the organisation, 2026-Q2 with the change from 2026-Q1" in foot
+    assert "hidden (fewer than 5 people): tiny" in foot
+    _t, _table, team_foot = executive.render(executive.quarter_data(snap), "atlas")
+    assert "1 team, 2026-Q2" in team_foot and "tiny" not in team_foot
+    spans = [c for row in table.children[1].children for td in row.children[1:2] for c in (td.children or [])
+             if getattr(c, "className", "") and "delta" in c.className]
+    worse = next(s for s in spans if "▼" in (s.children or ""))
+    assert worse.style["color"] == executive.TEXT_COLOURS["worse"]
