@@ -143,8 +143,8 @@ def _table_page(pdf: PdfPages, trend_rows: list[dict[str, Any]], quarter: str, s
     table = ax.table(cellText=cells, cellColours=colours, colLabels=["measure"] + scopes, loc="upper left",
                      cellLoc="left", colWidths=[0.2] + [0.8 / max(len(scopes), 1)] * len(scopes))
     table.auto_set_font_size(False)
-    table.set_fontsize(5.5)
-    table.scale(1, 1.9)
+    table.set_fontsize(6.5)
+    table.scale(1, 2.1)
     fig.text(0.03, 0.03, "Green: better by what the measure means; vermillion: worse; ▲▼ say the same.",
              fontsize=7, color=MUTED)
     pdf.savefig(fig)

@@ -52,7 +52,7 @@ MEASURES: list[tuple[str, str, str, str, str]] = [
 KEYS = {f"{a}.{k}": (a, k, label, kind, better) for a, k, label, kind, better in MEASURES}
 BETTER = {key: m[4] for key, m in KEYS.items()}
 
-ARROWS = {"better": "▲", "worse": "▼", "same": "=", "neutral": "•", "": ""}
+ARROWS = {"better": "▲", "worse": "▼", "same": "", "neutral": "", "": ""}
 """A shape beside each colour, so the direction reads without colour too."""
 
 

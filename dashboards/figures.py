@@ -347,7 +347,7 @@ def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: li
         missing = [q for q, y in zip(quarters, ys) if y is None]
         if missing:
             fig.add_trace(go.Scatter(x=missing, y=[0] * len(missing), mode="markers", showlegend=False,
-                                     marker=dict(symbol="x-thin", size=9, color=GREY, line=dict(width=2, color=GREY)),
+                                     marker=dict(symbol="x", size=8, color=GREY),
                                      text=[by_q.get(q, {}).get("reason") or "no data" for q in missing],
                                      hovertemplate="%{x}: %{text}<extra></extra>"), row=r, col=c)
     ticks = [q + "*" if any(x["quarter"] == q and x["partial"] for _, rs in panels for x in rs) else q

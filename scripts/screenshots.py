@@ -85,10 +85,10 @@ def capture(d, url: str, path: str, file: Path, width: int, timeout: float) -> N
 def drill_down(d, file: Path, width: int, timeout: float) -> None:
     """The executive page drilled down to its first team (every measure of one team)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     d.set_window_size(width, 900)
-    d.find_element(By.CSS_SELECTOR, "#exec-scope input").send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ENTER)
+    team = d.find_element(By.CSS_SELECTOR, "#exec-trend-grid tbody tr td").text  # teams are alphabetical
+    d.execute_script("window.dash_clientside.set_props('exec-scope', {value: arguments[0]});", team)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and ("every measure" not in d.find_element(By.ID, "exec-chart-title").text
                                            or not settled(d)):

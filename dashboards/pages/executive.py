@@ -64,9 +64,9 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                       dcc.Graph(id="exec-chart", config=GRAPH_CONFIG),
                       html.Div(id="exec-legend", className="legend-note"),
                       html.Div(id="exec-chart-foot", className="fresh")], className="tile wide"),
-            html.Div([html.H3(id="exec-trend-title"), html.Div(id="exec-trend-table", className="scroll")],
+            html.Div([html.H3(id="exec-trend-title"), html.Div(id="exec-trend-table", style={"overflowX": "auto"})],
                      className="tile wide"),
-            html.Div([html.H3(id="exec-table-title"), html.Div(id="exec-table", className="scroll"),
+            html.Div([html.H3(id="exec-table-title"), html.Div(id="exec-table", style={"overflowX": "auto"}),
                       html.Div(id="exec-foot", className="fresh")], className="tile wide"),
         ], className="tiles"),
         html.Div(id="exec-print-done", hidden=True),
@@ -179,10 +179,10 @@ def render(data: dict[str, Any], scope: str) -> tuple:
     """The chosen quarter's table (every measure; the organisation and its teams, or one team) and its
     footer, which names exactly what the table shows."""
     df = long_rows(data)
-    scopes = sorted(data["teams"]) + ["Organisation"] if scope == ORG else [scope]
+    scopes = sorted(data["teams"]) + ["Organisation"] if scope == ORG else [scope, "Organisation"]
     hidden = sorted(df[(df["hidden"]) & (df["scope"] != "Organisation")]["scope"].unique())
     shown = [s for s in scopes if s != "Organisation"]
-    what = (f"{len(shown)} team{'s' if len(shown) != 1 else ''}" + (" and the organisation" if scope == ORG else "")
+    what = (f"{len(shown)} team{'s' if len(shown) != 1 else ''} and the organisation"
             + f", {data['quarter']} with the change from {data['previous']}")
     note = f"hidden ({HIDDEN.split(': ')[1]}): {', '.join(h for h in hidden if h in scopes)} · " if \
         any(h in scopes for h in hidden) else ""
