@@ -67,26 +67,41 @@ def settled(d) -> bool:
 
 
 def capture(d, url: str, path: str, file: Path, width: int, timeout: float) -> None:
-    d.set_window_size(width, 900)
+    viewport(d, width)
     d.get(url + path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not settled(d):
         time.sleep(1)
     time.sleep(2)  # plotly's last relayout
+    save_full(d, file, width)
+
+
+def viewport(d, width: int) -> None:
+    """Exactly `width` CSS pixels wide (the window's own frame would take some)."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+
+
+def save_full(d, file: Path, width: int) -> None:
+    """The whole page at `width`, however tall: Chromium's capture beyond the viewport."""
+    import base64
+
     height = d.execute_script(  # the page, or its scrolling main area, whichever is taller
         "const m = document.querySelector('main');"
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight,"
-        " m ? m.getBoundingClientRect().top + m.scrollHeight : 0);")
-    d.set_window_size(width, min(max(int(height) + 40, 700), 6000))
-    time.sleep(1)
-    d.save_screenshot(str(file))
+        "return Math.ceil(Math.max(document.body.scrollHeight, document.documentElement.scrollHeight,"
+        " m ? m.getBoundingClientRect().top + window.scrollY + m.scrollHeight : 0));")
+    height = min(max(int(height) + 16, 600), 8000)
+    shot = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    file.write_bytes(base64.b64decode(shot["data"]))
 
 
 def drill_down(d, file: Path, width: int, timeout: float) -> None:
     """The executive page drilled down to its first team (every measure of one team)."""
     from selenium.webdriver.common.by import By
 
-    d.set_window_size(width, 900)
+    viewport(d, width)
     team = d.find_element(By.CSS_SELECTOR, "#exec-trend-grid tbody tr td").text  # teams are alphabetical
     d.execute_script("window.dash_clientside.set_props('exec-scope', {value: arguments[0]});", team)
     deadline = time.monotonic() + timeout
@@ -94,12 +109,7 @@ def drill_down(d, file: Path, width: int, timeout: float) -> None:
                                            or not settled(d)):
         time.sleep(1)
     time.sleep(2)
-    height = d.execute_script("const m = document.querySelector('main');"
-                              "return Math.max(document.documentElement.scrollHeight,"
-                              " m ? m.getBoundingClientRect().top + m.scrollHeight : 0);")
-    d.set_window_size(width, min(max(int(height) + 40, 700), 6000))
-    time.sleep(1)
-    d.save_screenshot(str(file))
+    save_full(d, file, width)
 
 
 def role_of(d, url: str) -> str:
