@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 from projections.metrics import previous_period, teams
 from projections.metrics.trends import quarterly
 
-from .. import access, auth, data_cache, exec_export, exec_trends, figures, read_model
+from .. import access, auth, data_cache, exec_trends, figures, read_model
 from ..components import GRAPH_CONFIG, change, change_direction, empty_state, filters, fmt, freshness, labelled, period_of, period_options
 
 PATH = "/executive"
@@ -285,6 +285,8 @@ def register(app, store) -> None:
                   State("exec-period", "value"), prevent_initial_call=True)
     def export_png(_clicks, quarter):
         auth.require(PATH)
+        from .. import exec_export  # matplotlib loads on the first export, not with the dashboards
+
         snap = fetch(store, quarter)
         png = exec_export.png_bytes(_exportable(snap), snap["quarters"])
         return dcc.send_bytes(png, f"teamflow-culture-trends-{quarter}.png")
@@ -293,6 +295,8 @@ def register(app, store) -> None:
                   State("exec-period", "value"), prevent_initial_call=True)
     def export_pdf(_clicks, quarter):
         auth.require(PATH)
+        from .. import exec_export
+
         snap = fetch(store, quarter)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         pdf = exec_export.pdf_bytes(_exportable(snap), snap["quarters"], stamp)
