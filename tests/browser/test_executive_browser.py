@@ -123,10 +123,17 @@ def open_trends(driver, worker, want_points=10, timeout=240):
     """The executive page once its snapshot holds every event sent: a first snapshot may have been
     computed while the worker was still storing them (the read model then refreshes it), and the
     page has no timer, so it is opened again until the figures are there."""
+    from selenium.common.exceptions import TimeoutException
+
     deadline = time.monotonic() + timeout
     while True:
         driver.get(worker.url("/executive"))
-        wait_trends(driver)
+        try:
+            wait_trends(driver, timeout=max(30.0, deadline - time.monotonic()))
+        except TimeoutException:
+            main = driver.find_elements(By.TAG_NAME, "main")
+            raise AssertionError(f"the trends did not load: {main[0].text[:800] if main else 'no main'}\n"
+                                 f"{worker.log_tail()}") from None
         if _points(driver) >= want_points or time.monotonic() > deadline:
             return
         time.sleep(5)
