@@ -59,11 +59,11 @@ def sign_in(d, url: str, username: str, password: str) -> None:
 
 
 def settled(d) -> bool:
-    """Every tile footer filled and nothing loading."""
+    """Tile footers present, every one filled, and nothing loading."""
     return d.execute_script(
         "const feet = Array.from(document.querySelectorAll('.fresh'));"
         "const busy = document.querySelector('[data-dash-is-loading=\"true\"], ._dash-loading');"
-        "return !busy && feet.every(f => f.innerText.trim().length > 0) && document.querySelector('main') !== null;")
+        "return !busy && feet.length > 0 && feet.every(f => f.innerText.trim().length > 0);")
 
 
 def capture(d, url: str, path: str, file: Path, width: int, timeout: float) -> None:
