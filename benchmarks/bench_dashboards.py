@@ -115,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         cases = {
             "team live": (lambda: team_live.fetch(store, team, quarter), render_team),
             "deals": (lambda: deals.fetch(store, team, quarter), lambda d: deals.render(d, manager)),
-            "executive (all teams, 2 quarters)": (
+            "executive (all teams, 8 quarters)": (
                 lambda: executive.fetch(store, quarter),
-                lambda d: executive.render(d, executive.ORG, "reciprocity.reciprocity_index")),
+                lambda d: (executive.render_trends(d, executive.ORG, "reciprocity.reciprocity_index"),
+                           executive.render(executive.quarter_data(d), executive.ORG))),
             "my view (7 months)": (lambda: my_view.fetch(store, manager.person_id, months), my_view.render),
             "activity feed": (lambda: activity.fetch(store), activity.render),
         }

@@ -159,6 +159,7 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("exec-scope", "value"): opt(lambda v: None if v == executive.ORG else identifier(v)),
         ("exec-measure", "value"): opt(one_of(*executive.MEASURE_KEYS)),
         ("exec-csv", "n_clicks"): opt(count), ("exec-print", "n_clicks"): opt(count),
+        ("exec-png", "n_clicks"): opt(count), ("exec-pdf", "n_clicks"): opt(count),
         ("me-person", "value"): opt(identifier),
         ("me-gran", "value"): opt(one_of(*(v for v, _ in my_view.GRANULARITIES))),
         ("me-range", "start_date"): opt(iso_date), ("me-range", "end_date"): opt(iso_date),

@@ -303,3 +303,60 @@ def org_measure_figure(rows: pd.DataFrame, label: str, *, percent: bool) -> go.F
     fig.update_xaxes(categoryorder="category ascending")
     fig.update_yaxes(title_text=label + (" (%)" if percent else ""))
     return _base(fig, barmode="group", height=280)
+
+
+DIRECTION_COLOURS = {"better": OKABE_ITO["green"], "worse": OKABE_ITO["vermillion"], "same": GREY,
+                     "neutral": GREY, "": OKABE_ITO["blue"]}
+"""Executive trends: a change coloured by what the measure means (never by rank); the marker
+shape says the same (up/down triangle, circle for no change or the first shown quarter)."""
+DIRECTION_SYMBOLS = {"better": "triangle-up", "worse": "triangle-down", "same": "circle", "neutral": "circle",
+                     "": "circle"}
+
+
+def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: list[str], *, cols: int = 3,
+                    shared_y: bool = True) -> go.Figure:
+    """Small multiples of the executive trends: one panel per (title, rows of one scope and measure),
+    quarters oldest first. A quarter without a shown figure is a gap with a grey × at the foot of the
+    panel whose hover names the reason; the partial current quarter has an open marker."""
+    from plotly.subplots import make_subplots
+
+    if not panels:
+        return empty_figure("No team in these quarters.")
+    n_rows = math.ceil(len(panels) / cols)
+    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=[t for t, _ in panels], shared_yaxes=False,
+                        horizontal_spacing=0.06, vertical_spacing=min(0.3, 90 / (200 * n_rows)))
+    top = 0.0
+    for i, (_title, rs) in enumerate(panels):
+        r, c = i // cols + 1, i % cols + 1
+        k = 100 if rs and rs[0]["kind"] == "pct" else 1
+        by_q = {x["quarter"]: x for x in rs}
+        ys = [None if by_q.get(q, {}).get("value") is None else by_q[q]["value"] * k for q in quarters]
+        top = max([top] + [y for y in ys if y is not None])
+        shown = [q for q, y in zip(quarters, ys) if y is not None]
+        fig.add_trace(go.Scatter(x=quarters, y=ys, mode="lines", connectgaps=False, showlegend=False,
+                                 line=dict(color=OKABE_ITO["blue"], width=2), hoverinfo="skip"), row=r, col=c)
+        fig.add_trace(go.Scatter(
+            x=shown, y=[y for y in ys if y is not None], mode="markers", showlegend=False,
+            marker=dict(size=9, color=[DIRECTION_COLOURS[by_q[q]["direction"]] for q in shown],
+                        symbol=[DIRECTION_SYMBOLS[by_q[q]["direction"]] + ("-open" if by_q[q]["partial"] else "")
+                                for q in shown], line=dict(width=2, color=[DIRECTION_COLOURS[by_q[q]["direction"]]
+                                                                          for q in shown])),
+            text=[f"{by_q[q]['text']} (n={by_q[q]['n']}) {by_q[q]['change']}"
+                  + (" · partial quarter, to date" if by_q[q]["partial"] else "") for q in shown],
+            hovertemplate="%{x}: %{text}<extra></extra>"), row=r, col=c)
+        missing = [q for q, y in zip(quarters, ys) if y is None]
+        if missing:
+            fig.add_trace(go.Scatter(x=missing, y=[0] * len(missing), mode="markers", showlegend=False,
+                                     marker=dict(symbol="x", size=8, color=GREY),
+                                     text=[by_q.get(q, {}).get("reason") or "no data" for q in missing],
+                                     hovertemplate="%{x}: %{text}<extra></extra>"), row=r, col=c)
+    ticks = [q + "*" if any(x["quarter"] == q and x["partial"] for _, rs in panels for x in rs) else q
+             for q in quarters]
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=quarters, tickangle=-45,
+                     tickfont=dict(size=9), tickvals=quarters, ticktext=ticks)
+    if shared_y:
+        fig.update_yaxes(range=[0, top * 1.12 if top else 1])
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    fig.update_annotations(font=dict(size=11))
+    return _base(fig, height=max(240, 200 * n_rows), legend=False, margin=dict(l=36, r=10, t=30, b=40))

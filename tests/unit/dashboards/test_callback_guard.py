@@ -33,7 +33,8 @@ def test_every_server_callback_input_has_a_rule(callback_map):
 
 
 def _exec_body(period="2026-Q1", scope="__organisation__", measure="reciprocity.reciprocity_index"):
-    output = ("..exec-chart-title.children...exec-chart.figure...exec-chart-foot.children..."
+    output = ("..exec-chart-title.children...exec-chart.figure...exec-legend.children...exec-trend-title.children..."
+              "exec-trend-table.children...exec-chart-foot.children...exec-table-title.children..."
               "exec-table.children...exec-foot.children..")
     outputs = [{"id": i, "property": p} for i, p in cg.declared_outputs(output)]
     return {"output": output, "outputs": outputs, "changedPropIds": [], "state": [],

@@ -157,12 +157,12 @@ def test_executive_hides_small_groups_and_pools_visible_teams():
             "summary": {"events": 1, "dead_letters": 0, "last_ingested": None}}
     df = executive.long_rows(data)
     row = df[(df["scope"] == "small") & (df["measure"] == "Reciprocity index")].iloc[0]
-    assert row["hidden"] and row["text"] == executive.HIDDEN and pd.isna(row["value"])
+    assert row["hidden"] and row["text"] == "hidden: too few people: n=3, needs 5" and pd.isna(row["value"])
     org = df[(df["scope"] == "Organisation") & (df["measure"] == "Reciprocity index")].iloc[0]
     assert org["value"] == pytest.approx(0.6) and org["change"] == "+10 pts"
     csv = executive.csv_text(df)
     assert csv.splitlines()[0] == "quarter,scope,measure,value,sample,previous,change,hidden" and "0.9" not in csv
-    title, chart, foot, table, _ = executive.render(data, executive.ORG, "reciprocity.reciprocity_index")
+    title, table, foot = executive.render(data, executive.ORG)
     assert "small" in foot and guard.layout_violations(table) == []
 
 

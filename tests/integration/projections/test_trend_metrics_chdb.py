@@ -1,0 +1,66 @@
+"""The executive trends' grouped queries equal team_metrics, figure by figure, on chDB.
+
+`projections.metrics.trends.quarterly` answers every team and quarter of a range with one query
+per area; `team_metrics(team, quarter)` is the per-team path that the plain-Python reference
+checks (test_projection_metrics_chdb.py). Every executive measure and the members must be the
+same: value, sample, minimum sample and the insufficient flag, for every team and quarter,
+including quarters before the data begins and a redelivered half of the events.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+import pytest
+
+from dashboards.exec_trends import KEYS, compact, quarters_ending
+from projections.metrics import team_metrics, teams
+from projections.metrics.trends import quarterly
+from projections.project import project_batch
+from streams.simulator import simulate
+
+pytestmark = pytest.mark.integration
+
+SEED = 4242
+N_EVENTS = 12_000
+START = datetime(2025, 2, 10, tzinfo=timezone.utc)
+DAYS = 480
+
+
+def _load(store, events, batch=3_000):
+    for i in range(0, len(events), batch):
+        for table, df in project_batch(events[i:i + batch]).items():
+            store.insert_df(table, df)
+
+
+def _same(got, want) -> bool:
+    if got["insufficient"] != want["insufficient"] or got["sample"] != want["sample"]:
+        return False
+    if got["min_sample"] != want["min_sample"]:
+        return False
+    if want["value"] is None or got["value"] is None:
+        return got["value"] is None and want["value"] is None
+    return math.isclose(got["value"], want["value"], rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_grouped_trends_equal_team_metrics_for_every_team_and_quarter(store):
+    import schemas
+
+    events = [schemas.decode(v) for _, v in simulate(SEED, N_EVENTS, start=START, days=DAYS)]
+    _load(store, events)
+    _load(store, events[: N_EVENTS // 2], batch=2_500)  # redelivered: must change nothing
+    names = teams(store)
+    quarters = quarters_ending("2026-Q2", 8)  # 2024-Q3 .. 2026-Q2: two quarters before the data
+    got = quarterly(store, quarters, names)
+    diffs, shown = [], 0
+    for team in names:
+        for q in quarters:
+            want = compact(team_metrics(store, team, q))
+            assert got[team][q]["members"] == want["members"], (team, q)
+            for key in KEYS:
+                shown += want[key]["value"] is not None
+                if not _same(got[team][q][key], want[key]):
+                    diffs.append((team, q, key, got[team][q][key], want[key]))
+    assert diffs == []
+    assert shown > len(names) * len(KEYS), "the history exercises the measures: most quarters have figures"
+    assert all(got[t][quarters[0]]["members"] == 0 for t in names), "before the data: nobody"
