@@ -279,3 +279,52 @@ def empty_state(message: str = EMPTY_STORE) -> html.Div:
 
 def today_minus(days: int) -> date:
     return (datetime.now(timezone.utc) - timedelta(days=days)).date()
+
+
+# ---- needs attention ------------------------------------------------------------------------
+
+ATTENTION_KINDS = {"review": "Review the loss", "buyer": "Ask the buyer", "criterion": "Criterion due",
+                   "ack": "Acknowledge help"}
+ATTENTION_EMPTY = "Nothing needs attention: no unreviewed loss, no deal heading to all give, no get, no criterion " \
+                  "due within 14 days and no help waiting for an acknowledgement."
+
+
+def deal_href(item: Any, link_to_deals: bool) -> str:
+    """Where an item's deal opens: the Deals page with the deal selected (managers), otherwise the
+    item's own anchor (reps have no Deals page)."""
+    if not item.deal_id:
+        return ""
+    if link_to_deals:
+        return f"/deals?team={item.team}&deal={item.deal_id}"
+    return f"#deal-{item.deal_id}"
+
+
+def attention_list(items: list[Any], *, names: dict[str, str] | None = None, link_to_deals: bool = False,
+                   selected: str = "", empty: str = ATTENTION_EMPTY, limit: int = 30) -> html.Component:
+    """The needs-attention items in the order given (by urgency, projections.metrics.attention),
+    each with its days left, what it is, what to do, and a link to its deal. `names`: person id ->
+    name when the viewer may see names (managers), otherwise nobody is named."""
+    from projections.metrics.attention import when
+
+    if not items:
+        return html.P(empty, className="empty")
+    rows = []
+    for item in items[:limit]:
+        href = deal_href(item, link_to_deals)
+        parts: list[Any] = [html.Span(when(item), className="attn-when overdue" if item.overdue else "attn-when"),
+                            html.Span(ATTENTION_KINDS[item.kind], className="attn-kind")]
+        if href:
+            parts.append(html.A(f"deal {item.deal_id}", href=href, className="attn-deal"))
+        parts.append(html.Span(item.what, className="attn-what"))
+        if item.ask:
+            parts.append(html.Span("ask for: " + ", ".join(a.replace("_", " ") for a in item.ask), className="attn-ask"))
+        if names is not None:
+            who = [names.get(p, p) for p in item.people if p]
+            label = "helper and recipient" if item.kind == "ack" else "owner" if len(who) == 1 else "owner, handed to"
+            parts.append(html.Span(f"{label}: {', '.join(who)}", className="attn-who"))
+        cls = "attn-item selected" if selected and item.deal_id == selected else "attn-item"
+        anchor = {"id": f"deal-{item.deal_id}"} if item.deal_id and not link_to_deals else {}
+        rows.append(html.Li(parts, className=cls, **{"data-kind": item.kind}, **anchor))
+    more = [html.P(f"Showing the {limit} most urgent of {len(items)} items.", className="table-more")] \
+        if len(items) > limit else []
+    return html.Div([html.Ul(rows, className="attn-list")] + more)

@@ -14,7 +14,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import person_metrics, views
 
 from .. import auth, figures, read_model
-from ..components import empty_state, filters, foot, labelled, period_of, periods_between, stat, tile
+from ..components import attention_list, empty_state, filters, foot, labelled, period_of, periods_between, stat, tile
 
 PATH = "/me"
 TILES = ("help", "sharing", "recognition", "closing")
@@ -64,6 +64,10 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                                                       display_format="YYYY-MM-DD")),
         ),
         html.Div([
+            tile("me-attention", "Needs attention", graph=False, wide=True,
+                 help_text="Next actions of the person shown, most urgent first: their losses waiting for a "
+                           "review, their deals heading to all give, no get, success criteria due soon, help "
+                           "waiting for an acknowledgement."),
             tile("me-help", "Help given and received (acknowledged)"),
             tile("me-sharing", "Knowledge shared and reused"),
             tile("me-recognition", "Recognition received"),
@@ -141,6 +145,17 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
     return out
 
 
+def render_attention(items: list, person: str, user, summary: dict) -> tuple:
+    """(list, footer) of the person's own items; managers' deal links open the Deals page. Pure."""
+    from projections.metrics import attention
+
+    mine = attention.for_person(items, person)
+    return (attention_list(mine, link_to_deals=user.role == "manager",
+                           empty="Nothing needs attention: no unreviewed loss, no deal heading to all give, "
+                                 "no get, no criterion due within 14 days, no help waiting for an acknowledgement."),
+            foot(f"{len(mine)} item{'s' if len(mine) != 1 else ''} as of now", summary))
+
+
 def register(app, store) -> None:
     outputs = [Output(f"me-{tid}-{part}", prop) for tid in TILES
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
@@ -156,3 +171,17 @@ def register(app, store) -> None:
         periods = periods_between(date.fromisoformat(start[:10]), date.fromisoformat(end[:10]), gran or "month")
         tiles = render(fetch(store, person, periods))
         return [x for tid in TILES for x in tiles[tid]]
+
+    @app.callback(Output("me-attention-text", "children"), Output("me-attention-foot", "children"),
+                  Input("me-person", "value"))
+    def refresh_attention(person):
+        from .team_live import attention_data
+
+        user = auth.signed_in()
+        person = person or user.person_id
+        team = views.current_team(store, person)
+        auth.require(PATH, person=person, person_team=team)
+        if not team:
+            return attention_list([], empty="Not a member of a team now: nothing to act on."), ""
+        data = attention_data(store, team)
+        return render_attention(data["items"], person, user, data["summary"])
