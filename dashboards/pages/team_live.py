@@ -75,7 +75,7 @@ def render_attention(data: dict[str, Any], user) -> tuple:
         body = attention_list(items, names=names, link_to_deals=True)
     else:
         items = attention.for_person(items, user.person_id)
-        body = attention_list(items)
+        body = attention_list(items, me=user.person_id)
     return body, foot(f"{len(items)} item{'s' if len(items) != 1 else ''} as of now", data["summary"])
 
 
