@@ -129,13 +129,16 @@ def test_an_item_opens_its_deal_on_the_deals_page(driver, worker):
     driver.get(worker.url("/team"))
     item = deal_items(attention_items(driver, "team-attention"), "hand-lost-ray")[0]
     assert item["href"].endswith("/deals?team=atlas&deal=hand-lost-ray")
-    driver.find_element(By.LINK_TEXT, "deal hand-lost-ray").click()
-    WebDriverWait(driver, 30).until(lambda d: "/deals" in d.current_url)
+    driver.get(item["href"])  # what a click on the link opens
+    WebDriverWait(driver, 120).until(lambda d: "/deals" in d.current_url)
     items = attention_items(driver, "deals-attention")
-    selected = driver.find_element(By.ID, "deals-selected").text
+    selected = WebDriverWait(driver, 120).until(lambda d: d.execute_script(
+        "const s = document.getElementById('deals-selected'); return s && s.innerText"))
     assert selected.startswith("Deal hand-lost-ray:") and "no review yet" in selected
-    highlighted = driver.find_elements(By.CSS_SELECTOR, "#deals-attention-text .attn-item.selected")
-    assert [h.find_element(By.TAG_NAME, "a").text for h in highlighted] == ["deal hand-lost-ray"]
+    highlighted = driver.execute_script(  # read at once: the list is redrawn on every refresh tick
+        "return Array.from(document.querySelectorAll('#deals-attention-text .attn-item.selected a'))"
+        ".map(a => a.innerText)")
+    assert highlighted == ["deal hand-lost-ray"]
     assert deal_items(items, "hand-lost-mia"), "the other items stay, in their order"
 
 
@@ -167,3 +170,17 @@ def test_demo_opens_on_the_current_period_and_an_empty_chart_says_why(driver, wo
             break
         time.sleep(1)
     assert "Not enough data in this period" in graph and "needs" in graph, graph
+
+
+def test_my_view_says_whose_figures_and_lists_that_persons_items(driver, worker):
+    from dashboards import guard
+
+    login(driver, worker, "mia")
+    driver.get(worker.url("/me?person=person-0001"))
+    items = attention_items(driver, "me-attention")
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "me-whose").text.startswith("Figures of Person 1"))
+    assert deal_items(items, "hand-lost-ray") and not deal_items(items, "hand-lost-mia")
+    assert deal_items(items, "hand-lost-ray")[0]["href"].endswith("/deals?team=atlas&deal=hand-lost-ray")
+    assert guard.text_violations(driver.find_element(By.TAG_NAME, "main").text) == []
+    driver.get(worker.url("/me"))
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "me-whose").text.startswith("Your own figures"))
