@@ -73,7 +73,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
             tile("me-sharing", "Knowledge shared and reused"),
             tile("me-recognition", "Recognition received"),
             tile("me-closing", "Reviews and referrals"),
-        ], className="tiles"),
+        ], className="tiles me-grid"),
     ])
 
 

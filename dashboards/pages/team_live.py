@@ -45,7 +45,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
             tile("team-failure", "Failure transparency"),
             tile("team-outcomes", "Customer outcomes"),
             tile("team-recognition", "Recognition mix"),
-        ], className="tiles"),
+        ], className="tiles team-grid"),
     ])
 
 
