@@ -276,3 +276,65 @@ def period_filter(prefix: str, span, kind: str = "quarter", kinds: list[tuple[st
 def empty_state(message: str = EMPTY_STORE) -> html.Div:
     return html.Div([html.H2("Nothing to show yet"), html.P(message, className="empty")], className="empty-state")
 
+
+# ---- needs attention ------------------------------------------------------------------------
+
+ATTENTION_KINDS = {"review": "Review the loss", "buyer": "Ask the buyer", "criterion": "Criterion due",
+                   "ack": "Help not acknowledged"}
+ATTENTION_EMPTY = "Nothing needs attention: no unreviewed loss, no deal heading to all give, no get, no criterion " \
+                  "due within 14 days and no help waiting for an acknowledgement."
+
+
+def deal_href(item: Any, link_to_deals: bool) -> str:
+    """Where an item's deal opens: the Deals page with the deal selected (managers), otherwise the
+    item's own anchor (reps have no Deals page)."""
+    if not item.deal_id:
+        return ""
+    if link_to_deals:
+        return f"/deals?team={item.team}&deal={item.deal_id}"
+    return f"#deal-{item.deal_id}"
+
+
+def attention_counts(items: list[Any]) -> str:
+    """'12 items: 2 losses to review, 1 deal to ask the buyer, 0 criteria due, 9 help acts to acknowledge'."""
+    n = {k: sum(1 for i in items if i.kind == k) for k in ATTENTION_KINDS}
+    return (f"{len(items)} item{'s' if len(items) != 1 else ''}: {n['review']} loss{'es' if n['review'] != 1 else ''} "
+            f"to review, {n['buyer']} deal{'s' if n['buyer'] != 1 else ''} to ask the buyer, {n['criterion']} "
+            f"criteri{'a' if n['criterion'] != 1 else 'on'} due, {n['ack']} help act{'s' if n['ack'] != 1 else ''} "
+            "waiting for an acknowledgement")
+
+
+def attention_list(items: list[Any], *, names: dict[str, str] | None = None, link_to_deals: bool = False,
+                   selected: str = "", empty: str = ATTENTION_EMPTY, limit: int = 30, me: str = "") -> html.Component:
+    """The needs-attention items in the order given (by urgency, projections.metrics.attention),
+    each with its days left, what it is, what to do, and a link to its deal. `names`: person id ->
+    name when the viewer may see names (managers), otherwise nobody is named. `me`: whose own list
+    it is (help they received reads "acknowledge it", help they gave "waiting for the recipient")."""
+    from projections.metrics.attention import when
+
+    if not items:
+        return html.P(empty, className="empty attn-empty")
+    rows = []
+    for item in items[:limit]:
+        href = deal_href(item, link_to_deals)
+        kind = ATTENTION_KINDS[item.kind]
+        if item.kind == "ack" and me:
+            kind = "Acknowledge help you received" if item.people[0] == me else "Help you gave, not yet acknowledged"
+        parts: list[Any] = [html.Span(when(item), className="attn-when overdue" if item.overdue else "attn-when"),
+                            html.Span(kind, className="attn-kind")]
+        if href:
+            parts.append(html.A(f"deal {item.deal_id}", href=href, className="attn-deal"))
+        parts.append(html.Span(item.what, className="attn-what"))
+        if item.ask:
+            parts.append(html.Span("ask for: " + ", ".join(a.replace("_", " ") for a in item.ask), className="attn-ask"))
+        if names is not None:
+            who = [names.get(p, p) for p in item.people if p]
+            label = "recipient, helper" if item.kind == "ack" else "owner" if len(who) == 1 else "owner, handed to"
+            parts.append(html.Span(f"{label}: {', '.join(who)}", className="attn-who"))
+        cls = "attn-item selected" if selected and item.deal_id == selected else "attn-item"
+        anchor = {"id": f"deal-{item.deal_id}"} if item.deal_id and not link_to_deals else {}
+        rows.append(html.Li(parts, className=cls, **{"data-kind": item.kind}, **anchor))
+    more = [html.P(f"Showing the {limit} most urgent of {len(items)} items.", className="table-more")] \
+        if len(items) > limit else []
+    return html.Div([html.Div(attention_counts(items), className="stat-line attn-counts"),
+                     html.Ul(rows, className="attn-list")] + more, className="attn")

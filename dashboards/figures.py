@@ -360,3 +360,32 @@ def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: li
         fig.update_yaxes(rangemode="tozero")
     fig.update_annotations(font=dict(size=11))
     return _base(fig, height=max(240, 200 * n_rows), legend=False, margin=dict(l=36, r=10, t=30, b=40))
+def trend_with_partial(trend: pd.DataFrame, series: list[tuple[str, str]], *, partial: str | None = None,
+                       percent: bool = False, y_title: str = "") -> go.Figure:
+    """`trend_figure` whose last period, when it is still running (`partial`), is drawn apart: its
+    points hollow and unconnected, its label '… so far', so a month two days old does not read as a
+    drop. A trend with no figure at all says why instead of drawing empty axes."""
+    if trend.empty:
+        return empty_figure("No periods with data yet.")
+    cols = [c for c, _ in series]
+    if trend[cols].isna().all().all():
+        return empty_figure("Not enough data in any of these periods to draw a line.")
+    if not partial or str(trend["period"].iloc[-1]) != partial:
+        return trend_figure(trend, series, percent=percent, y_title=y_title)
+    label = f"{partial} so far"
+    done = trend.iloc[:-1]
+    fig = trend_figure(done, series, percent=percent, y_title=y_title) if not done.empty else _base(go.Figure(),
+                                                                                                   height=240)
+    last = trend.iloc[-1]
+    symbols = ["circle-open", "square-open", "diamond-open", "triangle-up-open", "x-open", "cross-open"]
+    for i, (col, name) in enumerate(series):
+        value = last[col] * (100 if percent else 1)
+        fig.add_trace(go.Scatter(x=[label], y=[value], mode="markers", name=f"{name} ({label})",
+                                 showlegend=False, cliponaxis=False,
+                                 marker=dict(symbol=symbols[i % len(symbols)], size=9,
+                                             color=SEQUENCE[i % len(SEQUENCE)]),
+                                 hovertemplate=f"{name}, {label} (period not over): %{{y}}<extra></extra>"))
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[str(p) for p in done["period"]] + [label])
+    fig.update_xaxes(title_text=f"hollow: {partial} is not over yet", title_font=dict(size=10, color=GREY))
+    return fig

@@ -2,8 +2,15 @@
 
 `simulate(seed, n_events, start=...)` yields `(kafka_key, event_bytes)`: the key is the team the
 event concerns (Kafka partitions by team), the value one structured-mode CloudEvent as JSON.
-Same seed and arguments, same bytes: one `random.Random(seed)`, ids numbered in log order, no
-clock, no I/O. The JSON is built with `json.dumps` here (the contract is not needed to produce).
+Deterministic: the bytes depend only on (seed, n_events, start, teams, days): one
+`random.Random(seed)`, ids numbered in log order, no clock, no I/O. Event types, versions and
+enumerations come from the contract (schemas.catalog, schemas.events), so the simulator cannot
+drift from it; the JSON is built with `json.dumps` here.
+
+`demo_stream(seed, backlog, now=...)` is the demo's organisation in the present: a history of
+about `backlog` events over the `days` before `now`, then an open-ended future (the lifecycles
+the history started and new episodes, `episodes_per_day` as in the history), numbered from 0 and
+prefix-stable (asking for more never changes the first ones). `streams.demo` produces it.
 
 The organisation: `teams` teams of 6-12 people (a manager, reps, sales engineers, customer
 success), each with habits: generous helpers and takers, people who acknowledge help and
@@ -17,20 +24,35 @@ few people change team, leave or join, so team history matters.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, get_args
 
-DATASCHEMA_BASE = "https://schemas.teamflow.dev/"
-VERSIONS = {"teamflow.referral.made": 2}
+from schemas.catalog import CURRENT_VERSIONS
+from schemas.envelope import dataschema_uri
+from schemas.events import deal as _deal_schema
+from schemas.events import help as _help_schema
+from schemas.events import knowledge as _knowledge_schema
+from schemas.events import recognition as _recognition_schema
+from schemas.events import review as _review_schema
+
+VERSIONS = CURRENT_VERSIONS
+"""Each type's current version, from the catalog (the simulator writes the newest of each)."""
 TEAM_NAMES = ["atlas", "borealis", "cascade", "delta", "ember", "fjord", "granite", "harbor"]
-HELP_KINDS = ["advice", "deal_review", "introduction", "shadowing", "demo_support", "coaching", "other"]
+HELP_KINDS = list(get_args(_help_schema.HelpKind))
+ARTIFACT_KINDS = list(get_args(_knowledge_schema.ArtifactKind))
+REASONS = list(get_args(_recognition_schema.RecognitionReason))
+REVIEW_KINDS = list(get_args(_review_schema.ReviewKind))
 SELLER_GIVES = ["demo", "proposal", "pricing", "trial", "meeting", "resources"]
 BUYER_GIVES = ["commitment", "decision_maker_access", "success_criteria", "mutual_plan", "information"]
-ARTIFACT_KINDS = ["playbook", "war_story", "success_story", "objection", "competitive_intel", "lesson"]
-REASONS = ["helping", "sharing", "failure_transparency", "customer_outcome", "result"]
+"""Which side gives which exchange kind is the simulator's model; the kinds are the contract's."""
+COLLABORATOR_ROLES = ["peer", "sme", "engineer", "executive", "partner"]
+if not set(SELLER_GIVES + BUYER_GIVES) <= set(get_args(_deal_schema.ExchangeKind)) \
+        or not set(COLLABORATOR_ROLES) <= set(get_args(_deal_schema.CollaboratorRole)):
+    raise ImportError("streams.simulator names exchange kinds or roles the contract does not have")
 DAY_S = 86_400
 
 
@@ -124,6 +146,44 @@ def _iso(t: int) -> str:
     return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+EPISODES = None  # set below, after the episode functions
+WEIGHTS = [40, 18, 14, 28]
+
+
+def _history(rng: random.Random, n_events: int, t0: int, teams: int, days: int, seed: int):
+    """(org, log, counters, episodes run): the roster, then random episodes over the span until the log
+    holds `n_events` events."""
+    span = days * DAY_S
+    org = _Org(rng, teams, t0, span)
+    log = _Log()
+    for t, kind, team, p in sorted(org.roster, key=lambda r: (r[0], r[3].id)):
+        data: dict[str, Any] = {"person": p.id, "team": team}
+        if kind == "joined":
+            data.update(role=p.role, display_name=p.name)
+        log.add(t, team, f"roster.member_{kind}", data)
+    counters = {"deal": 0, "help": 0, "art": 0, "req": 0, "rev": 0}
+    episodes = 0
+    while len(log.items) < n_events:
+        t = t0 + rng.randrange(span)
+        rng.choices(EPISODES, WEIGHTS)[0](rng, org, log, t, counters, seed)
+        episodes += 1
+    return org, log, counters, episodes
+
+
+def envelope(type_: str, data: dict[str, Any], t: int, *, source: str, id_: str) -> bytes:
+    """One structured-mode CloudEvent (JSON) of the type's current version."""
+    return json.dumps({
+        "specversion": "1.0",
+        "id": id_,
+        "source": source,
+        "type": type_,
+        "time": _iso(t),
+        "datacontenttype": "application/json",
+        "dataschema": dataschema_uri(type_, VERSIONS[type_]),
+        "data": data,
+    }, separators=(",", ":")).encode()
+
+
 def simulate(
     seed: int,
     n_events: int,
@@ -135,37 +195,62 @@ def simulate(
     """Yield `n_events` (team key, CloudEvent JSON bytes), in event-time order, roster first.
 
     Events spread over `days` days from `start` (a few trail beyond: reviews, criteria results).
+    The bytes are a function of the five arguments alone.
     """
     rng = random.Random(seed)
-    t0 = int(start.timestamp())
-    span = days * DAY_S
-    org = _Org(rng, teams, t0, span)
-    log = _Log()
-    for t, kind, team, p in sorted(org.roster, key=lambda r: (r[0], r[3].id)):
-        data: dict[str, Any] = {"person": p.id, "team": team}
-        if kind == "joined":
-            data.update(role=p.role, display_name=p.name)
-        log.add(t, team, f"roster.member_{kind}", data)
-    counters = {"deal": 0, "help": 0, "art": 0, "req": 0, "rev": 0}
-    episodes = [_help, _knowledge, _deal, _recognition]
-    weights = [40, 18, 14, 28]
-    while len(log.items) < n_events:
-        t = t0 + rng.randrange(span)
-        rng.choices(episodes, weights)[0](rng, org, log, t, counters, seed)
+    _org, log, _c, _n = _history(rng, n_events, int(start.timestamp()), teams, days, seed)
     items = sorted(log.items)[:n_events]
     source = f"teamflow-sim/{seed}"
     for i, (t, _, key, type_, data) in enumerate(items):
-        envelope = {
-            "specversion": "1.0",
-            "id": f"sim-{seed}-{i:07d}",
-            "source": source,
-            "type": type_,
-            "time": _iso(t),
-            "datacontenttype": "application/json",
-            "dataschema": f"{DATASCHEMA_BASE}{type_.removeprefix('teamflow.')}/v{VERSIONS.get(type_, 1)}",
-            "data": data,
-        }
-        yield key, json.dumps(envelope, separators=(",", ":")).encode()
+        yield key, envelope(type_, data, t, source=source, id_=f"sim-{seed}-{i:07d}")
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    index: int  # position in the stream, from 0
+    time: int  # simulated time (epoch seconds); the history's times are the events' times
+    key: str  # the team (Kafka key)
+    type: str
+    data: dict[str, Any]
+    live: bool  # False: history (time <= now); True: the future, produced as a live trickle
+
+
+def demo_stream(seed: int, backlog: int, *, now: datetime, teams: int = 4, days: int = 270) -> Iterator[DemoEvent]:
+    """The demo organisation: about `backlog` history events over the `days` before `now` (those
+    dated after `now` move to the future), then the future without end, in simulated-time order.
+
+    Prefix-stable and a function of (seed, backlog, now, teams, days): the n-th event never depends
+    on how many are read. The future runs a simulated day at a time with the history's episode
+    rate; each day's events are final once the day is generated (later days only add later events).
+    """
+    rng = random.Random(seed)
+    t_now = int(now.timestamp())
+    t0 = t_now - days * DAY_S
+    org, log, counters, episodes = _history(rng, backlog, t0, teams, days, seed)
+    past = sorted(x for x in log.items if x[0] <= t_now)
+    index = 0
+    for t, _, key, type_, data in past:
+        yield DemoEvent(index, t, key, type_, data, False)
+        index += 1
+    pending: list = [x for x in log.items if x[0] > t_now]
+    heapq.heapify(pending)
+    per_day = max(1, round(episodes / days))
+    day = 0
+    while True:
+        start, end = t_now + 1 + day * DAY_S, t_now + 1 + (day + 1) * DAY_S
+        fresh = _Log()
+        for _ in range(per_day):
+            t = start + rng.randrange(DAY_S)
+            rng.choices(EPISODES, WEIGHTS)[0](rng, org, fresh, t, counters, seed)
+        for t, _, key, type_, data in fresh.items:  # a new sequence number keeps the heap's order total
+            t = max(t, start)  # a request made before its help: not before what was already emitted
+            heapq.heappush(pending, (t, len(log.items), key, type_, data))
+            log.items.append((t, len(log.items), key, type_, data))
+        while pending and pending[0][0] < end:
+            t, _, key, type_, data = heapq.heappop(pending)
+            yield DemoEvent(index, t, key, type_, data, True)
+            index += 1
+        day += 1
 
 
 def _pick(rng: random.Random, people: list[Person], weight: str) -> Person:
@@ -288,7 +373,7 @@ def _deal(rng: random.Random, org: _Org, log: _Log, t: int, c: dict, seed: int) 
             who = _colleague(rng, org, when, owner, 0.7)
             if who is not None:
                 log.add(when, team, "deal.collaborator_added",
-                        {"deal_id": deal, "person": who.id, "role": rng.choice(["peer", "sme", "engineer", "executive", "partner"])})
+                        {"deal_id": deal, "person": who.id, "role": rng.choice(COLLABORATOR_ROLES)})
     p_win = 0.2 + 0.15 * collaborative + 0.2 * reciprocal_buyer + 0.1 * restarted
     r = rng.random()
     outcome = "won" if r < p_win else ("lost" if r < p_win + (1 - p_win) * 0.7 else "no_decision")
@@ -308,7 +393,7 @@ def _after_loss(rng, org, log, close, c, seed, owner, team, deal, account) -> No
         when = close + int(rng.expovariate(1 / (7 * DAY_S))) + 3600
         log.add(when, team, "review.published", {
             "review_id": f"rv{seed}-{c['rev']:05d}", "deal_id": deal, "author": owner.id,
-            "kind": rng.choice(["postmortem", "win_loss", "third_party"]),
+            "kind": rng.choice(REVIEW_KINDS),
             "lessons": [f"lesson {k} of {deal}" for k in range(rng.randint(1, 3))]})
         if rng.random() < owner.transparency * 0.6:
             _share(rng, org, log, when + DAY_S, c, seed, owner, rng.choice(["war_story", "lesson"]), deal)
@@ -344,3 +429,6 @@ def _after_win(rng, org, log, close, c, seed, owner, team, deal) -> None:
                     {"deal_id": deal, "criterion_id": cr["criterion_id"], "observed": "not reached"})
     if rng.random() < 0.2:
         _share(rng, org, log, close + DAY_S, c, seed, owner, "success_story", deal)
+
+
+EPISODES = [_help, _knowledge, _deal, _recognition]

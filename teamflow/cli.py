@@ -176,32 +176,11 @@ def cmd_broker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Produce simulated events: a backlog at full speed, then a live trickle."""
-    from streams.producer import make_producer, send_all, send_chunked
-    from streams.simulator import simulate
+    """Produce the demo organisation in the present: its history once, then a live trickle (streams.demo)."""
+    from streams.demo import run_demo
 
-    log = logging.getLogger("teamflow.demo")
-    start = datetime.now(timezone.utc) - timedelta(days=270)  # the trickle arrives near 'now'
-    events = simulate(args.seed, args.backlog + args.count, start=start)
-    producer = make_producer(settings.bootstrap_servers)
-    sent = 0
-    try:
-        if args.backlog:
-            sent = send_chunked(producer, settings.events_topic, events, args.backlog, chunk=2000,
-                                progress=lambda n: log.info("backlog: %d/%d events produced", n, args.backlog))
-        log.info("trickling events at %.1f/s to %s (Ctrl-C stops)", args.rate, settings.events_topic)
-        pause = 1.0 / args.rate if args.rate > 0 else 0
-        for key, value in events:
-            send_all(producer, settings.events_topic, [(key, value)])
-            sent += 1
-            if sent % 100 == 0:
-                log.info("%d events produced", sent)
-            time.sleep(pause)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        producer.close(timeout=5)
-        log.info("demo producer stopped after %d events", sent)
+    run_demo(settings.bootstrap_servers, settings.events_topic, seed=args.seed, backlog=args.backlog,
+             count=args.count, rate=args.rate)
     return 0
 
 
@@ -301,7 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     sm = sub.add_parser("simulate", help="a seeded simulated organisation's events, to the topic or a file",
                         description="Simulates several teams with different habits (generous helpers, takers, "
                         "people who share failures and people who hide them), deals with full lifecycles and "
-                        "buyers who do or do not commit. The same seed gives the same events, byte for byte.")
+                        "buyers who do or do not commit. Deterministic: the bytes depend only on --seed, "
+                        "--events, --teams, --days and --start (the first day, midnight UTC). Without --start the "
+                        "first day is --days before now, so the times (and bytes) change with each run; pass "
+                        "--start for a repeatable file. (`teamflow demo` is the live variant: a history ending "
+                        "now, then a trickle that a restart continues.)")
     sm.add_argument("--seed", type=int, default=7, help="default 7")
     sm.add_argument("--events", type=int, default=100_000, help="how many events (default 100000)")
     sm.add_argument("--teams", type=int, default=4, help="default 4")
@@ -310,10 +293,16 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--out", metavar="FILE", help="write NDJSON CloudEvents here ('-' = stdout) instead of producing")
     sm.set_defaults(func=cmd_simulate)
 
-    d = sub.add_parser("demo", help="produce simulated events: a backlog, then a live trickle")
-    d.add_argument("--rate", type=float, default=5.0, help="events per second after the backlog (default 5)")
-    d.add_argument("--backlog", type=int, default=20_000, help="events produced at full speed first (default 20000)")
-    d.add_argument("--count", type=int, default=50_000, help="events to trickle after the backlog (default 50000)")
+    d = sub.add_parser("demo", help="produce simulated events: a history ending now, then a live trickle",
+                       description="A simulated organisation in the present: a history of about --backlog events "
+                       "over the 270 days before the first run (events dated after then wait for the trickle), "
+                       "then live events stamped as they are sent. A restart reads the topic's tail and continues "
+                       "the same stream where it stopped: no history re-sent, no duplicates (docs/dashboards.md, "
+                       "The demo).")
+    d.add_argument("--rate", type=float, default=5.0, help="live events per second after the history (default 5)")
+    d.add_argument("--backlog", type=int, default=20_000,
+                   help="size of the simulated history, produced at full speed on the first run (default 20000)")
+    d.add_argument("--count", type=int, default=50_000, help="live events this run produces (default 50000)")
     d.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     d.set_defaults(func=cmd_demo)
     from . import ingest_commands, users_commands

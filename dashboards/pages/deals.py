@@ -13,7 +13,8 @@ from dash import Input, Output, dcc, html
 from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
-from ..components import TABLE_ROWS, empty_state, filters, foot, labelled, period_filter, stat, table, tile
+from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
+                          table, tile)
 
 PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
@@ -40,7 +41,10 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                  help_text="Open at the end of the period; exchanges over the deal's life up to then."),
             tile("deals-rediscovery", "Withdrawn proposals and what became of them"),
             tile("deals-collab", "Collaboration on deals"),
-        ], className="tiles"),
+            tile("deals-attention", "Deals that need attention now", graph=False,
+                 help_text="Most urgent first (days left): losses waiting for a review, deals heading to all "
+                           "give, no get and what to ask the buyer for, success criteria due soon."),
+        ], className="tiles deals-grid"),
     ])
 
 
@@ -113,6 +117,31 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
     return out
 
 
+def selected_deal(search: str | None) -> str:
+    """The deal named by `?deal=` (a needs-attention link), '' when none."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs((search or "").lstrip("?")).get("deal") or [""]
+    return values[0][:128] if values[0].isprintable() else ""
+
+
+def render_attention(items: list, names: dict[str, str], selected: str, summary: dict) -> tuple:
+    """(texts, footer) of the tile: the selected deal first named, then every deal item by urgency. Pure."""
+    deal_items = [i for i in items if i.deal_id]
+    people = {p for i in deal_items for p in i.people}
+    body: list = []
+    if selected:
+        mine = [i for i in deal_items if i.deal_id == selected]
+        body.append(html.Div(f"Deal {selected}: " + ("; ".join(i.what for i in mine) if mine else
+                                                      "nothing needs attention on it now."),
+                             className="stat-line selected-deal", id="deals-selected"))
+    body.append(attention_list(deal_items, names={p: names.get(p, p) for p in people}, link_to_deals=True,
+                               selected=selected,
+                               empty="No deal needs attention now: no unreviewed loss, no deal heading to all "
+                                     "give, no get, no criterion due within 14 days."))
+    return body, foot(f"{len(deal_items)} deal items as of now", summary)
+
+
 def register(app, store) -> None:
     outputs = [Output(f"deals-{tid}-{part}", prop) for tid in TILES
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
@@ -125,3 +154,12 @@ def register(app, store) -> None:
             return [figures.empty_figure("Pick a period."), "", ""] * len(TILES)
         tiles = render(fetch(store, team, period), user, only_flagged="flagged" in (flagged or []))
         return [x for tid in TILES for x in tiles[tid]]
+
+    @app.callback(Output("deals-attention-text", "children"), Output("deals-attention-foot", "children"),
+                  Input("deals-team", "value"), Input("url", "search"), Input("deals-tick", "n_intervals"))
+    def refresh_attention(team, search, _n):
+        from .team_live import attention_data
+
+        auth.require(PATH, team=team)
+        data = attention_data(store, team)
+        return render_attention(data["items"], views.display_names(store), selected_deal(search), data["summary"])

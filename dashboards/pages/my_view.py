@@ -5,7 +5,7 @@ Each rep and manager sees themself; a manager may also open the members of their
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -14,7 +14,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import person_metrics, views
 
 from .. import auth, figures, read_model
-from ..components import empty_state, filters, foot, labelled, period_of, periods_between, stat, tile
+from ..components import attention_list, empty_state, filters, foot, labelled, period_of, periods_between, stat, tile
 
 PATH = "/me"
 TILES = ("help", "sharing", "recognition", "closing")
@@ -34,12 +34,12 @@ def _members(store, user, last: date) -> list[dict[str, str]]:
     return [{"label": n, "value": p} for p, n in sorted(people.items(), key=lambda kv: kv[1].lower())]
 
 
-def subtitle(people: int) -> str:
-    """The page's lede: a manager with a member picker looks at other people too."""
-    if people > 1:
-        return ("Your own figures, or those of a member of your team picked below, over time: each person "
-                "compared with their own past only, never with colleagues.")
-    return "Your own figures over time, compared with your own past only."
+def whose(person: str, me: str, labels: dict[str, str]) -> str:
+    """The lede naming whose figures the page shows (the picked member's, or the user's own)."""
+    if person == me or person not in labels:
+        return "Your own figures over time, compared with your own past only, never with colleagues."
+    return (f"Figures of {labels[person]} (a member of your team) over time, compared with their own past "
+            "only, never with colleagues. Pick yourself to see your own.")
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -53,7 +53,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
     person = wanted if any(o["value"] == wanted for o in options) else user.person_id
     return html.Div([
         html.H2("My view"),
-        html.P(subtitle(len(options)), className="lede"),
+        html.P(whose(person, user.person_id, {o["value"]: o["label"] for o in options}), id="me-whose",
+               className="lede"),
         filters(
             labelled("Person", dcc.Dropdown(id="me-person", options=options, value=person, clearable=False,
                                             disabled=len(options) == 1, className="dd-team")),
@@ -64,11 +65,15 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                                                       display_format="YYYY-MM-DD")),
         ),
         html.Div([
+            tile("me-attention", "Needs attention", graph=False, wide=True,
+                 help_text="Next actions of the person shown, most urgent first: their losses waiting for a "
+                           "review, their deals heading to all give, no get, success criteria due soon, help "
+                           "waiting for an acknowledgement."),
             tile("me-help", "Help given and received (acknowledged)"),
             tile("me-sharing", "Knowledge shared and reused"),
             tile("me-recognition", "Recognition received"),
             tile("me-closing", "Reviews and referrals"),
-        ], className="tiles"),
+        ], className="tiles me-grid"),
     ])
 
 
@@ -93,29 +98,48 @@ def _series(by_period: dict[str, dict], getters: dict[str, Any]) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def render(data: dict[str, Any]) -> dict[str, tuple]:
+def partial_period(periods: list[str], now: datetime | None = None) -> str | None:
+    """The last of `periods` when it is still running at `now` (its figures are so far), else None."""
+    from projections.metrics import parse_period
+
+    if not periods:
+        return None
+    now = now or datetime.now(timezone.utc)
+    start, end = parse_period(periods[-1])
+    return periods[-1] if start <= now < end else None
+
+
+def latest_label(data: dict[str, Any], partial: str | None) -> str:
+    """'2026-11' or '2026-12 so far' for the headline figures of the last period."""
+    label = data["by_period"][data["periods"][-1]]["period"]["label"]
+    return f"{label} so far" if partial else label
+
+
+def render(data: dict[str, Any], now: datetime | None = None) -> dict[str, tuple]:
     bp, last = data["by_period"], data["summary"]
     latest = bp[data["periods"][-1]] if data["periods"] else None
+    partial = partial_period(data["periods"], now)
+    when = latest_label(data, partial) if latest else ""
     out: dict[str, tuple] = {}
     n_help = sum(m["help"]["help_given"]["value"] + m["help"]["help_received"]["value"] for m in bp.values())
     out["help"] = (
-        figures.trend_figure(_series(bp, {"given": lambda m: m["help"]["help_given"],
+        figures.trend_with_partial(_series(bp, {"given": lambda m: m["help"]["help_given"],
                                           "received": lambda m: m["help"]["help_received"],
                                           "unack": lambda m: m["help"]["help_given_unacknowledged"]}),
                              [("given", "given"), ("received", "received"), ("unack", "given, not yet acknowledged")],
-                             y_title="help acts"),
-        [stat(f"balance {latest['period']['label']}", latest["help"]["balance"], "int", "acts"),
+                             partial=partial, y_title="help acts"),
+        [stat(f"balance {when}", latest["help"]["balance"], "int", "acts"),
          stat("reciprocated ties", latest["help"]["reciprocated_ties"], "int")] if latest else [],
         foot(f"{n_help} acknowledged help acts over {len(bp)} periods", last),
     )
     n_art = sum(m["information_sharing"]["artifacts_shared"]["value"] for m in bp.values())
     out["sharing"] = (
-        figures.trend_figure(_series(bp, {"shared": lambda m: m["information_sharing"]["artifacts_shared"],
+        figures.trend_with_partial(_series(bp, {"shared": lambda m: m["information_sharing"]["artifacts_shared"],
                                           "reused": lambda m: m["information_sharing"]["reuses_by_others"],
                                           "others": lambda m: m["information_sharing"]["artifacts_of_others_reused"]}),
                              [("shared", "artifacts shared"), ("reused", "reuses by colleagues"),
-                              ("others", "colleagues' artifacts you reused")], y_title="count"),
-        [stat(f"reused within 30 days {latest['period']['label']}", latest["information_sharing"]["reuse_rate"],
+                              ("others", "colleagues' artifacts you reused")], partial=partial, y_title="count"),
+        [stat(f"reused within 30 days {when}", latest["information_sharing"]["reuse_rate"],
               "pct", "artifacts")] if latest else [],
         foot(f"{n_art} artifacts over {len(bp)} periods", last),
     )
@@ -124,21 +148,33 @@ def render(data: dict[str, Any]) -> dict[str, tuple]:
     rec = pd.DataFrame([{"period": p, **{r: m["recognition"]["received"]["by_reason"][r] for r in reasons}}
                         for p, m in bp.items()])
     out["recognition"] = (
-        figures.trend_figure(rec, [(r, r.replace("_", " ")) for r in reasons], y_title="recognitions"),
-        [stat(f"received {latest['period']['label']}", latest["recognition"]["received"]["recognitions"], "int"),
-         stat(f"given {latest['period']['label']}", latest["recognition"]["given"]["recognitions"], "int")]
+        figures.trend_with_partial(rec, [(r, r.replace("_", " ")) for r in reasons], partial=partial, y_title="recognitions"),
+        [stat(f"recognitions received {when}", latest["recognition"]["received"]["recognitions"], "int"),
+         stat(f"recognitions given {when}", latest["recognition"]["given"]["recognitions"], "int")]
         if latest else [],
         foot(f"{n_rec} recognitions received over {len(bp)} periods", last),
     )
     n_close = sum(m["reviews_published"]["value"] + m["referrals_made"]["value"] for m in bp.values())
     out["closing"] = (
-        figures.trend_figure(_series(bp, {"reviews": lambda m: m["reviews_published"],
+        figures.trend_with_partial(_series(bp, {"reviews": lambda m: m["reviews_published"],
                                           "referrals": lambda m: m["referrals_made"]}),
-                             [("reviews", "reviews published"), ("referrals", "referrals made")], y_title="count"),
+                             [("reviews", "reviews published"), ("referrals", "referrals made")], partial=partial,
+                             y_title="count"),
         [],
         foot(f"{n_close} reviews and referrals over {len(bp)} periods", last),
     )
     return out
+
+
+def render_attention(items: list, person: str, user, summary: dict) -> tuple:
+    """(list, footer) of the person's own items; managers' deal links open the Deals page. Pure."""
+    from projections.metrics import attention
+
+    mine = attention.for_person(items, person)
+    return (attention_list(mine, link_to_deals=user.role == "manager", me=person,
+                           empty="Nothing needs attention: no unreviewed loss, no deal heading to all give, "
+                                 "no get, no criterion due within 14 days, no help waiting for an acknowledgement."),
+            foot(f"{len(mine)} item{'s' if len(mine) != 1 else ''} as of now", summary))
 
 
 def register(app, store) -> None:
@@ -156,3 +192,25 @@ def register(app, store) -> None:
         periods = periods_between(date.fromisoformat(start[:10]), date.fromisoformat(end[:10]), gran or "month")
         tiles = render(fetch(store, person, periods))
         return [x for tid in TILES for x in tiles[tid]]
+
+    @app.callback(Output("me-whose", "children"), Input("me-person", "value"))
+    def refresh_whose(person):
+        user = auth.signed_in()
+        person = person or user.person_id
+        auth.require(PATH, person=person, person_team=views.current_team(store, person))
+        names = views.display_names(store, [person])
+        return whose(person, user.person_id, names)
+
+    @app.callback(Output("me-attention-text", "children"), Output("me-attention-foot", "children"),
+                  Input("me-person", "value"))
+    def refresh_attention(person):
+        from .team_live import attention_data
+
+        user = auth.signed_in()
+        person = person or user.person_id
+        team = views.current_team(store, person)
+        auth.require(PATH, person=person, person_team=team)
+        if not team:
+            return attention_list([], empty="Not a member of a team now: nothing to act on."), ""
+        data = attention_data(store, team)
+        return render_attention(data["items"], person, user, data["summary"])

@@ -13,7 +13,7 @@ from dash import Input, Output, dcc, html
 from projections.metrics import views
 
 from .. import access, auth, data_cache, figures, read_model
-from ..components import empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
+from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
@@ -34,6 +34,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                 *period_filter("team", span)),
         dcc.Interval(id="team-tick", interval=refresh_ms),
         html.Div([
+            tile("team-attention", "Needs attention", graph=False, wide=True,
+                 help_text=ATTENTION_HELP_MANAGER if access.shows_names(user) else ATTENTION_HELP_REP),
             tile("team-net", "Who helps whom", wide=False,
                  help_text="Acknowledged help between members. Solid blue: reciprocated; dotted grey with arrow: "
                            "one way; open diamonds: members with no ties."),
@@ -43,8 +45,38 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
             tile("team-failure", "Failure transparency"),
             tile("team-outcomes", "Customer outcomes"),
             tile("team-recognition", "Recognition mix"),
-        ], className="tiles"),
+        ], className="tiles team-grid"),
     ])
+
+
+ATTENTION_HELP_MANAGER = ("Your team's next actions, most urgent first (days left, never by person): losses "
+                          "waiting for a review, deals heading to all give, no get, success criteria due soon, "
+                          "help waiting for an acknowledgement. Each deal opens on the Deals page.")
+ATTENTION_HELP_REP = ("Your own next actions, most urgent first: your losses waiting for a review, your deals "
+                      "heading to all give, no get, criteria due soon, help waiting for an acknowledgement.")
+
+
+def attention_data(store, team: str) -> dict[str, Any]:
+    """The team's needs-attention items as of now, kept current in the background (read model)."""
+    from projections.metrics import attention
+
+    return read_model.page_data(store, ("attention", team), lambda: {"items": attention.team_items(store, team)})
+
+
+def render_attention(data: dict[str, Any], user) -> tuple:
+    """(list, footer) of the needs-attention tile: a manager sees the team's items with names and
+    links to the Deals page, a rep only their own items, nobody named. Pure."""
+    from projections.metrics import attention
+
+    items = data["items"]
+    if access.shows_names(user):
+        people = {p for i in items for p in i.people}
+        names = {p: data.get("names", {}).get(p, p) for p in people}
+        body = attention_list(items, names=names, link_to_deals=True)
+    else:
+        items = attention.for_person(items, user.person_id)
+        body = attention_list(items, me=user.person_id)
+    return body, foot(f"{len(items)} item{'s' if len(items) != 1 else ''} as of now", data["summary"])
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
@@ -150,3 +182,11 @@ def register(app, store) -> None:
         if not period:
             return [figures.empty_figure(fmt(None)), "", ""] * len(TILES)
         return outputs_for(fetch(store, team, period), user)
+
+    @app.callback(Output("team-attention-text", "children"), Output("team-attention-foot", "children"),
+                  Input("team-team", "value"), Input("team-tick", "n_intervals"))
+    def refresh_attention(team, _n):
+        user = auth.require(PATH, team=team)
+        data = attention_data(store, team)
+        names = views.display_names(store) if access.shows_names(user) else {}
+        return render_attention({**data, "names": names}, user)

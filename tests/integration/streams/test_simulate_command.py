@@ -51,10 +51,29 @@ def test_produces_to_the_events_topic(kafka):
     assert {r.key.decode() for r in records} <= {"atlas", "borealis", "cascade", "delta"}, "keyed by team"
 
 
-def test_demo_produces_its_backlog_then_trickles_the_rest(kafka):
+def test_demo_history_ends_now_and_a_restart_continues_with_new_events(kafka):
+    """The history ends at the run's start, the trickle is stamped as it is sent, and a second run
+    neither re-sends the history nor repeats an event: it continues the same stream."""
+    import json
+    from datetime import datetime, timezone
+
     topic = kafka.unique_topic("demo")
-    done = run("--backlog", "2500", "--count", "4", "--rate", "50", env=topic_env(kafka, topic), command="demo")
-    assert b"backlog: 2500/2500 events produced" in done.stderr
-    assert b"demo producer stopped after 2504 events" in done.stderr
-    ids = [r.value for r in topic_records(kafka, topic)]
-    assert len(ids) == len(set(ids)) == 2504
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    first = run("--backlog", "2500", "--count", "4", "--rate", "50", env=topic_env(kafka, topic), command="demo")
+    assert b"new demo anchored now" in first.stderr
+    events = [json.loads(r.value) for r in topic_records(kafka, topic)]
+    history = [e for e in events if not e["time"] >= before.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert 2000 < len(history) <= 2500 and len(events) == len(history) + 4
+    assert f"demo producer stopped after {len(events)} events".encode() in first.stderr
+    times = sorted(e["time"] for e in history)
+    assert times[-1] <= datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newest = datetime.fromisoformat(times[-1].replace("Z", "+00:00"))
+    assert (before - newest).days <= 3, "the history reaches the present"
+    second = run("--backlog", "2500", "--count", "5", "--rate", "50", env=topic_env(kafka, topic), command="demo")
+    assert b"continuing from there" in second.stderr and b"demo producer stopped after 5 events" in second.stderr
+    again = [json.loads(r.value) for r in topic_records(kafka, topic)]
+    ids = [(e["source"], e["id"]) for e in again]
+    assert len(ids) == len(set(ids)) == len(events) + 5, "new events only"
+    assert {e["source"] for e in again} == {events[0]["source"]}, "the same stream, continued"
+    assert max(int(e["id"].removeprefix("demo-")) for e in again) == len(again) - 1
+    assert all(isinstance(decode(json.dumps(e).encode()), Event) for e in again)
