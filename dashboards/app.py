@@ -127,10 +127,10 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
 
 def _wait_while_catching_up(store: Store, deadline: float, every: float = 2.0) -> None:
     """Return once the store grows slower than WARM_BUSY_ROWS_PER_SECOND, or at the deadline."""
-    rows = activity.data_version(store)[1]
+    rows = activity.stored_rows(store)
     while time.monotonic() < deadline:
         time.sleep(every)
-        now = activity.data_version(store)[1]
+        now = activity.stored_rows(store)
         if now - rows < WARM_BUSY_ROWS_PER_SECOND * every:
             return
         log.info("read model: warming waits while the store grows by %d rows/s", (now - rows) / every)
