@@ -128,9 +128,14 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict
     def browser(team: str) -> None:  # one open tab: ticks at its own phase, runs the callback body
         tick = tick_ms / 1000
         stop.wait(random.random() * tick)
+        shown = None
         while not stop.is_set():
             data = team_live.fetch(store, team, period)
-            team_live.render(data, users[team])
+            if hasattr(team_live, "ticked"):  # the callback's body: nothing sent when nothing changed
+                out = team_live.ticked(data, users[team], shown)
+                shown = out[-1] if isinstance(out[-1], dict) else shown
+            else:
+                team_live.render(data, users[team])
             now, c = time.perf_counter(), count(data)
             with lock:
                 for need, sent in pending[team]:
@@ -190,13 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", default="20k:1,1m:1,1m:8,1m:100")
     ap.add_argument("--seconds", type=float, default=60, help="how long marked events land (one a second)")
     ap.add_argument("--tick-ms", type=int, default=None,
-                    help="the browser tick (default: the dashboards' TEAMFLOW_DASH_REFRESH_MS default)")
+                    help="the browser tick (default: Team live's own interval)")
     ap.add_argument("--teams", type=int, default=100, help="teams in the simulated history")
     ap.add_argument("--store-root", default="/tmp/teamflow-bench-freshness", help="built stores are kept here")
     args = ap.parse_args(argv)
     from dashboards.app import REFRESH_MS
+    from dashboards.pages import team_live
 
-    tick = args.tick_ms or REFRESH_MS
+    tick = args.tick_ms or min(REFRESH_MS, getattr(team_live, "TICK_MS", REFRESH_MS))
     rows = []
     stores = {}
     for spec in args.rows.split(","):

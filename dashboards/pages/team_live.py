@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import views
 
@@ -17,6 +17,9 @@ from ..components import empty_state, filters, fmt, foot, labelled, period_filte
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
+TICK_MS = 1000
+"""The page asks this often whether its snapshot changed (at most the app's refresh interval): an
+unchanged snapshot costs a lookup and sends nothing, so a short tick puts a new event on screen soon."""
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -32,7 +35,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
         filters(labelled("Team", dcc.Dropdown(id="team-team", options=allowed, value=team, clearable=False,
                                               className="dd-team")),
                 *period_filter("team", span)),
-        dcc.Interval(id="team-tick", interval=refresh_ms),
+        dcc.Interval(id="team-tick", interval=min(refresh_ms, TICK_MS)),
+        dcc.Store(id="team-shown"),  # the stamp of the snapshot on screen (read_model.unchanged)
         html.Div([
             tile("team-net", "Who helps whom", wide=False,
                  help_text="Acknowledged help between members. Solid blue: reciprocated; dotted grey with arrow: "
@@ -143,10 +147,23 @@ def register(app, store) -> None:
     outputs = [Output(f"team-{tid}-{part}", prop) for tid in TILES
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
 
-    @app.callback(*outputs, Input("team-team", "value"), Input("team-period", "value"),
-                  Input("team-tick", "n_intervals"))
-    def refresh(team, period, _n):
+    @app.callback(*outputs, Output("team-shown", "data"), Input("team-team", "value"),
+                  Input("team-period", "value"), Input("team-tick", "n_intervals"), State("team-shown", "data"))
+    def refresh(team, period, _n, shown):
         user = auth.require(PATH, team=team)
         if not period:
-            return [figures.empty_figure(fmt(None)), "", ""] * len(TILES)
-        return outputs_for(fetch(store, team, period), user)
+            return [figures.empty_figure(fmt(None)), "", ""] * len(TILES) + [None]
+        data = fetch(store, team, period)
+        return ticked(data, user, shown if ctx.triggered_id == "team-tick" else None)
+
+
+def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:
+    """The callback's outputs for `data` when the browser shows the snapshot stamped `shown`: nothing
+    new (every output dash.no_update: an idle page costs a lookup), new footers only, or everything."""
+    what = read_model.unchanged(data, shown)
+    if what == "none":
+        return [no_update] * (3 * len(TILES) + 1)
+    out = outputs_for(data, user)
+    if what == "feet":
+        out = [x if i % 3 == 2 else no_update for i, x in enumerate(out)]
+    return out + [read_model.stamp(data)]
