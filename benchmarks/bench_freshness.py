@@ -177,7 +177,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict
             print(f"  [{label}] {n} marked events, {len(results['figure'])} on figures, "
                   f"{len(results['screen'])} on screens", file=sys.stderr, flush=True)
         time.sleep(max(0.0, sent + 1.0 - time.perf_counter()))
-    drain = time.perf_counter() + 60  # let the last events reach the screens (or give up)
+    drain = time.perf_counter() + 30  # let the last events reach the screens (or give up)
     while time.perf_counter() < drain and len(results["screen"]) < n:
         time.sleep(0.2)
     stop.set()
