@@ -159,9 +159,10 @@ def warm_read_model(store: Store, wait_seconds: float = 0.0) -> int:
         jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]
         for team in facts["teams"]:
             jobs += [lambda t=team: team_live.fetch(store, t, quarter), lambda t=team: deals.fetch(store, t, quarter)]
-        for job in jobs:
-            job()
-            done += 1
+        with read_model.in_background():  # the refresher keeps going meanwhile (new data, first visits)
+            for job in jobs:
+                job()
+                done += 1
     except Exception:  # warming is an optimisation: pages compute on first visit anyway
         log.warning("warming the dashboards' read model stopped after %d pages", done, exc_info=True)
     else:

@@ -130,15 +130,16 @@ class ReadModel:
             entry.last_read = self.clock()
             self._entries.move_to_end(key)
         if entry.value is None:
+            person = not getattr(_background, "on", False)  # a request, not warming
             with self._lock:
-                self._foreground += 1
+                self._foreground += person
             try:
                 with entry.lock:  # concurrent first requests compute once
                     if entry.value is None:
                         self._compute(key, entry)
             finally:
                 with self._lock:
-                    self._foreground -= 1
+                    self._foreground -= person
         assert entry.value is not None
         if entry.confirmed_at and entry.version is not None:
             return {**entry.value, "summary": {**entry.value["summary"], "confirmed_at": entry.confirmed_at}}
@@ -171,7 +172,7 @@ class ReadModel:
         cheap live pages refresh often and an expensive one (the executive page on a large store)
         neither starves nor hogs."""
         due = self._due(resting_too=False)
-        if not due:
+        if not due or self._foreground:  # a first visit began meanwhile: it goes first
             return None
         key, entry = due[0]
         return entry.seconds if self._refresh(key, entry) else 0.0
@@ -235,6 +236,21 @@ class ReadModel:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+
+
+_background = threading.local()
+
+
+class in_background:
+    """Within it, a first compute of a page (warming at start) is background work: the refresher does
+    not wait for it as it waits for a person's first visit."""
+
+    def __enter__(self) -> "in_background":
+        _background.on = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _background.on = False
 
 
 _models: dict[int, ReadModel] = {}
