@@ -127,7 +127,8 @@ class ReadModel:
                 entry = self._entries[key] = _Entry(compute)
                 self._evict()
             entry.compute = compute
-            entry.last_read = self.clock()
+            if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
+                entry.last_read = self.clock()
             self._entries.move_to_end(key)
         if entry.value is None:
             person = not getattr(_background, "on", False)  # a request, not warming
