@@ -199,7 +199,8 @@ def measure(args, n_events: int, store_dir: str | None) -> dict[str, float]:
         read_model.clear()
         print(f"\nlive = {args.live_seconds:.0f}s of refresh ticks while one event lands per second; the refresher "
               f"recomputed {refreshes} snapshots meanwhile")
-        print("| page | snapshot lookup p50 | lookup p95 | callback p50 | callback p95 | ticks |\n|---|---|---|---|---|---|")
+        print("| page | snapshot lookup p50 | lookup p95 | callback p50 | callback p95 | ticks |\n"
+              "|---|---|---|---|---|---|")
         print("(a lookup of the latest snapshot, not how old it is: bench_freshness.py measures that)")
         for name in cases:
             d50, d95 = pcts(served[name])
