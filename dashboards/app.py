@@ -126,10 +126,10 @@ def create_app(store: Store, settings: DashboardSettings | None = None, *, warm:
 
 def _wait_while_catching_up(store: Store, deadline: float, every: float = 2.0) -> None:
     """Return once the store grows slower than WARM_BUSY_ROWS_PER_SECOND, or at the deadline."""
-    rows = activity.data_version(store)[1]
+    rows = activity.stored_rows(store)
     while time.monotonic() < deadline:
         time.sleep(every)
-        now = activity.data_version(store)[1]
+        now = activity.stored_rows(store)
         if now - rows < WARM_BUSY_ROWS_PER_SECOND * every:
             return
         log.info("read model: warming waits while the store grows by %d rows/s", (now - rows) / every)
@@ -158,9 +158,10 @@ def warm_read_model(store: Store, wait_seconds: float = 0.0) -> int:
         jobs = [lambda: activity_page.fetch(store), lambda: executive.fetch(store, quarter)]
         for team in facts["teams"]:
             jobs += [lambda t=team: team_live.fetch(store, t, quarter), lambda t=team: deals.fetch(store, t, quarter)]
-        for job in jobs:
-            job()
-            done += 1
+        with read_model.in_background():  # the refresher keeps going meanwhile (new data, first visits)
+            for job in jobs:
+                job()
+                done += 1
     except Exception:  # warming is an optimisation: pages compute on first visit anyway
         log.warning("warming the dashboards' read model stopped after %d pages", done, exc_info=True)
     else:

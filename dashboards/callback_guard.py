@@ -119,6 +119,18 @@ def server_text(value: Any) -> None:
     """A component's children written by a server callback and fed back as an input (any JSON value)."""
 
 
+def shown_stamp(value: Any) -> None:
+    """The stamp of the snapshot a page shows (dashboards.read_model.stamp), sent back by the browser:
+    an object of at most two short texts. A forged one only makes the page send its figures again."""
+    if value is None:
+        return
+    if not isinstance(value, dict) or len(value) > 2 or not set(value) <= {"as_of", "confirmed_at"}:
+        raise BadInput("not a snapshot stamp")
+    for v in value.values():
+        if v is not None:
+            _printable(v, 40, "snapshot time")
+
+
 def one_of(*allowed: str) -> Rule:
     choices = frozenset(allowed)
 
@@ -154,6 +166,7 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("team-team", "value"): identifier, ("deals-team", "value"): identifier,
         ("team-tick", "n_intervals"): opt(count), ("deals-tick", "n_intervals"): opt(count),
         ("live-tick", "n_intervals"): opt(count),
+        ("team-shown", "data"): shown_stamp,
         ("deals-flagged", "value"): opt(subset_of("flagged")),
         ("exec-period", "value"): quarter,  # never empty in the page; the CSV export needs one
         ("exec-scope", "value"): opt(lambda v: None if v == executive.ORG else identifier(v)),

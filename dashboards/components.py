@@ -104,7 +104,7 @@ STALE_FLOOR_SECONDS = 20.0
 STALE_AFTER_SECONDS = 30.0
 """A tile's footer turns into a warning when its figures are older than this: a few refresh
 intervals (create_app sets it to 3 × TEAMFLOW_DASH_REFRESH_MS, at least STALE_FLOOR_SECONDS: the
-read model rests between two computes of a snapshot, plus its compute time)."""
+read model recomputes a changed snapshot as soon as it sees the change, plus its compute time)."""
 
 
 def figures_time(summary: dict[str, Any], now: datetime) -> datetime:

@@ -1,24 +1,27 @@
 """Page data computed ahead of the pages and kept current in the background (a read model).
 
 A page's data rests on dozens of queries over the projection tables; on a large store they take
-seconds, while a live page refreshes every few seconds and the data changes with every batch the
-worker writes. So pages never wait for those queries on a refresh: `page_data` returns the latest
-snapshot of the page's data at once, and a refresher thread recomputes the snapshots of the pages
-people are looking at whenever the store's data changed (`projections.activity.data_version`,
-metadata only). Each snapshot carries the summary read with it (`summary`: events, dead letters,
+seconds, while a live page asks every second whether anything changed. So pages never wait for
+those queries on a refresh: `page_data` returns the latest snapshot of the page's data at once, and a
+refresher thread recomputes the snapshots of the pages people are looking at as soon as the store's
+data changed (`projections.activity.data_version`: metadata only, and it moves on writes, not on
+background merges). Each snapshot carries the summary read with it (`summary`: events, dead letters,
 last event landed, `as_of` = when the snapshot was computed), so a tile's freshness line says
 exactly how old its figures are instead of pretending they are live. While the data does not
 change, the refresher notes when it last found the version unchanged (`summary.confirmed_at`):
 the snapshot is exact as of then, so a quiet store does not make its tiles look stale.
 
-Only the first request for a key computes in the request (nothing to show before); after that a
-request never runs the page's queries. Keys nobody asked for within `watch_seconds` stop being
-refreshed until someone asks again (they are then served from the last snapshot and refreshed
-in the background at once). The refresher takes the cheapest stale snapshot first, lets each
-snapshot rest as long as its compute took, and itself rests half as long after each compute, so a
-cheap live page is refreshed every few seconds even while an expensive page is stale, and the
-process keeps a third of its time for page callbacks and the worker. A failing refresh keeps the
-last snapshot, logs, and retries with backoff.
+Only the first request for a key computes in the request (nothing to show before), and while it
+does the refresher starts no compute of its own, so a first visit waits for its own page only.
+After that a request never runs the page's queries; `unchanged` tells a page callback whether the
+browser already shows the latest snapshot, so an idle page costs a dictionary lookup per tick.
+Keys nobody asked for within `watch_seconds` stop being refreshed until someone asks again (they are
+then served from the last snapshot and refreshed in the background at once). The refresher takes the
+cheapest stale snapshot first, lets each snapshot rest as long as its compute took (at least
+`min_rest_seconds`, none by default), and itself rests half as long after each compute, so a cheap live
+page is refreshed at once even while an expensive page is stale, and the process keeps a third of its
+time for page callbacks and the worker. A failing refresh keeps the last snapshot, logs, and retries
+with backoff.
 """
 from __future__ import annotations
 
@@ -38,11 +41,13 @@ POLL_SECONDS = 0.5
 WATCH_SECONDS = 300.0
 MAX_ENTRIES = 256
 REST_RATIO = 0.5
-MIN_REST_SECONDS = 5.0
-"""A snapshot is recomputed at most this often, however fast its data changes: live tiles ask every
-5 s (TEAMFLOW_DASH_REFRESH_MS), and while the worker catches up on a backlog the data changes with
-every batch, so recomputing cheap pages back to back only took the store (one query at a time in a
-process) from the worker: 24,000-25,000 against 27,400 events/s in bench_pipeline (docs/benchmarks.md)."""
+MIN_REST_SECONDS = 0.0
+"""A floor under each snapshot's rest (its own compute time). None by default: a new event should be
+on screen within seconds, and the refresher's own pause (REST_RATIO of each compute) already keeps a
+share of the process for the worker while it catches up on a backlog."""
+FEET_EVERY_SECONDS = 5.0
+"""While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
+when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
 
 
 @dataclass
@@ -60,11 +65,40 @@ class _Entry:
 
 
 def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
-    """(data version read before computing, the page's data with the summary read with it)."""
+    """(data version read before computing, the page's data with the summary read with it). The summary
+    is read once per data version for all pages (`data_cache.cached`)."""
+    from . import data_cache
+
     version = activity.data_version(store)  # before computing: a change during compute forces a redo
     value = compute()
-    summary = {**activity.summary(store), "as_of": datetime.now(timezone.utc).isoformat()}
+    summary = {**data_cache.cached(store, ("summary",), lambda: activity.summary(store)),
+               "as_of": datetime.now(timezone.utc).isoformat()}
     return version, {**value, "summary": summary}
+
+
+def stamp(value: dict) -> dict:
+    """What a browser keeps of the snapshot it shows (a page's dcc.Store): when it was computed and when
+    it was last confirmed unchanged."""
+    summary = value.get("summary", {})
+    return {"as_of": summary.get("as_of"), "confirmed_at": summary.get("confirmed_at")}
+
+
+def unchanged(value: dict, shown: Any, feet_every: float = FEET_EVERY_SECONDS) -> str:
+    """What a tick must send for `value` when the browser shows the snapshot stamped `shown`:
+    'all' (a new snapshot), 'feet' (same figures, confirmed again more than `feet_every` s after the
+    shown confirmation: only the freshness footers) or 'none' (nothing: dash.no_update). Pure."""
+    now = stamp(value)
+    if not isinstance(shown, dict) or shown.get("as_of") != now["as_of"]:
+        return "all"
+    if now["confirmed_at"] == shown.get("confirmed_at") or not now["confirmed_at"]:
+        return "none"
+    if not shown.get("confirmed_at"):
+        return "feet"
+    try:
+        gap = (datetime.fromisoformat(now["confirmed_at"]) - datetime.fromisoformat(shown["confirmed_at"]))
+    except (TypeError, ValueError):
+        return "all"
+    return "feet" if gap.total_seconds() >= feet_every else "none"
 
 
 class ReadModel:
@@ -81,6 +115,7 @@ class ReadModel:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._foreground = 0  # first visits computing in a request right now: the refresher waits
         self.refreshes = 0
 
     # -- what pages call -------------------------------------------------------------------
@@ -92,12 +127,20 @@ class ReadModel:
                 entry = self._entries[key] = _Entry(compute)
                 self._evict()
             entry.compute = compute
-            entry.last_read = self.clock()
+            if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
+                entry.last_read = self.clock()
             self._entries.move_to_end(key)
         if entry.value is None:
-            with entry.lock:  # concurrent first requests compute once
-                if entry.value is None:
-                    self._compute(key, entry)
+            person = not getattr(_background, "on", False)  # a request, not warming
+            with self._lock:
+                self._foreground += person
+            try:
+                with entry.lock:  # concurrent first requests compute once
+                    if entry.value is None:
+                        self._compute(key, entry)
+            finally:
+                with self._lock:
+                    self._foreground -= person
         assert entry.value is not None
         if entry.confirmed_at and entry.version is not None:
             return {**entry.value, "summary": {**entry.value["summary"], "confirmed_at": entry.confirmed_at}}
@@ -130,7 +173,7 @@ class ReadModel:
         cheap live pages refresh often and an expensive one (the executive page on a large store)
         neither starves nor hogs."""
         due = self._due(resting_too=False)
-        if not due:
+        if not due or self._foreground:  # a first visit began meanwhile: it goes first
             return None
         key, entry = due[0]
         return entry.seconds if self._refresh(key, entry) else 0.0
@@ -170,6 +213,9 @@ class ReadModel:
             if getattr(self.store, "_closed", False):
                 log.info("read model: the store closed; refresher stops")
                 return
+            if self._foreground:  # a first visit computes its page: it goes first
+                pause = self.poll_seconds
+                continue
             try:
                 took = self.refresh_next()
             except Exception:  # the store went away or is closing: keep trying, quietly
@@ -191,6 +237,21 @@ class ReadModel:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+
+
+_background = threading.local()
+
+
+class in_background:
+    """Within it, a first compute of a page (warming at start) is background work: the refresher does
+    not wait for it as it waits for a person's first visit."""
+
+    def __enter__(self) -> "in_background":
+        _background.on = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _background.on = False
 
 
 _models: dict[int, ReadModel] = {}

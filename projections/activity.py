@@ -45,14 +45,32 @@ def summary(store: Store) -> dict[str, Any]:
     }
 
 
-def data_version(store: Store) -> tuple:
-    """A cheap token that changes whenever any table of the database changes (metadata only).
+DATA_VERSION_SQL = """
+SELECT (SELECT toUInt64(sum(m)) FROM (
+          SELECT max(greatest(max_block_number, data_version)) AS m FROM system.parts
+          WHERE database = currentDatabase() AND active GROUP BY table, partition_id)) AS blocks,
+       (SELECT toUInt64(count()) FROM (
+          SELECT DISTINCT table, partition_id FROM system.parts
+          WHERE database = currentDatabase() AND active)) AS partitions,
+       (SELECT groupBitXor(cityHash64(toString(uuid))) FROM system.tables
+        WHERE database = currentDatabase()) AS tables
+"""
 
-    Every insert adds a part and rows; merges change parts too (a spurious change, never a missed
-    one). Used to reuse computed page data until the data under it changes.
+
+def data_version(store: Store) -> tuple:
+    """A cheap token (metadata only) that moves when rows are written, deleted or replaced, and not
+    when a background merge only rearranges parts.
+
+    Every insert takes a new block number; a merged part keeps the highest block number of the parts
+    it merged, and a mutation (erasure, dead-letter scrubbing) stamps its parts with a newer one, so the
+    highest block number per table partition moves with writes only. Dropped partitions change the
+    partition count, and tables swapped in by a replay change the table identities.
     """
-    row = store.query_df(
-        "SELECT count() AS parts, sum(rows) AS rows, max(modification_time) AS modified "
-        "FROM system.parts WHERE database = currentDatabase() AND active"
-    ).iloc[0]
-    return (int(row["parts"]), int(row["rows"]), str(row["modified"]))
+    row = store.query_df(DATA_VERSION_SQL).iloc[0]
+    return (int(row["blocks"] or 0), int(row["partitions"] or 0), int(row["tables"] or 0))
+
+
+def stored_rows(store: Store) -> int:
+    """Rows in the database's active parts (metadata only; merges that drop replaced rows lower it)."""
+    return int(store.query_scalar(
+        "SELECT toInt64(sum(rows)) FROM system.parts WHERE database = currentDatabase() AND active") or 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import views
 
@@ -17,6 +17,9 @@ from ..components import attention_list, empty_state, filters, fmt, foot, labell
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
+TICK_MS = 1000
+"""The page asks this often whether its snapshot changed (at most the app's refresh interval): an
+unchanged snapshot costs a lookup and sends nothing, so a short tick puts a new event on screen soon."""
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -32,7 +35,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
         filters(labelled("Team", dcc.Dropdown(id="team-team", options=allowed, value=team, clearable=False,
                                               className="dd-team")),
                 *period_filter("team", span)),
-        dcc.Interval(id="team-tick", interval=refresh_ms),
+        dcc.Interval(id="team-tick", interval=min(refresh_ms, TICK_MS)),
+        dcc.Store(id="team-shown"),  # the stamp of the snapshot on screen (read_model.unchanged)
         html.Div([
             tile("team-attention", "Needs attention", graph=False, wide=True,
                  help_text=ATTENTION_HELP_MANAGER if access.shows_names(user) else ATTENTION_HELP_REP),
@@ -171,22 +175,41 @@ def outputs_for(data: dict[str, Any], user) -> list[Any]:
     return [x for tid in TILES for x in tiles[tid]]
 
 
+ATTENTION_EVERY_TICKS = 5
+"""The needs-attention list is redrawn on every fifth tick of the page (its items change by the day)."""
+
+
 def register(app, store) -> None:
     outputs = [Output(f"team-{tid}-{part}", prop) for tid in TILES
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
 
-    @app.callback(*outputs, Input("team-team", "value"), Input("team-period", "value"),
-                  Input("team-tick", "n_intervals"))
-    def refresh(team, period, _n):
+    @app.callback(*outputs, Output("team-shown", "data"), Input("team-team", "value"),
+                  Input("team-period", "value"), Input("team-tick", "n_intervals"), State("team-shown", "data"))
+    def refresh(team, period, _n, shown):
         user = auth.require(PATH, team=team)
         if not period:
-            return [figures.empty_figure(fmt(None)), "", ""] * len(TILES)
-        return outputs_for(fetch(store, team, period), user)
+            return [figures.empty_figure(fmt(None)), "", ""] * len(TILES) + [None]
+        data = fetch(store, team, period)
+        return ticked(data, user, shown if ctx.triggered_id == "team-tick" else None)
 
     @app.callback(Output("team-attention-text", "children"), Output("team-attention-foot", "children"),
                   Input("team-team", "value"), Input("team-tick", "n_intervals"))
-    def refresh_attention(team, _n):
+    def refresh_attention(team, n):
         user = auth.require(PATH, team=team)
+        if ctx.triggered_id == "team-tick" and (n or 0) % ATTENTION_EVERY_TICKS:
+            return no_update, no_update  # the list changes by the day: no need to redraw it every tick
         data = attention_data(store, team)
         names = views.display_names(store) if access.shows_names(user) else {}
         return render_attention({**data, "names": names}, user)
+
+
+def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:
+    """The callback's outputs for `data` when the browser shows the snapshot stamped `shown`: nothing
+    new (every output dash.no_update: an idle page costs a lookup), new footers only, or everything."""
+    what = read_model.unchanged(data, shown)
+    if what == "none":
+        return [no_update] * (3 * len(TILES) + 1)
+    out = outputs_for(data, user)
+    if what == "feet":
+        out = [x if i % 3 == 2 else no_update for i, x in enumerate(out)]
+    return out + [read_model.stamp(data)]

@@ -126,8 +126,10 @@ def test_forged_callbacks_leak_nothing(driver, worker):
         outputs = [{"id": f"team-{t}-{p}", "property": prop} for t in ("net", "balance", "knowledge", "failure",
                                                                        "outcomes", "recognition")
                    for p, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
+        outputs.append({"id": "team-shown", "property": "data"})
         body = {"output": "..." .join(f"{o['id']}.{o['property']}" for o in outputs).join(["..", ".."]),
-                "outputs": outputs, "state": [], "changedPropIds": ["team-team.value"],
+                "outputs": outputs, "state": [{"id": "team-shown", "property": "data", "value": None}],
+                "changedPropIds": ["team-team.value"],
                 "inputs": [{"id": "team-team", "property": "value", "value": team},
                            {"id": "team-period", "property": "value", "value": "2026-Q1"},
                            {"id": "team-tick", "property": "n_intervals", "value": 1}]}

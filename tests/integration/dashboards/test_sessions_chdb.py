@@ -232,7 +232,8 @@ def test_forged_callbacks_are_refused_with_4xx(world, app):
     def team_live(client, team_id, period):
         return _callback(client, "team-net-graph.figure", [("team-team", "value", team_id),
                                                           ("team-period", "value", period),
-                                                          ("team-tick", "n_intervals", 1)]).status_code
+                                                          ("team-tick", "n_intervals", 1)],
+                         state=[("team-shown", "data", None)]).status_code
 
     def executive(period, measure, scope="__organisation__"):
         return _callback(eve, "exec-chart.figure", [("exec-period", "value", period), ("exec-scope", "value", scope),

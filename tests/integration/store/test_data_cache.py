@@ -30,3 +30,16 @@ def test_recomputes_only_when_data_changed(store):
 
     other_key = data_cache.cached(store, ("page", "u"), compute)
     assert len(calls) == 3 and other_key["events"] == 1
+
+
+def test_data_version_moves_on_writes_not_on_merges(store):
+    insert_event(store, 1)
+    insert_event(store, 2)
+    before = activity.data_version(store)
+    store.command("OPTIMIZE TABLE events FINAL")  # a merge alone: same rows, fewer parts
+    assert activity.data_version(store) == before
+    insert_event(store, 3)
+    after_insert = activity.data_version(store)
+    assert after_insert != before
+    store.command("ALTER TABLE events DELETE WHERE id = '3' SETTINGS mutations_sync = 2")
+    assert activity.data_version(store) != after_insert

@@ -210,3 +210,53 @@ def test_warming_waits_while_a_worker_fills_the_store_fast(store, monkeypatch):
     started = time.monotonic()
     app._wait_while_catching_up(store, started + 30, every=0.3)
     assert time.monotonic() - started < 1.0, "a quiet store is warmed at once"
+
+
+def test_a_first_visit_goes_before_the_refresher_and_warming_does_not(store):
+    import threading
+
+    from dashboards.read_model import in_background
+
+    model, calls = ReadModel(store, poll_seconds=0.05), []
+    try:
+        model.get(("watched",), counting(store, calls))
+        model.start()
+        release, entered = threading.Event(), threading.Event()
+
+        def slow_first():
+            entered.set()
+            release.wait(10)
+            return {"events": 0}
+
+        visit = threading.Thread(target=model.get, args=(("new",), slow_first))
+        visit.start()
+        entered.wait(5)
+        insert_event(store, 1)
+        time.sleep(0.6)
+        assert model.get(("watched",), counting(store, calls))["events"] == 0, "the refresher waited"
+        release.set()
+        visit.join(5)
+        deadline = time.monotonic() + 10
+        while model.get(("watched",), counting(store, calls))["events"] != 1:
+            assert time.monotonic() < deadline, "the refresher did not resume after the first visit"
+            time.sleep(0.05)
+        release.clear()
+        entered.clear()
+        with in_background():  # warming: the refresher keeps going
+            warm = threading.Thread(target=lambda: (_bg(), model.get(("warm",), slow_first)))
+            warm.start()
+        entered.wait(5)
+        insert_event(store, 2)
+        deadline = time.monotonic() + 10
+        while model.get(("watched",), counting(store, calls))["events"] != 2:
+            assert time.monotonic() < deadline, "warming held the refresher up"
+            time.sleep(0.05)
+        release.set()
+        warm.join(5)
+    finally:
+        model.stop()
+
+
+def _bg():
+    from dashboards.read_model import _background
+    _background.on = True  # in_background is per thread: the warming thread marks itself

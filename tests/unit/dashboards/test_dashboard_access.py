@@ -59,10 +59,12 @@ def client(tmp_path):
     return client
 
 
-def _callback(client, output: str, inputs: list[dict]):
+def _callback(client, output: str, inputs: list[dict], state: list[dict] | None = None):
     specs = [o.rsplit(".", 1) for o in output.strip(".").split("...")] if output.startswith("..") else []
     outputs = [{"id": i, "property": p} for i, p in specs]
-    body = {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": []}
+    if state is None and "team-shown.data" in output:  # Team live's stamp of what the browser shows
+        state = [{"id": "team-shown", "property": "data", "value": None}]
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": state or []}
     return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
 
 
