@@ -44,16 +44,19 @@ DATA_NAMES = frozenset({
 })
 """The engine cannot hold a value of the batch: the same write fails the same way forever."""
 
-_TRANSIENT_WORDS = ("no space left", "read-only file system", "permission denied", "connection refused",
+_TRANSIENT_WORDS = ("no space left", "read-only file system", "permission denied", "operation not permitted",
+                    "connection refused",
                     "connection reset", "timed out", "broken pipe")
 _NAME = re.compile(r"\(([A-Z][A-Z0-9_]{2,})\)")
 _CODE = re.compile(r"Code: (\d+)")
 
 
 def error_name(message: str) -> str:
-    """The ClickHouse error name the message quotes (the last one: the outermost error), or ''."""
+    """The ClickHouse error name the message quotes, or ''. A known name wins over other capitals in
+    parentheses (row values the engine quotes); else the last one, where ClickHouse puts the name."""
     found = _NAME.findall(message)
-    return found[-1] if found else ""
+    known = [n for n in found if n in TRANSIENT_NAMES or n in DATA_NAMES]
+    return (known or found or [""])[-1]
 
 
 def error_label(message: str) -> str:

@@ -17,6 +17,10 @@ from streams.store_refusal import NotOneEvent, StoreRefused, classify, error_lab
     ("HTTPConnectionPool: Connection refused", "transient"),
     ("Code: 1. DB::Exception: something new (UNSUPPORTED_METHOD)", "unknown"),
     ("", "unknown"),
+    ("Code: 469. Column values: currency = (EUR). (VIOLATED_CONSTRAINT)", "data"),
+    ("Code: 243. Column (ABC_DEF) then (NOT_ENOUGH_SPACE)", "transient"),
+    ("Code: 469. (VIOLATED_CONSTRAINT) (version 25.1.1)", "data"),
+    ("chDB: Cannot open file /d/x.bin: Operation not permitted", "transient"),
 ])
 def test_classify(message, kind):
     assert classify(message) == kind
