@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from .consumer_lag import fold_group
 from .dead_letters import DeadLetter
-from .prepare import Prepared, Preparer, Record, Reject
+from .prepare import Prepared, Preparer, Record, Reject, decode_records, prepare
 from .sink import EventSink
+from .store_refusal import NotOneEvent, StoreRefused, split_refused
 
 if TYPE_CHECKING:
     from .settings import WorkerSettings
@@ -135,9 +136,54 @@ class Fold:
         for fut in sends:
             await fut
 
-    async def write(self, prepared: Prepared) -> None:
-        """Store the batch's rows (the sink retries until the store confirms them)."""
-        await asyncio.get_running_loop().run_in_executor(None, self.sink.write_prepared, prepared)
+    async def write(self, prepared: Prepared, batch: Batch | None = None) -> None:
+        """Store the batch's rows (the sink retries until the store confirms them). Given the `batch`, a
+        batch the store refuses for its data is split instead: the rows the store takes are written, the
+        events it refuses are dead-lettered (`store_refused`), and this returns once both are stored."""
+        loop = asyncio.get_running_loop()
+        if batch is None:
+            await loop.run_in_executor(None, self.sink.write_prepared, prepared)
+            return
+        try:
+            await loop.run_in_executor(None, self.sink.write_prepared, prepared, True)
+        except StoreRefused as refusal:
+            rejects = await loop.run_in_executor(None, self.split_refused, batch, refusal)
+            if rejects is None:  # an unknown error that no single event explains: back to waiting
+                await loop.run_in_executor(None, self.sink.write_prepared, prepared)
+                return
+            await self.dead_letter(rejects)
+
+    def split_refused(self, batch: Batch, refusal: StoreRefused) -> list[Reject] | None:
+        """Bisect a refused batch by events, each part prepared again by the one encoder and written,
+        and return the events the store refuses alone as `store_refused` rejects. None when no event
+        alone is refused, or the refusal was of an unknown kind and more than one part is refused: the
+        store, not the data, is at fault, and the batch is retried whole as any store fault is."""
+        started = time.perf_counter()
+        tokens, now_ms = self.erasures(), int(time.time() * 1000)
+        good, _ = decode_records(batch.records)  # the contract's rejects are dead-lettered already
+        by_position = {(r.partition, r.offset): r for r in batch.records}
+
+        def attempt(part: list) -> None:
+            records = [by_position[(p.partition, p.offset)] for p in part]
+            self.sink.write_prepared(prepare(records, tokens, now_ms), refusable=True)
+
+        try:  # an unknown error is blamed on the data only when one event alone explains it
+            refused = split_refused(good, attempt, refusal, single=refusal.kind == "unknown")
+        except NotOneEvent:
+            refused = []
+        if not refused:
+            log.error("no single event of the batch explains the store's refusal (%s); treating it as a "
+                      "store fault, retrying the batch whole", refusal.label)
+            return None
+        log.warning("store refused %d of %d events of a batch (%s); split in %.2f s, dead-lettering them",
+                    len(refused), len(good), refusal.label, time.perf_counter() - started)
+        rejects = []
+        for p, exc in refused:
+            r = by_position[(p.partition, p.offset)]
+            e = p.event
+            rejects.append(Reject("store_refused", exc.reason, e.source, e.id, e.type, r.value or b"", r.key,
+                                  r.partition, r.offset))
+        return rejects
 
     async def commit(self, batch: Batch) -> None:
         from aiokafka.errors import CommitFailedError
@@ -154,7 +200,7 @@ class Fold:
         prepared = await preparing
         started = time.perf_counter()
         await self.dead_letter(prepared.rejects)
-        await self.write(prepared)
+        await self.write(prepared, batch)
         self.stats.add(prepared.events, len(prepared.rejects), time.perf_counter() - started)
         await self.commit(batch)
 

@@ -23,6 +23,7 @@ from projections.store import Store
 from .dead_letters import DeadLetter
 from .status import StatusBoard
 from .prepare import Prepared
+from .store_refusal import UNKNOWN_TRIES, StoreRefused, classify, error_label
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +53,19 @@ class EventSink:
         self.events_written = 0
         self.dead_letters_written = 0
         self.failed_writes = 0
+        self.writing = ""  # the table being written, named in a refusal
 
-    def _until_written(self, what: str, write: Callable[[], None]) -> None:
+    def _until_written(self, what: str, write: Callable[[], None], refusable: bool = False) -> None:
         """Run `write` until it returns; every store error is logged, counted and shown in the status.
 
         The stores raise unless the engine confirmed every row, so returning here means stored. A write
         that fails halfway is repeated whole: rows already in are keyed by what they describe, so the
-        second copy replaces the first."""
+        second copy replaces the first. `refusable`: a data error (`streams.store_refusal`) raises
+        `StoreRefused` at once, an unknown one after `UNKNOWN_TRIES` failures in a row; `write` names
+        the table it was writing in `self.writing`."""
         delay = 0.5
         failed = False
+        unknown = 0
         while True:
             try:
                 write()
@@ -72,21 +77,30 @@ class EventSink:
                 failed = True
                 self.failed_writes += 1
                 reason = _engine_words(exc)
+                kind = classify(str(exc))
+                unknown = unknown + 1 if kind == "unknown" else 0
+                if refusable and (kind == "data" or unknown >= UNKNOWN_TRIES):
+                    label = error_label(str(exc))
+                    log.error("writing %s refused by the store (%s: %s); looking for the refused events",
+                              what, kind, label)
+                    raise StoreRefused(self.writing, kind, label) from exc
                 log.error("writing %s failed (%s); retrying in %.1fs, offsets stay uncommitted", what, reason, delay)
                 self.status.retrying(f"store write failed: {reason}; next try in {delay:.1f} s")
                 time.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
 
-    def write_prepared(self, prepared: Prepared) -> None:
-        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry rule."""
+    def write_prepared(self, prepared: Prepared, refusable: bool = False) -> None:
+        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry
+        rule; `refusable`: raise `StoreRefused` when the store refuses the batch's data (see `_until_written`)."""
         if not prepared.tables:
             return
 
         def write_all() -> None:
             for name, table in prepared.tables.items():
+                self.writing = name
                 self.store.insert_arrow(name, table)
 
-        self._until_written(f"{prepared.events} events", write_all)
+        self._until_written(f"{prepared.events} events", write_all, refusable)
         self.events_written += prepared.events
 
     def write_dead_letters(self, letters: Sequence[tuple[DeadLetter, int, int]]) -> None:

@@ -124,6 +124,7 @@ def test_store_full_mid_run_commits_nothing_and_recovers_when_space_is_freed(kaf
         assert worker.stop() == 0, worker.log_tail()
         log = worker.log_path.read_text(errors="replace")
         assert "failed (chDB:" in log and "NOT_ENOUGH_SPACE" in log
+        assert "refused by the store" not in log  # a store fault is retried, never split or dead-lettered
         _assert_exact(worker, history, "store full (256 MB tmpfs filled mid-run), then space freed",
                       stored_while_full=stuck, failed_attempts=retried, seconds_to_catch_up_after_freeing=round(recovered, 1))
 
@@ -151,6 +152,7 @@ def test_store_read_only_mid_run_commits_nothing_and_recovers(kafka, tmp_path, h
     worker.wait_for(lambda s: s["dead_letters"] >= len(BAD), what="the dead letters")
     wait_health(worker, "folding", timeout=60)
     assert worker.stop() == 0, worker.log_tail()
+    assert "refused by the store" not in worker.log_path.read_text(errors="replace")  # retried, never split
     _assert_exact(worker, history, "store read-only (table directories immutable for 10 s)",
                   stored_while_read_only=stuck, seconds_to_catch_up_after_release=round(recovered, 1))
 
