@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .log_spans import _consumer_config, log_offsets
+from ..fold.log_spans import _consumer_config, log_offsets
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,8 @@ def scrub_dead_letters(store, scrubber) -> int:
 
     from projections import ddl
 
-    from .dead_letters import DeadLetter
-    from .sink import dead_letter_frame
+    from ..dead_letters import DeadLetter
+    from ..fold.sink import dead_letter_frame
 
     needles = [n.decode("utf-8") for n in scrubber._needles] + ["\\u"]
     cols = ("raw", "reason", "source", "id", "type")

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import faust
 
-from .dead_letters import from_headers
-from .fold import Fold, fold_consumer
+from ..dead_letters import from_headers
+from .loop import Fold, fold_consumer
 from .prepare import Preparer
 from .sink import EventSink
 
 if TYPE_CHECKING:
-    from .settings import WorkerSettings
+    from ..settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 

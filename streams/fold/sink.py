@@ -20,7 +20,7 @@ from projections import ddl
 from projections.project import Positioned, encode
 from projections.store import Store
 
-from .dead_letters import DeadLetter
+from ..dead_letters import DeadLetter
 from .status import StatusBoard
 from .prepare import Prepared
 
