@@ -3,7 +3,7 @@
 
 Kafka cannot change a record in place, so a partition that mentions the person is rewritten: every
 record from the partition's start to its current end is appended again (key, headers and timestamp
-kept; the person's id replaced by their token, their names by "erased", `streams/scrubber.py`),
+kept; the person's id replaced by their token, their names by "erased", `streams/erasure/scrubber.py`),
 then DeleteRecords moves the partition's start past the old records, which the broker then no
 longer serves. Records produced meanwhile are checked too: a pass repeats while the tail still
 names the person. Partitions that never mention them are left alone. Consumers (the worker, replay)

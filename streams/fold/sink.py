@@ -1,7 +1,7 @@
 """The write side of the worker: decoded events in, rows in ClickHouse out.
 
 `EventSink.write_prepared` stores a batch's raw events and its projection rows, as the prepare
-step (`streams.prepare`, decode + erasure + row mappers + Arrow) encoded them. It retries until the
+step (`streams.fold.prepare`, decode + erasure + row mappers + Arrow) encoded them. It retries until the
 store takes the batch (with backoff, logging each failure) and only then returns, because the
 caller acknowledges the batch's offsets when it returns: a batch is either written and then
 committed, or not committed and redelivered. Every table is keyed by the identity of what a
@@ -78,7 +78,7 @@ class EventSink:
                 delay = min(delay * 2, self.max_backoff)
 
     def write_prepared(self, prepared: Prepared) -> None:
-        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry rule."""
+        """Write a batch prepared by `streams.fold.prepare` (an Arrow table per stored table), with the same retry rule."""
         if not prepared.tables:
             return
 
