@@ -78,7 +78,7 @@ class EventSink:
                 delay = min(delay * 2, self.max_backoff)
 
     def write_prepared(self, prepared: Prepared) -> None:
-        """Write a batch prepared by `streams.fold.prepare` (an Arrow table per stored table), with the same retry rule."""
+        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry rule."""
         if not prepared.tables:
             return
 
