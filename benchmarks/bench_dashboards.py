@@ -38,7 +38,7 @@ def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
     import schemas
     from projections.project import Positioned
     from streams.simulator import simulate
-    from streams.sink import store_events
+    from streams.fold.sink import store_events
 
     start = datetime.now(timezone.utc) - timedelta(days=270)
     t0, done, chunk = time.perf_counter(), 0, []

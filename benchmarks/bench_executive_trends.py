@@ -23,7 +23,7 @@ def build(store, n_events: int, teams: int, days: int, batch: int = 50_000) -> N
     import schemas
     from projections.project import project_batch
     from streams.simulator import simulate
-    from streams.sink import Positioned, raw_event_frame
+    from streams.fold.sink import Positioned, raw_event_frame
 
     start = datetime.now(timezone.utc) - timedelta(days=days)
     chunk: list = []

@@ -4,7 +4,7 @@ Every field of an event that names a person is replaced by the person's erasure 
 (`erased-<random>`), and a display name by "erased". The token is the same in every event, so
 team-level history keeps its shape (help ties, counts, reciprocity) while nobody can be named.
 `teamflow erase` records an erasure and rewrites the Kafka log without the person
-(streams/log_scrub.py); the worker applies the list to new events and `teamflow replay` rebuilds
+(streams/erasure/log_scrub.py); the worker applies the list to new events and `teamflow replay` rebuilds
 every table with it. The list itself never holds a clear id: `Erasures` looks people up by a
 keyed hash (HMAC-SHA256 with a secret from settings). Pure: no I/O.
 """

@@ -1,4 +1,6 @@
-"""The Faust stream worker, the producers that feed Kafka and the demo simulator.
+"""Kafka's two sides: the ways in (`ingest/`, `importers/`, the demo's `simulator.py` and `demo.py`)
+and the way out, the fold into the store (`fold/`), with erasure of the log (`erasure/`) beside it.
 
-Imports `schemas` and `projections`; agents stay short: decode, fold, write.
+What every side shares stays here: topics, settings, the dead-letter shape, the producer and the
+whole-topic reader. Imports `schemas` and `projections`, never `dashboards` or `teamflow`.
 """

@@ -36,10 +36,10 @@ def open_configured_store(settings: Settings) -> Store:
 def ops_sources(settings: Settings) -> OpsSources:
     """What the ops console reads beside the store: the worker's status file, the fold group's
     committed offsets, the tokens file, and the resubmission rules of `teamflow dead-letters resubmit`."""
-    from streams.consumer_lag import consumer_lag, fold_group
+    from streams.fold.consumer_lag import consumer_lag, fold_group
     from streams.ingest.resubmit import letters_from_rows, resubmit
     from streams.ingest.tokens import TokenStore
-    from streams.status import read_status
+    from streams.fold.status import read_status
 
     def resubmit_rows(rows: list[dict]) -> Any:
         return resubmit(letters_from_rows(rows), bootstrap_servers=settings.bootstrap_servers,
@@ -73,8 +73,8 @@ def serve_dashboards_in_thread(store: Store, settings: Settings, worker_status: 
 
 def run_worker(settings: Settings, *, with_dashboards: bool = False) -> None:
     """`teamflow worker [--with-dashboards]`: fold until stopped, the dashboards beside it if asked."""
-    from streams.status import StatusBoard
-    from streams.worker import run_worker as fold
+    from streams.fold.status import StatusBoard
+    from streams.fold.worker import run_worker as fold
 
     store = open_configured_store(settings)
     log.info("stream worker writing to %s", settings.store_label)
@@ -90,7 +90,7 @@ def run_worker(settings: Settings, *, with_dashboards: bool = False) -> None:
 
 def serve_dashboards(settings: Settings) -> None:
     """`teamflow dashboards`: the dashboards alone, the worker's state read from its status file."""
-    from streams.status import read_status
+    from streams.fold.status import read_status
 
     store = open_configured_store(settings)
     host, port = settings.dashboards.dash_host, settings.dashboards.dash_port

@@ -60,8 +60,8 @@ def _progress_printer(label: str):
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import load_erasures, load_secret
-    from streams.replay import DEFAULT_PROCESSES, replay
+    from streams.erasure.erasure_list import load_erasures, load_secret
+    from streams.fold.replay import DEFAULT_PROCESSES, replay
 
     from .assembly import open_configured_store
 
@@ -136,7 +136,7 @@ def _metrics_from_store(args: argparse.Namespace, settings: Settings):
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.erasures import has_legacy, load_secret, migrate_legacy, record_erasure
+    from streams.erasure.erasure_list import has_legacy, load_secret, migrate_legacy, record_erasure
 
     secret = load_secret(settings.data_dir, reveal(settings.erasure_secret))
     _token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person, secret)
@@ -146,8 +146,8 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     # the token is not printed: next to the id it would be the re-identification key the list avoids
     print(f"the person {'is now recorded' if new else 'was already recorded'} for erasure; "
           "the worker anonymises new events within 30 s.")
-    from streams.log_scrub import find_names, rewrite_topic, scrub_dead_letters
-    from streams.scrubber import Scrubber
+    from streams.erasure.log_scrub import find_names, rewrite_topic, scrub_dead_letters
+    from streams.erasure.scrubber import Scrubber
 
     names = find_names(settings.bootstrap_servers, settings.events_topic, args.person)
     scrubber = Scrubber({args.person: _token}, names)

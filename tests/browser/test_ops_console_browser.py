@@ -2,7 +2,7 @@
 
 An `ops` user sees per-source health, searches dead letters by source, code and time with their
 reason and raw payload, resubmits selected ones (only within a token's scope: exactly one event
-more is stored), sees the worker's state (a status written with streams.status.StatusBoard) and
+more is stored), sees the worker's state (a status written with streams.fold.status.StatusBoard) and
 the consumer lag per partition, the tokens without their secrets, and the activity feed, which
 the managers' page no longer shows. Screenshots: docs/screenshots/ops-*.png.
 """
@@ -134,7 +134,7 @@ def test_sources_lag_tokens_and_the_activity_feed(driver, worker):
 
 
 def test_the_worker_state_is_shown_as_it_changes(driver, worker):
-    from streams.status import StatusBoard
+    from streams.fold.status import StatusBoard
 
     login(driver, worker, "olga")
     board = StatusBoard(worker.data_dir)

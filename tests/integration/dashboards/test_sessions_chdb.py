@@ -32,7 +32,7 @@ def world(store, tmp_path):
     from projections.metrics import teams, views
     from projections.project import Positioned
     from streams.simulator import simulate
-    from streams.sink import store_events
+    from streams.fold.sink import store_events
 
     events = [schemas.decode(v) for _, v in simulate(11, 3_000, start=START)]
     store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)], 0)

@@ -13,7 +13,7 @@ import pytest
 from projections import metrics
 from projections.migrations import migrate
 from projections.project import Positioned
-from streams.sink import store_events
+from streams.fold.sink import store_events
 from projections.store import open_store
 from support.reference_metrics import reference_team_metrics
 

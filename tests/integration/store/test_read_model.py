@@ -100,7 +100,7 @@ def test_warming_computes_the_first_pages_people_open(store):
     from projections.metrics import teams, views
     from projections.project import Positioned
     from streams.simulator import simulate
-    from streams.sink import store_events
+    from streams.fold.sink import store_events
 
     events = [schemas.decode(v) for _, v in simulate(5, 3000, start=datetime.now(timezone.utc) - timedelta(days=60),
                                                      teams=2)]

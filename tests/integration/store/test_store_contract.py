@@ -103,7 +103,7 @@ def test_prepared_arrow_batches_insert_every_table(any_store):
     from datetime import datetime, timezone
 
     from projections.project import TABLES_BY_NAME
-    from streams.prepare import Record, prepare
+    from streams.fold.prepare import Record, prepare
     from streams.simulator import simulate
 
     migrate(any_store)

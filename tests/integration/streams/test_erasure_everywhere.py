@@ -11,15 +11,15 @@ import pytest
 
 from projections import metrics
 from streams.dead_letters import DeadLetter, from_headers
-from streams.erasures import load_erasures, record_erasure
-from streams.log_scrub import _read, find_names, rewrite_topic, scrub_dead_letters
-from streams.log_spans import _consumer_config, log_offsets
-from streams.prepare import Record, prepare
+from streams.erasure.erasure_list import load_erasures, record_erasure
+from streams.erasure.log_scrub import _read, find_names, rewrite_topic, scrub_dead_letters
+from streams.fold.log_spans import _consumer_config, log_offsets
+from streams.fold.prepare import Record, prepare
 from streams.producer import make_producer, send_all
-from streams.replay import replay
-from streams.scrubber import Scrubber
+from streams.fold.replay import replay
+from streams.erasure.scrubber import Scrubber
 from streams.simulator import simulate
-from streams.sink import EventSink
+from streams.fold.sink import EventSink
 from streams.topics import ensure_topics
 from support.metric_compare import assert_close
 

@@ -10,13 +10,13 @@ import pytest
 from projections import metrics
 from projections.rows import epoch_ms
 from projections.project import ALL_TABLES
-from streams.erasures import load_erasures, record_erasure
+from streams.erasure.erasure_list import load_erasures, record_erasure
 from projections.erasure import person_key
 from streams.producer import make_producer, send_all
-from streams.replay import replay
+from streams.fold.replay import replay
 from streams.simulator import simulate
-from streams.prepare import Record, prepare
-from streams.sink import EventSink
+from streams.fold.prepare import Record, prepare
+from streams.fold.sink import EventSink
 from streams.topics import ensure_topics
 from support.metric_compare import assert_close
 

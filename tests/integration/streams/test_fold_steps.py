@@ -1,4 +1,4 @@
-"""The fold's named steps (streams/fold.py), each driven on its own against a real broker and chDB:
+"""The fold's named steps (streams/fold/loop.py), each driven on its own against a real broker and chDB:
 poll takes every record with its key and position, prepare gives the refused ones back whole,
 dead_letter lands them on the dead-letter topic under their key, write stores the rest, and commit
 moves the group's offsets to just after the batch. Sent = stored + dead-lettered, exactly."""
@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from streams.fold import Fold
-from streams.prepare import Preparer
+from streams.fold.loop import Fold
+from streams.fold.prepare import Preparer
 from streams.simulator import simulate
-from streams.sink import EventSink
+from streams.fold.sink import EventSink
 from streams.topics import ensure_topics
 
 pytestmark = pytest.mark.integration

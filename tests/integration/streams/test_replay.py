@@ -8,7 +8,7 @@ import pytest
 from projections.project import PROJECTION_TABLES
 from schemas import decode
 from streams.producer import make_producer, send_all
-from streams.replay import replay, tables_for
+from streams.fold.replay import replay, tables_for
 from streams.simulator import simulate
 from streams.topics import ensure_topics
 

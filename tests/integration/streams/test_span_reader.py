@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.log_spans import Span, SpanReader, log_offsets, plan_spans
+from streams.fold.log_spans import Span, SpanReader, log_offsets, plan_spans
 from streams.producer import make_producer
 from streams.topics import ensure_topics
 

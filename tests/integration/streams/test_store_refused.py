@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 import pytest
 
 from streams.dead_letters import from_headers
-from streams.fold import Fold
-from streams.prepare import Preparer
+from streams.fold.loop import Fold
+from streams.fold.prepare import Preparer
 from streams.simulator import simulate
-from streams.sink import EventSink
+from streams.fold.sink import EventSink
 from streams.topics import ensure_topics
 
 pytestmark = pytest.mark.integration

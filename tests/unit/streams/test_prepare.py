@@ -1,4 +1,4 @@
-"""The prepare step (streams/prepare.py): decode, erase and encode; rejects come back whole with their
+"""The prepare step (streams/fold/prepare.py): decode, erase and encode; rejects come back whole with their
 reasons and positions, a batch shared among processes equals the inline result, and a dead prepare
 process surfaces as an error, never as a silent stall. (That the encoder stores what the old
 DataFrame path stored is the golden check's: tests/integration/streams/test_golden_write_path.py.)"""
@@ -17,7 +17,7 @@ import pytest
 from projections import ddl
 from projections.arrow import arrow_schema, arrow_table
 from projections.project import TABLES_BY_NAME
-from streams.prepare import PackedRecords, Preparer, Record, prepare
+from streams.fold.prepare import PackedRecords, Preparer, Record, prepare
 from streams.simulator import simulate
 
 pytestmark = pytest.mark.unit

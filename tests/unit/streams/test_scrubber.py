@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from streams.scrubber import Scrubber, names_in
+from streams.erasure.scrubber import Scrubber, names_in
 
 S = Scrubber({"person-0002": "erased-abc"}, ["Person 2"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.log_spans import Span, plan_spans, spans_since
+from streams.fold.log_spans import Span, plan_spans, spans_since
 
 pytestmark = pytest.mark.unit
 

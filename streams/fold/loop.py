@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from .consumer_lag import fold_group
-from .dead_letters import DeadLetter
+from ..dead_letters import DeadLetter
 from .prepare import Prepared, Preparer, Record, Reject, decode_records, prepare
 from .sink import EventSink
 from .store_refusal import NotOneEvent, StoreRefused, split_refused
 
 if TYPE_CHECKING:
-    from .settings import WorkerSettings
+    from ..settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 

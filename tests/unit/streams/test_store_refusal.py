@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.store_refusal import NotOneEvent, StoreRefused, classify, error_label, split_refused
+from streams.fold.store_refusal import NotOneEvent, StoreRefused, classify, error_label, split_refused
 
 
 @pytest.mark.parametrize("message, kind", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def fold_group(consumer_group: str) -> str:
     """The consumer group whose offsets say how far the worker got: the fold reads with its own group
-    (`<group>-fold`, beside the Faust app's; streams/fold.py)."""
+    (`<group>-fold`, beside the Faust app's; streams/fold/loop.py)."""
     return f"{consumer_group}-fold"
 
 

@@ -2,9 +2,9 @@
 then swap them in.
 
 Batch work, not the per-message path. The log (up to the end offsets taken at the start) is cut
-into spans of ~50,000 offsets of one partition (`streams/log_spans.py`). Spawned prepare processes
+into spans of ~50,000 offsets of one partition (`streams/fold/log_spans.py`). Spawned prepare processes
 (two by default) each read a span straight from the broker with librdkafka and run the worker's
-prepare step on it (`streams/prepare.py`: decode, erase, the same encoder), so
+prepare step on it (`streams/fold/prepare.py`: decode, erase, the same encoder), so
 records never pass through this process, which only writes what comes back: one statement per
 table for ~100,000 events, into `<table>__replay` tables, in a writer thread while the next spans
 are prepared. Then each fresh table is exchanged with the live one (`EXCHANGE TABLES`, atomic) and
@@ -99,7 +99,7 @@ def _write(store: Store, prepared: list[Prepared], suffix: str) -> tuple[int, in
 def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Iterable[str] | None = None,
            progress: Callable[[int, int, float], None] | None = None, erasures: "Mapping[str, str] | Erasures | None" = None,
            processes: int = DEFAULT_PROCESSES, span_records: int = SPAN_RECORDS) -> ReplayReport:
-    """Rebuild; `erasures` (streams.erasures.load_erasures, or a plain id -> token dict) are applied
+    """Rebuild; `erasures` (streams.erasure.erasure_list.load_erasures, or a plain id -> token dict) are applied
     to every event.
 
     `processes` prepare processes each read a span of the log and prepare it (decode, erase, project,

@@ -26,8 +26,8 @@ from kafka.admin import ConfigResource, ConfigResourceType
 
 from projections.erasure import Erasures, person_key
 
-from .producer import make_producer, send_all
-from .topics import ensure_topics
+from ..producer import make_producer, send_all
+from ..topics import ensure_topics
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 
 Kafka cannot change a record in place, so a partition that mentions the person is rewritten: every
 record from the partition's start to its current end is appended again (key, headers and timestamp
-kept; the person's id replaced by their token, their names by "erased", `streams/scrubber.py`),
+kept; the person's id replaced by their token, their names by "erased", `streams/erasure/scrubber.py`),
 then DeleteRecords moves the partition's start past the old records, which the broker then no
 longer serves. Records produced meanwhile are checked too: a pass repeats while the tail still
 names the person. Partitions that never mention them are left alone. Consumers (the worker, replay)
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .log_spans import _consumer_config, log_offsets
+from ..fold.log_spans import _consumer_config, log_offsets
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,8 @@ def scrub_dead_letters(store, scrubber) -> int:
 
     from projections import ddl
 
-    from .dead_letters import DeadLetter
-    from .sink import dead_letter_frame
+    from ..dead_letters import DeadLetter
+    from ..fold.sink import dead_letter_frame
 
     needles = [n.decode("utf-8") for n in scrubber._needles] + ["\\u"]
     cols = ("raw", "reason", "source", "id", "type")

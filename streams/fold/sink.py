@@ -1,7 +1,7 @@
 """The write side of the worker: decoded events in, rows in ClickHouse out.
 
 `EventSink.write_prepared` stores a batch's raw events and its projection rows, as the prepare
-step (`streams.prepare`, decode + erasure + row mappers + Arrow) encoded them. It retries until the
+step (`streams.fold.prepare`, decode + erasure + row mappers + Arrow) encoded them. It retries until the
 store takes the batch (with backoff, logging each failure) and only then returns, because the
 caller acknowledges the batch's offsets when it returns: a batch is either written and then
 committed, or not committed and redelivered. Every table is keyed by the identity of what a
@@ -20,7 +20,7 @@ from projections import ddl
 from projections.project import Positioned, encode
 from projections.store import Store
 
-from .dead_letters import DeadLetter
+from ..dead_letters import DeadLetter
 from .status import StatusBoard
 from .prepare import Prepared
 from .store_refusal import UNKNOWN_TRIES, StoreRefused, classify, error_label

@@ -99,7 +99,7 @@ class SpanReader:
         self._at: tuple[int, int] | None = None  # (partition, next offset) where the consumer stands
 
     def read(self, span: Span) -> list[Record]:
-        """The span's records (`streams.prepare.Record`); offsets the log no longer
+        """The span's records (`streams.fold.prepare.Record`); offsets the log no longer
         holds (compaction, transaction markers) are simply absent."""
         from confluent_kafka import KafkaError, KafkaException, TopicPartition
 

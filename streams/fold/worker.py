@@ -10,12 +10,12 @@ import logging
 from projections.store import Store
 
 from .app import create_app
-from .erasures import ErasureList, load_secret
+from ..erasure.erasure_list import ErasureList, load_secret
 from .prepare import Preparer
-from .settings import WorkerSettings
+from ..settings import WorkerSettings
 from .sink import EventSink
 from .status import StatusBoard
-from .topics import ensure_topics
+from ..topics import ensure_topics
 
 log = logging.getLogger(__name__)
 

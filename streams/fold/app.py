@@ -1,6 +1,6 @@
 """The Faust app: topics and agents, built from settings by a factory (nothing at import time).
 
-- `fold-events` (a task of the Faust app) runs `Fold` (streams/fold.py) with its own batch
+- `fold-events` (a task of the Faust app) runs `Fold` (streams/fold/loop.py) with its own batch
   consumer: poll a batch, decode it and dead-letter the refused records (waiting for the broker's
   acks), write the valid ones through the sink, and only then commit the batch's offsets. A Faust
   agent stream fed the same fold before; it was about ten times slower (docs/benchmarks.md) and is gone.
@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import faust
 
-from .dead_letters import from_headers
-from .fold import Fold, fold_consumer
+from ..dead_letters import from_headers
+from .loop import Fold, fold_consumer
 from .prepare import Preparer
 from .sink import EventSink
 
 if TYPE_CHECKING:
-    from .settings import WorkerSettings
+    from ..settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _headers(message: Any) -> list[tuple[str, bytes]]:
 
 def create_app(settings: "WorkerSettings", sink: EventSink, preparer: Preparer | None = None, *,
                erasures: Callable[[], Mapping[str, str]] = dict) -> faust.App:
-    """The Faust app; `preparer` runs the prepare step (streams/prepare.py), inline when not given;
+    """The Faust app; `preparer` runs the prepare step (streams/fold/prepare.py), inline when not given;
     `erasures` gives the current erasure list for each batch."""
     app = faust.App(
         settings.consumer_group,
@@ -67,7 +67,7 @@ def create_app(settings: "WorkerSettings", sink: EventSink, preparer: Preparer |
 
     @app.task
     async def fold_events_in_batches() -> None:
-        """The fold of the events topic (streams/fold.py); a fold that stops must stop the worker."""
+        """The fold of the events topic (streams/fold/loop.py); a fold that stops must stop the worker."""
         consumer = fold_consumer(settings)
         await consumer.start()
         fold = Fold(consumer, preparer or Preparer(0), sink, send_dead_letter, erasures,
