@@ -38,14 +38,14 @@ def test_offsets_then_spans_read_exactly_their_records(kafka, two_partitions):
         spans = plan_spans(low, high, size=15)
         for span in spans:
             records = reader.read(span)
-            assert [r[3] for r in records] == list(range(span.start, span.end)), span
-            assert all(r[2] == span.partition for r in records)
+            assert [r.offset for r in records] == list(range(span.start, span.end)), span
+            assert all(r.partition == span.partition for r in records)
             got[span.partition].extend(records)
         for p in (0, 1):
-            assert [(value, list(headers or [])) for value, headers, _, _ in got[p]] == sent[p]
+            assert [(r.value, list(r.headers or [])) for r in got[p]] == sent[p]
         # out of order and mid-partition: a span the reader is not standing at, then one it is
-        assert [r[3] for r in reader.read(Span(0, 3, 6))] == [3, 4, 5]
-        assert [r[0] for r in reader.read(Span(0, 6, 9))] == [b"v6", None, b"v8"]
+        assert [r.offset for r in reader.read(Span(0, 3, 6))] == [3, 4, 5]
+        assert [r.value for r in reader.read(Span(0, 6, 9))] == [b"v6", None, b"v8"]
         assert reader.read(Span(1, 5, 5)) == []
     finally:
         reader.close()
