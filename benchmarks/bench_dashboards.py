@@ -13,8 +13,8 @@ build once and reuse), then measures two things per page:
    --live-seconds while one event lands per second and the refresher keeps the snapshots current:
    what a person waits for.
 
-The issue asks for 10 million events: `--events 10000000 --store-dir DIR` (the build takes about
-25 minutes here, once). Figures go to docs/dashboards.md by hand.
+The issue asks for 10 million events: `--events 10000000 --store-dir DIR` (build it once: its
+time is in docs/dashboards.md). Figures go to docs/dashboards.md by hand.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ simulated events (streams/simulator.py, realistic mix) in batches of 1 and of 50
 latency (p50/p95: from sending the request to the answer, which comes after the broker acked).
 Bounded in count and time per phase; progress on stderr, results on stdout.
 
-    python benchmarks/bench_ingest.py                    # defaults below, ~1 minute
+    python benchmarks/bench_ingest.py                    # the defaults below
     python benchmarks/bench_ingest.py --seconds 10 --json
     python benchmarks/bench_ingest.py --bootstrap 127.0.0.1:9092   # use a running broker
 """

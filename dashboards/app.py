@@ -26,54 +26,52 @@ from . import access, auth, callback_guard, components, local_api, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, ops, team_live
-from .settings import load as load_settings
+from .ops_data import OpsSources
+from .settings import DashboardSettings
 from .users import UsersFile
 
 log = logging.getLogger(__name__)
 
-REFRESH_MS = 5000
 WARM_WAIT_SECONDS = 600.0
 WARM_BUSY_ROWS_PER_SECOND = 5_000
 """Warming waits while the store grows faster than this (a worker catching up on a backlog writes
-tens of thousands of rows a second): pages computed then are stale at once, and their queries take
-the store from the worker (bench_pipeline: the executive page warmed through a whole 200,000-event
-catch-up). A live trickle is far below it."""
+far faster): pages computed then are stale at once, and their queries take the store from the
+worker (measured in docs/dashboards.md, "The read model"). A live trickle is far below it."""
 PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view,
                 ops.PATH: ops}
 
 
-def _secret(secret_key: str | None) -> str:
-    if secret_key:
-        return secret_key
-    configured = load_settings().secret_key
-    if configured is not None and configured.get_secret_value():
-        return configured.get_secret_value()
+def _secret(settings: DashboardSettings) -> str:
+    if settings.secret_key is not None and settings.secret_key.get_secret_value():
+        return settings.secret_key.get_secret_value()
     log.warning("TEAMFLOW_SECRET_KEY is not set: using a random key for this process; "
                 "sign-ins will not survive a restart")
     return secrets.token_hex(32)
 
 
-def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path | None = None,
-               secret_key: str | None = None, refresh_ms: int | None = None, warm: bool = True,
+def create_app(store: Store, settings: DashboardSettings | None = None, *, warm: bool = True,
                worker_status: Callable[[], Any] | None = None,
-               data_dir: str | Path | None = None, listen: tuple[str, int] | None = None) -> dash.Dash:
-    """The dashboards over `store` (never opened again here). Keyword settings default to `TEAMFLOW_*`.
+               ops_sources: OpsSources | None = None,
+               local_api_dir: str | Path | None = None) -> dash.Dash:
+    """The dashboards over `store` (never opened again here), with `settings` as given (the defaults
+    when none: nothing here reads the environment).
     `warm`: compute the first pages people open in the background (`warm_read_model`).
     `worker_status`: what the stream worker is doing (an object with `to_json()`, or None when unknown),
-    given by whoever composes the process; `/api/health` reports it.
-    `data_dir` + `listen` (host, port): this process owns the store there; answer local commands
-    (`dashboards.local_api`: `teamflow metrics` while the worker runs)."""
-    settings = load_settings()
-    users = UsersFile(users_file or settings.users_file)
-    refresh = refresh_ms or settings.dash_refresh_ms or REFRESH_MS
+    given by whoever composes the process; `/api/health` reports it. `ops_sources`: what the ops console
+    reads beyond the store (`ops_data.OpsSources`).
+    `local_api_dir`: this process owns the store of that data directory; answer local commands
+    there (`dashboards.local_api`: `teamflow metrics` while the worker runs)."""
+    settings = settings or DashboardSettings()
+    users = UsersFile(settings.users_file)
+    refresh = settings.dash_refresh_ms
     components.STALE_AFTER_SECONDS = max(components.STALE_FLOOR_SECONDS, 3 * refresh / 1000)
-    app = dash.Dash(__name__, title=title, update_title=None, suppress_callback_exceptions=True)
-    auth.install(app.server, users, secret_key=_secret(secret_key), session_hours=settings.session_hours)
+    app = dash.Dash(__name__, title="Teamflow", update_title=None, suppress_callback_exceptions=True)
+    auth.install(app.server, users, secret_key=_secret(settings), settings=settings)
     if not users.users():
         log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)
 
-    if data_dir is not None and listen is not None:
-        local_api.install(app.server, store, data_dir, host=listen[0], port=listen[1])
+    if local_api_dir is not None:
+        local_api.install(app.server, store, local_api_dir, host=settings.dash_host, port=settings.dash_port)
 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data
@@ -116,8 +114,9 @@ def create_app(store: Store, *, title: str = "Teamflow", users_file: str | Path 
     for prefix, path in (("team", team_live.PATH), ("deals", deals.PATH)):
         _register_period_options(app, store, prefix, path)
     activity_page.register(app, store)
-    for module in PAGE_MODULES.values():
+    for module in (team_live, deals, executive, my_view):
         module.register(app, store)
+    ops.register(app, store, ops_sources)
     callback_guard.install(app)  # every callback request's inputs are checked before it runs (400)
     if warm:
         threading.Thread(target=warm_read_model, args=(store, WARM_WAIT_SECONDS), name="read-model-warm",

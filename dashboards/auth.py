@@ -29,7 +29,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import access
 from .login_throttle import USER_ALERT_FAILURES, LoginThrottle
 from .settings import DashboardSettings
-from .settings import load as load_settings
 from .users import User, UsersError, UsersFile, authenticate, end_sessions, session_generation
 
 log = logging.getLogger(__name__)
@@ -131,11 +130,10 @@ def forbidden_page(user: User) -> str:
     return _PAGE.format(title="not allowed", body=body)
 
 
-def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_hours: float,
-            throttle: LoginThrottle | None = None, settings: DashboardSettings | None = None) -> None:
+def install(server: flask.Flask, users: UsersFile, *, secret_key: str, settings: DashboardSettings,
+            throttle: LoginThrottle | None = None) -> None:
     """Session config, login routes and the request guard on the Dash app's Flask server.
-    `settings`: the cookie and proxy settings (default: read from TEAMFLOW_*)."""
-    settings = settings or load_settings()
+    `settings`: the session length, cookie and proxy settings."""
     throttle = throttle or LoginThrottle()
     server.secret_key = secret_key
     server.config.update(
@@ -146,7 +144,7 @@ def install(server: flask.Flask, users: UsersFile, *, secret_key: str, session_h
         # __Host-: the browser takes it only with Secure, Path=/ and no Domain (no subdomain can set it)
         SESSION_COOKIE_NAME=("__Host-" if settings.session_cookie_secure else "") + COOKIE_NAME,
         SESSION_COOKIE_PATH="/",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     if settings.proxy_hops:

@@ -4,7 +4,7 @@ Pure functions of their arguments (no store, no Flask), so layouts and texts are
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from dash import dcc, html
@@ -104,7 +104,7 @@ STALE_FLOOR_SECONDS = 20.0
 STALE_AFTER_SECONDS = 30.0
 """A tile's footer turns into a warning when its figures are older than this: a few refresh
 intervals (create_app sets it to 3 × TEAMFLOW_DASH_REFRESH_MS, at least STALE_FLOOR_SECONDS: the
-read model recomputes a snapshot at most every 5 s, plus its compute time)."""
+read model rests between two computes of a snapshot, plus its compute time)."""
 
 
 def figures_time(summary: dict[str, Any], now: datetime) -> datetime:
@@ -276,6 +276,3 @@ def period_filter(prefix: str, span, kind: str = "quarter", kinds: list[tuple[st
 def empty_state(message: str = EMPTY_STORE) -> html.Div:
     return html.Div([html.H2("Nothing to show yet"), html.P(message, className="empty")], className="empty-state")
 
-
-def today_minus(days: int) -> date:
-    return (datetime.now(timezone.utc) - timedelta(days=days)).date()

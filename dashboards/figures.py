@@ -33,7 +33,7 @@ pio.templates["teamflow"] = go.layout.Template(layout=dict(
     yaxis=dict(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID, ticks=""),
 ))
 """plotly_white's look in the few properties we use: the full template is copied and validated
-into every figure that names it, which cost ~70 ms per figure (most of a page's render time)."""
+into every figure that names it, which was most of a page's render time (docs/dashboards.md)."""
 
 
 def _base(fig: go.Figure, *, height: int = 260, legend: bool = True, **layout: Any) -> go.Figure:

@@ -1,21 +1,18 @@
-"""What the ops console shows, read from where it lives (no Dash here): the store, Kafka, files.
+"""What the ops console shows (no Dash here), read from the store and from what the process hands in.
 
 - sources: events per minute over the last `window` minutes (by arrival), the last event, and
   rejects by code, per CloudEvent source (the `events` and `dead_letters` tables);
 - dead letters: searched in the `dead_letters` table (source, code, time), reason and raw payload;
-- consumer lag per partition of the events topic for the worker's consumer group (committed
-  offsets from the group coordinator against the end offsets);
-- the worker's state (`streams.status.read_status` under the data directory);
-- tokens: names, sources and dates from the tokens file, never the hashes.
-
-The product's settings come from the same `TEAMFLOW_*` variables the worker reads.
+- consumer lag per partition of the events topic for the worker's consumer group, the worker's
+  state and the tokens (names, sources and dates, never the hashes): read through the
+  `OpsSources` the composing process hands in.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -26,16 +23,28 @@ DEAD_LETTER_LIMIT = 200
 DL_COLUMNS = "fingerprint, received_at, door, source, id, type, code, reason, raw, _partition, _offset"
 
 
-def product_settings():
-    from teamflow.settings import load
-
-    return load()
+def _kafka_unknown() -> list[dict]:
+    raise LookupError("no broker given to the ops console")
 
 
-def tokens_file():
-    from streams.ingest.settings import IngestSettings
+def _no_resubmit(rows: list[dict]) -> Any:
+    raise LookupError("no way to resubmit given to the ops console")
 
-    return IngestSettings().tokens_file
+
+@dataclass(frozen=True)
+class OpsSources:
+    """What the ops console reads and does beyond the store, handed in by whoever composes the
+    process (teamflow.assembly), so the dashboards import neither the worker nor the doors.
+    The defaults know nothing: no worker, no broker, no tokens."""
+
+    worker_status: Callable[[], Any] = lambda: None
+    """The worker's status (an object with `to_json()`), or None when no worker ran."""
+    consumer_lag: Callable[[], list[dict]] = _kafka_unknown
+    """Per partition of the events topic: committed, end, lag; raises when the broker does not answer."""
+    tokens: Callable[[], Iterable[Any]] = tuple
+    """The ingest tokens' records (name, sources, created_at, revoked_at)."""
+    resubmit: Callable[[list[dict]], Any] = _no_resubmit
+    """Dead-letter rows (as the store holds them) -> what the resubmission did (`resubmit_message`)."""
 
 
 # ------------------------------------------------------------------ sources
@@ -123,49 +132,14 @@ def reject_codes(store: Any) -> list[str]:
     return list(store.query_df("SELECT DISTINCT code FROM dead_letters ORDER BY code")["code"])
 
 
-# ------------------------------------------------------------------ Kafka: consumer lag
-def worker_group(settings: Any) -> str:
-    """The consumer group whose offsets say how far the worker got: the fold reads with its own group
-    (`<group>-fold`, beside the Faust app's; streams/app.py)."""
-    return f"{settings.consumer_group}-fold"
-
-
-def consumer_lag(bootstrap_servers: str, group: str, topic: str, timeout_ms: int = 5000) -> list[dict]:
-    """Per partition: committed offset of `group`, end offset, lag (end - committed; all of it if none)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    # A consumer in the worker's group that never subscribes: it reads the group's committed offsets
-    # from the coordinator without joining the group (no rebalance for the worker), commits nothing.
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False,
-                             client_id="teamflow-ops-console", request_timeout_ms=timeout_ms + 1000)
-    try:
-        partitions = sorted(consumer.partitions_for_topic(topic) or [])
-        tps = [TopicPartition(topic, p) for p in partitions]
-        ends = consumer.end_offsets(tps)
-        committed = {tp.partition: consumer.committed(tp) for tp in tps}
-    finally:
-        consumer.close()
-    out = []
-    for p in partitions:
-        end = int(ends[TopicPartition(topic, p)])
-        done = committed.get(p)
-        done = None if done is None or done < 0 else int(done)
-        out.append({"partition": p, "committed": done, "end": end, "lag": end - (done or 0)})
-    return out
-
-
 # ------------------------------------------------------------------ worker and tokens
-def worker_state(data_dir: Any) -> dict | None:
-    from streams.status import read_status
-
-    status = read_status(data_dir)
+def worker_state(sources: OpsSources) -> dict | None:
+    status = sources.worker_status()
     return None if status is None else status.to_json()
 
 
-def token_rows(path: Any) -> list[dict]:
+def token_rows(records: Iterable[Any]) -> list[dict]:
     """What may be shown of each token: name, sources, dates, state. Never the hash or the token."""
-    from streams.ingest.tokens import TokenStore
-
     return [{"name": r.name, "sources": list(r.sources), "created_at": r.created_at,
              "state": f"revoked {r.revoked_at}" if r.revoked_at else "active"}
-            for r in TokenStore.load(path).records]
+            for r in records]

@@ -1,7 +1,9 @@
-"""Dashboard settings: `TEAMFLOW_*` variables read here (teamflow/settings.py stays the worker's).
+"""The dashboards' settings: a plain model, filled by whoever composes the process (teamflow.settings
+reads it from `TEAMFLOW_*` variables once); nothing here reads the environment.
 
 | variable | default | meaning |
 |---|---|---|
+| `TEAMFLOW_DASH_HOST` / `TEAMFLOW_DASH_PORT` | 127.0.0.1 / 8050 | where the dashboards listen |
 | `TEAMFLOW_USERS_FILE` | `var/users.json` | users, roles and password hashes (`teamflow users ...`) |
 | `TEAMFLOW_SECRET_KEY` | random per process | signs the session cookie; unset = sessions end on restart |
 | `TEAMFLOW_DASH_REFRESH_MS` | 5000 | how often live tiles refresh |
@@ -15,21 +17,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr
 
 
-class DashboardSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TEAMFLOW_", extra="ignore")
-
+class DashboardSettings(BaseModel):
+    dash_host: str = "127.0.0.1"
+    dash_port: int = 8050
     users_file: Path = Path("var/users.json")
     secret_key: SecretStr | None = None
-    dash_refresh_ms: int = 5000
+    dash_refresh_ms: int = Field(default=5000, gt=0)
     session_hours: float = 12.0
     session_cookie_secure: bool = False
     session_cookie_samesite: Literal["Lax", "Strict"] = "Lax"
     proxy_hops: int = Field(default=0, ge=0, le=5)
-
-
-def load() -> DashboardSettings:
-    return DashboardSettings()

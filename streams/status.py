@@ -50,6 +50,8 @@ class StatusBoard:
         self._path = Path(data_dir) / FILE_NAME if data_dir is not None else None
         self._lock = threading.Lock()
         self._status = WorkerStatus()
+        self._saved_at = 0.0
+        """When the status file was last written: `committed` writes it at most once a second."""
         self._save()
 
     def snapshot(self) -> WorkerStatus:
@@ -84,7 +86,7 @@ class StatusBoard:
             self._status.events_folded += events
             self._status.dead_letters += dead_letters
             self._status.last_commit_at = self._status.updated_at = now
-            due = self._path is not None and now - getattr(self, "_saved_at", 0.0) >= 1.0
+            due = self._path is not None and now - self._saved_at >= 1.0
         if due:
             self._save()
 

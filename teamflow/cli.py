@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from .settings import Settings, load
+from .settings import Settings, load, reveal
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -30,23 +30,16 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.worker import run_worker
+    from .assembly import run_worker
 
     run_worker(settings, with_dashboards=args.with_dashboards)
     return 0
 
 
 def cmd_dashboards(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.worker import open_configured_store
+    from .assembly import serve_dashboards
 
-    from dashboards.app import create_app
-    from streams.status import read_status
-
-    store = open_configured_store(settings)
-    logging.getLogger("teamflow").info("dashboards on http://%s:%d", settings.dash_host, settings.dash_port)
-    app = create_app(store, worker_status=lambda: read_status(settings.data_dir), data_dir=settings.data_dir,
-                     listen=(settings.dash_host, settings.dash_port))
-    app.run(host=settings.dash_host, port=settings.dash_port, debug=False)
+    serve_dashboards(settings)
     return 0
 
 
@@ -69,10 +62,11 @@ def _progress_printer(label: str):
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from streams.erasures import load_erasures, load_secret
     from streams.replay import DEFAULT_PROCESSES, replay
-    from streams.worker import open_configured_store
+
+    from .assembly import open_configured_store
 
     erasures = load_erasures(settings.bootstrap_servers, settings.erasures_topic,
-                             load_secret(settings.data_dir, settings.erasure_secret))
+                             load_secret(settings.data_dir, reveal(settings.erasure_secret)))
     store = open_configured_store(settings)
     try:
         report = replay(store, settings.bootstrap_servers, settings.events_topic, projections=args.projection,
@@ -123,7 +117,8 @@ def _metrics_from_store(args: argparse.Namespace, settings: Settings):
     """The metrics computed here (nobody else holds the store): the answer, or an exit code."""
     from dashboards.local_api import metrics_answer
     from projections.store import StoreError
-    from streams.worker import open_configured_store
+
+    from .assembly import open_configured_store
 
     try:
         store = open_configured_store(settings)
@@ -143,7 +138,7 @@ def _metrics_from_store(args: argparse.Namespace, settings: Settings):
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     from streams.erasures import has_legacy, load_secret, migrate_legacy, record_erasure
 
-    secret = load_secret(settings.data_dir, settings.erasure_secret)
+    secret = load_secret(settings.data_dir, reveal(settings.erasure_secret))
     _token, new = record_erasure(settings.bootstrap_servers, settings.erasures_topic, args.person, secret)
     if has_legacy(settings.bootstrap_servers, settings.erasures_topic):
         print(f"rewrote {migrate_legacy(settings.bootstrap_servers, settings.erasures_topic, secret)} erasure "
@@ -164,7 +159,7 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
         print("Run `teamflow erase` again without --no-replay (with embedded chDB: while the worker is stopped) "
               "to remove them from the dead letters and the stored history.")
         return 0
-    from streams.worker import open_configured_store
+    from .assembly import open_configured_store
 
     store = open_configured_store(settings)
     try:

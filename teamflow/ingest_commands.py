@@ -1,6 +1,6 @@
 """Commands for the ingestion doors: `ingest-api`, `tokens`, `import`, `dead-letters`.
 
-New settings (read by `streams.ingest.IngestSettings`, same `TEAMFLOW_` prefix):
+Their settings are the `ingest` section of `teamflow.settings.Settings` (`streams.ingest.IngestSettings`):
 TEAMFLOW_INGEST_HOST, TEAMFLOW_INGEST_PORT (8088), TEAMFLOW_TOKENS_FILE (var/tokens.json),
 TEAMFLOW_MAX_BODY_BYTES (16 MiB), TEAMFLOW_INGEST_TIMEOUT_SECONDS (10),
 TEAMFLOW_INGEST_RETRY_AFTER_SECONDS (5), TEAMFLOW_DEDUP_CACHE_SIZE (200000).
@@ -24,12 +24,11 @@ _RAW = argparse.RawDescriptionHelpFormatter
 # ---------------------------------------------------------------- ingest-api
 def cmd_ingest_api(args: argparse.Namespace, settings: "Settings") -> int:
     from streams.ingest.app import serve
-    from streams.ingest.settings import IngestSettings
     from streams.topics import ensure_topics
 
     overrides = {k: v for k, v in (("ingest_host", args.host), ("ingest_port", args.port),
                                    ("tokens_file", args.tokens_file)) if v is not None}
-    ingest = IngestSettings(**overrides)
+    ingest = settings.ingest.model_validate({**settings.ingest.model_dump(), **overrides})
     if not ingest.tokens_file.exists():
         log.warning("no tokens file at %s: every request will get 401; create one with `teamflow tokens create`",
                     ingest.tokens_file)
@@ -40,17 +39,16 @@ def cmd_ingest_api(args: argparse.Namespace, settings: "Settings") -> int:
 
 
 # ---------------------------------------------------------------- tokens
-def _token_store(args: argparse.Namespace):
-    from streams.ingest.settings import IngestSettings
+def _token_store(args: argparse.Namespace, settings: "Settings"):
     from streams.ingest.tokens import TokenStore
 
-    return TokenStore.load(args.tokens_file or IngestSettings().tokens_file)
+    return TokenStore.load(args.tokens_file or settings.ingest.tokens_file)
 
 
 def cmd_tokens(args: argparse.Namespace, settings: "Settings") -> int:
     from streams.ingest.tokens import TokenError
 
-    store = _token_store(args)
+    store = _token_store(args, settings)
     try:
         if args.action == "create":
             token = store.create(args.name, args.source)
@@ -129,10 +127,9 @@ def cmd_dead_letters(args: argparse.Namespace, settings: "Settings") -> int:
         return 0
 
     from streams.ingest.resubmit import resubmit
-    from streams.ingest.settings import IngestSettings
 
     result = resubmit(letters, bootstrap_servers=settings.bootstrap_servers, events_topic=settings.events_topic,
-                      tokens_file=IngestSettings().tokens_file, force=args.force, dry_run=args.dry_run)
+                      tokens_file=settings.ingest.tokens_file, force=args.force, dry_run=args.dry_run)
     plan, records = result.plan, result.records
     verb = "would resubmit" if args.dry_run else "resubmitted"
     print(f"{verb} {len(records)} event(s) to {settings.events_topic} "

@@ -1,69 +1,55 @@
 """Settings: environment variables prefixed `TEAMFLOW_`, with local defaults that need no configuration.
 
-Every component reads its settings from one `Settings` object built here; nothing hard-codes
-a broker address, a port or a path.
+One `Settings` object is read here, once, by the command line, and handed down. Each package
+declares what it reads as a plain model and reads no environment itself: the stream worker's
+settings (`streams.settings.WorkerSettings`: Kafka, topics, data directory, batches) stand at the
+top, since every command reads them; the dashboards' and the ingest doors' are sections
+(`settings.dashboards`, `settings.ingest`). What only the composition reads (the local broker's
+controller port, the store) is declared here. Every variable is `TEAMFLOW_<FIELD>`, whatever the
+section: sections group the code, not the names operators set. Secrets are `SecretStr`, so neither
+a log line nor a repr shows them.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from dashboards.settings import DashboardSettings
+from streams.ingest.settings import IngestSettings
+from streams.settings import WorkerSettings
+
+PREFIX = "TEAMFLOW_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TEAMFLOW_", extra="ignore")
+class Settings(BaseSettings, WorkerSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
-    # Kafka. No bootstrap servers configured means: start the local broker (infra/kafka/broker.sh).
-    kafka_bootstrap_servers: str | None = Field(
-        default=None, description="host:port[,host:port]; unset = start the local broker on kafka_port"
-    )
-    kafka_port: int = 9092
     kafka_controller_port: int = 9093
-    events_topic: str = "teamflow.events"
-    dead_letter_topic: str = "teamflow.dead-letter"
-    erasures_topic: str = "teamflow.erasures"
-    erasure_secret: str | None = Field(
-        default=None, description="key of the erasure list's keyed hash (HMAC); unset = data_dir/erasure.secret, "
-        "made on first use. The same value for every worker and `teamflow` command")
-    topic_partitions: int = 4
-    consumer_group: str = "teamflow-worker"
-
     # ClickHouse. No URL configured means: chDB in-process on data_dir/clickhouse.
-    clickhouse_url: str | None = Field(default=None, description="http://user:pass@host:8123; unset = chDB")
+    clickhouse_url: SecretStr | None = Field(default=None, description="http://user:pass@host:8123; unset = chDB")
     clickhouse_database: str = "teamflow"
-    data_dir: Path = Path("var")
 
-    # Stream worker.
-    batch_size: int = 2000
-    batch_within_seconds: float = 0.5
-    prepare_processes: int = Field(
-        default=1, ge=0, description="processes that decode, project and encode batches beside the worker "
-        "(spawned; 0 = inline in the worker process)")
-    worker_instance_id: str | None = Field(
-        default=None, description="the worker's static Kafka group member id; unset = derived from the host and data directory, "
-        "so a restarted worker is the same member. Give each worker of a group its own")
-    kafka_session_timeout_seconds: float = Field(
-        default=10.0, ge=6.0, description="how long the broker waits for a silent worker before giving its "
-        "partitions to another (the broker's minimum is 6 s)")
+    # Sections; their variables are flat (TEAMFLOW_USERS_FILE, not TEAMFLOW_DASHBOARDS__USERS_FILE).
+    dashboards: DashboardSettings = Field(default_factory=DashboardSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
-    # Dashboards.
-    dash_host: str = "127.0.0.1"
-    dash_port: int = 8050
-    # Dashboard login settings (users file, secret key, refresh) live in dashboards/settings.py.
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return init_settings, env_settings, _FlatSections(settings_cls), dotenv_settings, file_secret_settings
 
-    @property
-    def bootstrap_servers(self) -> str:
-        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.kafka_port}"
-
-    @property
-    def group_instance_id(self) -> str:
-        if self.worker_instance_id:
-            return self.worker_instance_id
-        import hashlib
-        import socket
-
-        where = f"{socket.gethostname()}:{self.data_dir.resolve()}:{self.consumer_group}"
-        return f"teamflow-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+    @classmethod
+    def variables(cls) -> set[str]:
+        """Every `TEAMFLOW_*` variable these settings read."""
+        sections = _sections(cls)
+        names = [n for n in cls.model_fields if n not in sections]
+        names += [n for section in sections.values() for n in section.model_fields]
+        return {PREFIX + n.upper() for n in names}
 
     @property
     def chdb_dir(self) -> Path:
@@ -72,6 +58,43 @@ class Settings(BaseSettings):
     @property
     def kafka_data_dir(self) -> Path:
         return self.data_dir / "kafka"
+
+    @property
+    def store_label(self) -> str:
+        """Where events are stored, fit for a log line: the server without its credentials, or chDB's path."""
+        if self.clickhouse_url is None:
+            return f"chDB at {self.chdb_dir}"
+        parts = urlsplit(self.clickhouse_url.get_secret_value())
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """A secret's text, for the one call that needs it (opening the store, keying the erasure list)."""
+    return secret.get_secret_value() if secret is not None else None
+
+
+def _sections(cls: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    return {name: f.annotation for name, f in cls.model_fields.items()
+            if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)}
+
+
+class _FlatSections(PydanticBaseSettingsSource):
+    """Fills each section from `TEAMFLOW_<FIELD>`: the names operators have always set. Values stay
+    text here; the section's model parses them."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(PREFIX)}
+        found: dict[str, Any] = {}
+        for name, section in _sections(self.settings_cls).items():
+            values = {f: env[PREFIX + f.upper()] for f in section.model_fields if PREFIX + f.upper() in env}
+            if values:
+                found[name] = values
+        return found
 
 
 def load() -> Settings:

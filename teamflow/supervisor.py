@@ -56,11 +56,10 @@ class Supervisor:
         """
         import secrets
 
-        from dashboards.settings import load as dashboard_settings
         from dashboards.users import add_user, load_users
         from streams.simulator import TEAM_NAMES
 
-        path = dashboard_settings().users_file
+        path = self.settings.dashboards.users_file
         if not self.demo or load_users(path):
             return []
         team = TEAM_NAMES[0]
@@ -78,9 +77,8 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         s = self.settings
-        from streams.ingest.settings import IngestSettings
-
-        ingest = IngestSettings()
+        dash, ingest = s.dashboards, s.ingest
+        store = s.store_label if s.clickhouse_url else f"chDB in-process at {s.chdb_dir.resolve()}"
         try:
             if not s.kafka_bootstrap_servers:
                 self.started_broker = True
@@ -88,7 +86,7 @@ class Supervisor:
             accounts = self.demo_users()
             worker = self.spawn("stream worker + dashboards", "worker", "--with-dashboards")
             deadline = time.monotonic() + 120
-            while not port_open(s.dash_host, s.dash_port):
+            while not port_open(dash.dash_host, dash.dash_port):
                 if self.stopping or worker.poll() is not None or time.monotonic() > deadline:
                     log.error("the worker did not bring the dashboards up")
                     return 1
@@ -98,11 +96,11 @@ class Supervisor:
                 self.spawn("demo producer", "demo", *self.demo_args)
             print(
                 "\nTeamflow is up.\n"
-                f"  dashboards   http://{s.dash_host}:{s.dash_port}\n"
+                f"  dashboards   http://{dash.dash_host}:{dash.dash_port}\n"
                 f"  ingest API   http://{ingest.ingest_host}:{ingest.ingest_port}/events "
                 f"(tokens: python3 -m teamflow tokens create --help)\n"
                 f"  kafka        {s.bootstrap_servers} (topic {s.events_topic}, dead letters {s.dead_letter_topic})\n"
-                f"  clickhouse   {s.clickhouse_url or 'chDB in-process at ' + str(s.chdb_dir.resolve())}\n"
+                f"  clickhouse   {store}\n"
                 + ("  sign in as (passwords shown only now; `teamflow users passwd NAME` resets one):\n"
                    + "".join(f"    {n:<13} {r:<10} {p}\n" for n, r, p in accounts) if accounts else
                    "  sign in with a user from `python3 -m teamflow users list` "

@@ -14,10 +14,8 @@ import json
 import sys
 
 
-def _path(args: argparse.Namespace):
-    from dashboards.settings import load
-
-    return args.file or load().users_file
+def _path(args: argparse.Namespace, settings):
+    return args.file or settings.dashboards.users_file
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -29,39 +27,40 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def cmd_add(args: argparse.Namespace, _settings) -> int:
+def cmd_add(args: argparse.Namespace, settings) -> int:
     from dashboards.users import UsersError, add_user
 
     try:
-        user = add_user(_path(args), args.username, _password(args), args.role, args.person or "", args.team or [])
+        user = add_user(_path(args, settings), args.username, _password(args), args.role, args.person or "",
+                        args.team or [])
     except UsersError as exc:
         print(f"teamflow users add: {exc}", file=sys.stderr)
         return 2
     print(f"added {user.username} ({user.role}{', ' + user.person_id if user.person_id else ''}"
-          f"{', teams ' + ', '.join(user.teams) if user.teams else ''}) to {_path(args)}")
+          f"{', teams ' + ', '.join(user.teams) if user.teams else ''}) to {_path(args, settings)}")
     return 0
 
 
-def cmd_list(args: argparse.Namespace, _settings) -> int:
+def cmd_list(args: argparse.Namespace, settings) -> int:
     from dashboards.users import load_users
 
-    users = load_users(_path(args))
+    users = load_users(_path(args, settings))
     if args.json:
         print(json.dumps([u.public() for u in users.values()], indent=2))
         return 0
     if not users:
-        print(f"no users in {_path(args)}; add one with `teamflow users add`")
+        print(f"no users in {_path(args, settings)}; add one with `teamflow users add`")
         return 0
     for u in users.values():
         print(f"{u.username:20} {u.role:10} {u.person_id or '-':16} {', '.join(u.teams) or '-'}")
     return 0
 
 
-def cmd_remove(args: argparse.Namespace, _settings) -> int:
+def cmd_remove(args: argparse.Namespace, settings) -> int:
     from dashboards.users import UsersError, remove_user
 
     try:
-        remove_user(_path(args), args.username)
+        remove_user(_path(args, settings), args.username)
     except UsersError as exc:
         print(f"teamflow users remove: {exc}", file=sys.stderr)
         return 1
@@ -69,11 +68,11 @@ def cmd_remove(args: argparse.Namespace, _settings) -> int:
     return 0
 
 
-def cmd_passwd(args: argparse.Namespace, _settings) -> int:
+def cmd_passwd(args: argparse.Namespace, settings) -> int:
     from dashboards.users import UsersError, set_password
 
     try:
-        set_password(_path(args), args.username, _password(args))
+        set_password(_path(args, settings), args.username, _password(args))
     except UsersError as exc:
         print(f"teamflow users passwd: {exc}", file=sys.stderr)
         return 1
@@ -81,11 +80,11 @@ def cmd_passwd(args: argparse.Namespace, _settings) -> int:
     return 0
 
 
-def cmd_signout(args: argparse.Namespace, _settings) -> int:
+def cmd_signout(args: argparse.Namespace, settings) -> int:
     from dashboards.users import UsersError, end_sessions
 
     try:
-        if not end_sessions(_path(args), args.username):
+        if not end_sessions(_path(args, settings), args.username):
             raise UsersError(f"no user {args.username!r}")
     except UsersError as exc:
         print(f"teamflow users signout: {exc}", file=sys.stderr)

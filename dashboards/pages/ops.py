@@ -1,9 +1,9 @@
 """The ops console (role `ops`): source health, dead letters (search, payload, resubmit), the worker's
 state and consumer lag, tokens, and the raw activity feed.
 
-Reads through `dashboards.ops_data`; resubmits through `streams.ingest.resubmit` (the rules of
-`teamflow dead-letters resubmit`: only payloads the contract now accepts, never past a token's
-scope). The browser sends only the fingerprints of the selected dead letters; the payloads are
+Reads through `dashboards.ops_data` and the `OpsSources` the process hands in; resubmits through
+them too (the rules of `teamflow dead-letters resubmit`: only payloads the contract now accepts,
+never past a token's scope). The browser sends only the fingerprints of the selected dead letters; the payloads are
 read again from the store, so nothing a browser makes up can reach the events topic.
 """
 from __future__ import annotations
@@ -159,20 +159,20 @@ def resubmit_message(result) -> str:
 
 
 # ------------------------------------------------------------------ callbacks
-def register(app, store) -> None:
+def register(app, store, sources: ops_data.OpsSources | None = None) -> None:
+    sources = sources or ops_data.OpsSources()
+
     @app.callback(Output("ops-worker", "children"), Output("ops-lag", "children"), Output("ops-tokens", "children"),
                   Output("ops-sources", "children"), Input("ops-tick", "n_intervals"))
     def refresh(_n):
         auth.require(PATH)
-        settings = ops_data.product_settings()
         try:
-            lag = render_lag(ops_data.consumer_lag(settings.bootstrap_servers, ops_data.worker_group(settings),
-                                                   settings.events_topic))
+            lag = render_lag(sources.consumer_lag())
         except Exception as exc:  # the console must show the broker is down, not fail
             log.info("consumer lag unavailable: %s", type(exc).__name__)
             lag = render_lag(None, type(exc).__name__)
-        return (render_worker(ops_data.worker_state(settings.data_dir)), lag,
-                render_tokens(ops_data.token_rows(ops_data.tokens_file())),
+        return (render_worker(ops_data.worker_state(sources)), lag,
+                render_tokens(ops_data.token_rows(sources.tokens())),
                 render_sources(ops_data.source_health(store)))
 
     @app.callback(Output("ops-dl-code", "options"), Input("ops-tick", "n_intervals"))
@@ -199,15 +199,10 @@ def register(app, store) -> None:
                   State("ops-dl-table", "data"), State("ops-dl-table", "selected_rows"), prevent_initial_call=True)
     def resubmit(_clicks, data, selected):
         user = auth.require(PATH)
-        from streams.ingest.resubmit import letters_from_rows, resubmit as send
-
         fingerprints = [data[i]["fingerprint"] for i in (selected or []) if 0 <= i < len(data or [])]
         if not fingerprints:
             return "Select dead letters first."
-        settings = ops_data.product_settings()
-        letters = letters_from_rows(ops_data.dead_letters_by_fingerprint(store, fingerprints))
-        result = send(letters, bootstrap_servers=settings.bootstrap_servers, events_topic=settings.events_topic,
-                      tokens_file=ops_data.tokens_file())
+        result = sources.resubmit(ops_data.dead_letters_by_fingerprint(store, fingerprints))
         log.info("ops console: %s resubmitted %d of %d selected dead letter(s)", user.username,
                  len(result.records), len(fingerprints))
         return resubmit_message(result)

@@ -53,11 +53,6 @@ def ratio(numerator: int | float, denominator: int, min_sample: int) -> dict[str
     return figure(numerator / denominator if denominator else None, int(denominator), min_sample)
 
 
-def in_period(alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return f"{prefix}time >= {{start:{TS}}} AND {prefix}time < {{end:{TS}}}"
-
-
 def roster_asof(alias: str, person: str, time: str) -> str:
     """ASOF join giving `{alias}_team`: the person's team at `time` ('' if none then)."""
     return (

@@ -34,10 +34,6 @@ def _first(row: dict[str, str], *names: str) -> str:
     return ""
 
 
-def _present(header: list[str], *names: str) -> str | None:
-    return next((n for n in names if n in header), None)
-
-
 @dataclass(frozen=True)
 class Format:
     name: str
@@ -47,14 +43,6 @@ class Format:
     to_events: Callable[[dict[str, str], ImportMapping, Optional[Resolved]], list[Built]]
     description: str
     identity: Optional[Callable[[dict[str, str], ImportMapping], RowIdentity]] = None
-
-    def missing_columns(self, header: list[str]) -> list[str]:
-        return [" or ".join(alts) for alts in self.required if not _present(header, *alts)]
-
-
-def _day(text: str | None, column: str, m: ImportMapping) -> str:
-    when = parse_time(text, column, m.date_format)
-    return when.date().isoformat() if when else ""
 
 
 def _sf_report_identity(row: dict[str, str], m: ImportMapping) -> RowIdentity:

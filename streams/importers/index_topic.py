@@ -9,8 +9,7 @@ before the events they describe, so an interrupted import never leaves events th
 """
 from __future__ import annotations
 
-import time
-
+from ..topic_reader import read_to_end
 from .identity import IdentityIndex
 
 
@@ -36,31 +35,8 @@ def ensure_index_topic(bootstrap_servers: str, topic: str, timeout: float = 30.0
 
 def load_index(bootstrap_servers: str, topic: str, timeout: float = 30.0) -> IdentityIndex:
     """Every record of the index topic, from the beginning to the end offsets seen at start."""
-    from kafka import KafkaConsumer, TopicPartition
-
     index = IdentityIndex()
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=1000,
-                             request_timeout_ms=int(timeout * 1000) + 1000, client_id="teamflow-import-index")
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            return index
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if end[tp] > 0}
-        deadline = time.monotonic() + timeout
-        while remaining and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                for r in records:
-                    if r.offset < end[tp] and r.key:
-                        index.apply(r.key, r.value)
-                if consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-        if remaining:
-            raise TimeoutError(f"import identity topic {topic}: not read to its end within {timeout:g}s")
-    finally:
-        consumer.close()
+    for r in read_to_end(bootstrap_servers, topic, client_id="teamflow-import-index", timeout=timeout):
+        if r.key:
+            index.apply(r.key, r.value)
     return index

@@ -22,6 +22,7 @@ from typing import Iterator
 
 from schemas import Event, decode
 from streams.dead_letters import DeadLetter, from_headers
+from streams.topic_reader import read_to_end
 
 from .keys import key_for
 
@@ -64,36 +65,8 @@ class Letter:
 
 def read_topic(bootstrap_servers: str, topic: str, *, timeout: float = 30.0) -> Iterator[tuple[DeadLetter, int, int]]:
     """Every record of the dead-letter topic, from the beginning to the end offsets seen at start."""
-    import time
-
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=1000,
-                             request_timeout_ms=int(timeout * 1000) + 1000, client_id="teamflow-dead-letters")
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            return
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if end[tp] > 0}
-        deadline = time.monotonic() + timeout
-        while remaining and time.monotonic() < deadline:
-            batch = consumer.poll(timeout_ms=500)
-            for tp, records in batch.items():
-                for r in records:
-                    if r.offset < end[tp]:
-                        headers = [(k, v) for k, v in (r.headers or [])]
-                        yield from_headers(r.value or b"", headers), r.partition, r.offset
-                if consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-        if remaining:
-            raise TimeoutError(f"dead-letter topic {topic}: not read to its end within {timeout:g}s")
-    finally:
-        consumer.close()
+    for r in read_to_end(bootstrap_servers, topic, client_id="teamflow-dead-letters", timeout=timeout):
+        yield from_headers(r.value or b"", list(r.headers or [])), r.partition, r.offset
 
 
 def collect(records, filters: Filters) -> list[Letter]:

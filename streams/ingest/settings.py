@@ -1,19 +1,15 @@
-"""Settings of the ingestion doors, read from `TEAMFLOW_*` variables like `teamflow.settings.Settings`.
-
-Kept here (not in teamflow/settings.py) so the doors can evolve on their own; the names use the
-same prefix, so merging them into `Settings` later changes nothing for operators.
+"""Settings of the ingestion doors: a plain model that teamflow.settings fills from `TEAMFLOW_*`
+variables (the field names are the variables' names without the prefix); nothing here reads the
+environment, so the doors can be built with any settings in tests.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
 
-class IngestSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TEAMFLOW_", extra="ignore")
-
+class IngestSettings(BaseModel):
     ingest_host: str = Field(default="127.0.0.1", description="where the ingest API listens")
     ingest_port: int = Field(default=8088, description="port of the ingest API")
     tokens_file: Path = Field(default=Path("var/tokens.json"), description="hashed ingest tokens (JSON)")

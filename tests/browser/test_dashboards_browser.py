@@ -7,11 +7,7 @@ event appears without a reload, and no page ranks people. Screenshots: docs/scre
 """
 from __future__ import annotations
 
-import http.cookiejar
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -20,12 +16,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support.processes import WorkerProcess
+from support.browser import chromium_missing, session_opener
+from support.browser import sign_in as login
 from support.services import REPO
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = REPO / "docs" / "screenshots"
 N_EVENTS = 20_000
 SEED = 7
@@ -37,7 +33,7 @@ USERS = {  # username: (password, role, person, team)
 PAGES = {"manager": ["/team", "/deals", "/me"], "rep": ["/team", "/me"], "executive": ["/executive"]}
 ALL_PAGES = ["/team", "/deals", "/me", "/executive"]
 
-if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+if chromium_missing():
     pytest.skip("chromium or chromedriver missing (apt-get install chromium chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -47,40 +43,15 @@ from dashboards import guard  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def worker(kafka, tmp_path_factory):
-    from streams.producer import make_producer, send_all
+def worker(start_worker):
+    from streams.producer import send_all
     from streams.simulator import simulate
 
-    tmp = tmp_path_factory.mktemp("dash")
-    users_file = tmp / "users.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
-    env["TEAMFLOW_USERS_FILE"] = str(users_file)
-    for name, (password, role, person, team) in USERS.items():
-        cmd = [sys.executable, "-m", "teamflow", "users", "add", name, "--role", role, "--password-stdin"]
-        cmd += ["--person", person, "--team", team] if person else []
-        subprocess.run(cmd, input=password + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
-    w = WorkerProcess(kafka.bootstrap_servers, tmp / "worker", extra_env={
-        "TEAMFLOW_USERS_FILE": str(users_file), "TEAMFLOW_SECRET_KEY": "browser-test-secret",
-        "TEAMFLOW_DASH_REFRESH_MS": "2000"}).start()
-    try:
-        producer = make_producer(kafka.bootstrap_servers)
-        start = datetime.now(timezone.utc) - timedelta(days=270)
-        send_all(producer, w.events_topic, list(simulate(SEED, N_EVENTS, start=start)))
-        w.producer = producer
-        w.wait_for(lambda s: s["events"] >= N_EVENTS, timeout=240, what=f"{N_EVENTS} events stored")
-        yield w
-    finally:
-        producer.close()
-        assert w.stop() == 0, w.log_tail()
-
-
-def login(driver, worker, username):
-    driver.get(worker.url("/logout"))
-    driver.get(worker.url("/login"))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(USERS[username][0])
-    driver.find_element(By.ID, "login-submit").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+    w = start_worker(USERS, {"TEAMFLOW_SECRET_KEY": "browser-test-secret", "TEAMFLOW_DASH_REFRESH_MS": "2000"})
+    start = datetime.now(timezone.utc) - timedelta(days=270)
+    send_all(w.producer, w.events_topic, list(simulate(SEED, N_EVENTS, start=start)))
+    w.wait_for(lambda s: s["events"] >= N_EVENTS, timeout=240, what=f"{N_EVENTS} events stored")
+    return w
 
 
 def wait_loaded(driver, timeout=60):
@@ -103,14 +74,6 @@ def assert_no_ranking(driver, where):
     assert guard.text_violations(text) == [], where
     for t in tables(driver):
         assert guard.table_violations(t["h"], t["r"]) == [], (where, t["h"])
-
-
-def session_opener(driver):
-    jar = http.cookiejar.CookieJar()
-    for c in driver.get_cookies():
-        jar.set_cookie(http.cookiejar.Cookie(0, c["name"], c["value"], None, False, "127.0.0.1", False, False, "/",
-                                             True, False, None, False, None, None, {}))
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
 
 def http_status(opener, url, data=None):

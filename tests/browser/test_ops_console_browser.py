@@ -9,7 +9,6 @@ the managers' page no longer shows. Screenshots: docs/screenshots/ops-*.png.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,18 +17,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support.processes import WorkerProcess
+from support.browser import chromium_missing, session_opener
+from support.browser import sign_in as login
 from support.services import REPO
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = REPO / "docs" / "screenshots"
 N_EVENTS = 3_000
 USERS = {"olga": ("ops-pass-1234", "ops", None, None), "mia": ("manager-pass-1", "manager", "person-0000", "atlas")}
 SCOPE = "//crm/ops/*"
 
-if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+if chromium_missing():
     pytest.skip("chromium or chromedriver missing (apt-get install chromium chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -45,54 +44,32 @@ def _event(source: str, i: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def worker(kafka, tmp_path_factory):
+def worker(start_worker, tmp_path_factory):
     from streams.dead_letters import DeadLetter
-    from streams.producer import make_producer, send_all
+    from streams.producer import send_all
     from streams.simulator import simulate
 
-    tmp = tmp_path_factory.mktemp("ops")
-    users_file, tokens_file = tmp / "users.json", tmp / "tokens.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
-    env.update(TEAMFLOW_USERS_FILE=str(users_file), TEAMFLOW_TOKENS_FILE=str(tokens_file))
-    for name, (password, role, person, team) in USERS.items():
-        cmd = [sys.executable, "-m", "teamflow", "users", "add", name, "--role", role, "--password-stdin"]
-        cmd += ["--person", person, "--team", team] if person else []
-        subprocess.run(cmd, input=password + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
-    token = subprocess.run([sys.executable, "-m", "teamflow", "tokens", "create", "crm-sync", "--source", SCOPE],
-                           text=True, env=env, cwd=REPO, check=True, capture_output=True).stdout.strip()
-    w = WorkerProcess(kafka.bootstrap_servers, tmp / "worker", extra_env={
-        "TEAMFLOW_USERS_FILE": str(users_file), "TEAMFLOW_TOKENS_FILE": str(tokens_file),
-        "TEAMFLOW_SECRET_KEY": "ops-browser-secret", "TEAMFLOW_DASH_REFRESH_MS": "2000"}).start()
-    producer = make_producer(kafka.bootstrap_servers)
-    try:
-        start = datetime.now(timezone.utc) - timedelta(days=120)
-        send_all(producer, w.events_topic, list(simulate(7, N_EVENTS, start=start, days=120)))
-        # Refused through the Kafka door: two malformed payloads from an ops source.
-        send_all(producer, w.events_topic, [(None, b'{"specversion": "1.0", "id": "k-1", "source": "//crm/ops/eu"'),
-                                            (None, b"not json at all")])
-        # Refused at the HTTP door earlier; their payloads are valid now (the fix landed).
-        for source, i in (("//crm/ops/eu", "fixed-1"), ("//other/system", "foreign-1")):
-            letter = DeadLetter(raw=_event(source, i), code="invalid_data", door="api", source=source, id=i,
-                                type="teamflow.deal.rediscovery_started",
-                                reason="data.deal_id: expected a deal id (since fixed)",
-                                received_at=datetime.now(timezone.utc) - timedelta(minutes=5))
-            send_all(producer, w.dead_letter_topic, [(source, letter.raw)], headers=letter.headers())
-        w.producer, w.token, w.tokens_file = producer, token, tokens_file
-        w.wait_for(lambda s: s["events"] >= N_EVENTS and s["dead_letters"] >= 4, timeout=240,
-                   what="events and dead letters stored")
-        yield w
-    finally:
-        producer.close()
-        assert w.stop() == 0, w.log_tail()
-
-
-def login(driver, worker, username):
-    driver.get(worker.url("/logout"))
-    driver.get(worker.url("/login"))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(USERS[username][0])
-    driver.find_element(By.ID, "login-submit").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+    tokens_file = tmp_path_factory.mktemp("ops") / "tokens.json"
+    w = start_worker(USERS, {"TEAMFLOW_TOKENS_FILE": str(tokens_file), "TEAMFLOW_SECRET_KEY": "ops-browser-secret",
+                             "TEAMFLOW_DASH_REFRESH_MS": "2000"})
+    w.token = subprocess.run([sys.executable, "-m", "teamflow", "tokens", "create", "crm-sync", "--source", SCOPE],
+                             text=True, env=w.command_env, cwd=REPO, check=True, capture_output=True).stdout.strip()
+    w.tokens_file = tokens_file
+    start = datetime.now(timezone.utc) - timedelta(days=120)
+    send_all(w.producer, w.events_topic, list(simulate(7, N_EVENTS, start=start, days=120)))
+    # Refused through the Kafka door: two malformed payloads from an ops source.
+    send_all(w.producer, w.events_topic, [(None, b'{"specversion": "1.0", "id": "k-1", "source": "//crm/ops/eu"'),
+                                          (None, b"not json at all")])
+    # Refused at the HTTP door earlier; their payloads are valid now (the fix landed).
+    for source, i in (("//crm/ops/eu", "fixed-1"), ("//other/system", "foreign-1")):
+        letter = DeadLetter(raw=_event(source, i), code="invalid_data", door="api", source=source, id=i,
+                            type="teamflow.deal.rediscovery_started",
+                            reason="data.deal_id: expected a deal id (since fixed)",
+                            received_at=datetime.now(timezone.utc) - timedelta(minutes=5))
+        send_all(w.producer, w.dead_letter_topic, [(source, letter.raw)], headers=letter.headers())
+    w.wait_for(lambda s: s["events"] >= N_EVENTS and s["dead_letters"] >= 4, timeout=240,
+               what="events and dead letters stored")
+    return w
 
 
 def text_of(driver, element_id: str) -> str:
@@ -220,15 +197,10 @@ def test_dead_letters_search_and_resubmit_within_scope(driver, worker):
 
 
 def test_forged_resubmit_without_the_ops_role_does_nothing(driver, worker):
-    import http.cookiejar
     import urllib.error
 
     login(driver, worker, "mia")
-    jar = http.cookiejar.CookieJar()
-    for c in driver.get_cookies():
-        jar.set_cookie(http.cookiejar.Cookie(0, c["name"], c["value"], None, False, "127.0.0.1", False, False, "/",
-                                             True, False, None, False, None, None, {}))
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = session_opener(driver)
     body = {"output": "ops-dl-result.children", "outputs": {"id": "ops-dl-result", "property": "children"},
             "inputs": [{"id": "ops-dl-resubmit", "property": "n_clicks", "value": 1}],
             "state": [{"id": "ops-dl-table", "property": "data", "value": [{"fingerprint": "x"}]},

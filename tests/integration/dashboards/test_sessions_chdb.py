@@ -45,10 +45,12 @@ def world(store, tmp_path):
     return {"store": store, "users": users, "team": team, "other_team": teams(store)[1], "people": people}
 
 
-def make_app(world, **env):
+def make_app(world, **settings):
     from dashboards.app import create_app
+    from dashboards.settings import DashboardSettings
 
-    return create_app(world["store"], users_file=world["users"], secret_key="integration-secret", warm=False)
+    return create_app(world["store"], DashboardSettings(users_file=world["users"], secret_key="integration-secret",
+                                                        **settings), warm=False)
 
 
 @pytest.fixture
@@ -182,9 +184,8 @@ def test_one_address_spraying_usernames_is_stopped(app):
     assert sign_in(client, "mia", address="203.0.113.6").status_code == 302
 
 
-def test_behind_a_proxy_the_throttle_counts_the_browser(world, monkeypatch):
-    monkeypatch.setenv("TEAMFLOW_PROXY_HOPS", "1")
-    client = make_app(world).server.test_client()
+def test_behind_a_proxy_the_throttle_counts_the_browser(world):
+    client = make_app(world, proxy_hops=1).server.test_client()
     for _ in range(lt.PAIR_FREE_FAILURES):
         client.post("/login", data={"username": "mia", "password": "guess-guess"},
                     headers={"X-Forwarded-For": "198.51.100.77"})
@@ -193,13 +194,12 @@ def test_behind_a_proxy_the_throttle_counts_the_browser(world, monkeypatch):
     assert ok.status_code == 302, "every request comes from the proxy's address, yet mia is not locked out"
 
 
-def test_cookie_flags(world, app, monkeypatch):
+def test_cookie_flags(world, app):
     plain = sign_in(app.server.test_client(), "mia").headers["Set-Cookie"]
     assert plain.startswith(COOKIE + "=") and "HttpOnly" in plain and "SameSite=Lax" in plain
     assert "Secure" not in plain
-    monkeypatch.setenv("TEAMFLOW_SESSION_COOKIE_SECURE", "true")
-    monkeypatch.setenv("TEAMFLOW_SESSION_COOKIE_SAMESITE", "Strict")
-    secure = sign_in(make_app(world).server.test_client(), "mia").headers["Set-Cookie"]
+    secure = sign_in(make_app(world, session_cookie_secure=True, session_cookie_samesite="Strict").server.test_client(),
+                     "mia").headers["Set-Cookie"]
     assert secure.startswith("__Host-" + COOKIE + "=")
     assert all(flag in secure for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"))
     assert "Domain" not in secure

@@ -19,8 +19,10 @@ class _NoStore:
 @pytest.fixture(scope="module")
 def callback_map(tmp_path_factory):
     from dashboards.app import create_app
+    from dashboards.settings import DashboardSettings
 
-    app = create_app(_NoStore(), users_file=tmp_path_factory.mktemp("u") / "users.json", secret_key="k", warm=False)
+    users = tmp_path_factory.mktemp("u") / "users.json"
+    app = create_app(_NoStore(), DashboardSettings(users_file=users, secret_key="k"), warm=False)
     return app.callback_map
 
 

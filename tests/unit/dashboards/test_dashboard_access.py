@@ -48,11 +48,12 @@ class _NoStore:
 @pytest.fixture
 def client(tmp_path):
     from dashboards.app import create_app
+    from dashboards.settings import DashboardSettings
 
     users = tmp_path / "users.json"
     add_user(users, "ray", "rep-pass-123", "rep", "p-1", ["north"])
     add_user(users, "eve", "exec-pass-12", "executive")
-    app = create_app(_NoStore(), users_file=users, secret_key="test-secret", warm=False)
+    app = create_app(_NoStore(), DashboardSettings(users_file=users, secret_key="test-secret"), warm=False)
     client = app.server.test_client()
     client.callback_ids = list(app.callback_map)
     return client

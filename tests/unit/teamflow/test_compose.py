@@ -30,9 +30,7 @@ def test_services_and_healthchecks(compose):
 
 
 def test_settings_names_exist_in_the_code(compose):
-    from streams.ingest.settings import IngestSettings
-
-    fields = {f"TEAMFLOW_{name.upper()}" for cls in (Settings, IngestSettings) for name in cls.model_fields}
+    fields = Settings.variables()
     for name, service in compose["services"].items():
         for key in (service.get("environment") or {}):
             if key.startswith("TEAMFLOW_"):
@@ -42,7 +40,7 @@ def test_settings_names_exist_in_the_code(compose):
 def test_ports_and_commands_agree(compose):
     s = Settings(_env_file=None)
     assert f"{s.kafka_port}:9092" in compose["services"]["kafka"]["ports"]
-    assert f"{s.dash_port}:8050" in compose["services"]["dashboards"]["ports"]
+    assert f"{s.dashboards.dash_port}:8050" in compose["services"]["dashboards"]["ports"]
     commands = set(next(a for a in build_parser()._actions if a.dest == "command").choices)
     for name in ("worker", "dashboards", "demo", "ingest-api"):
         assert compose["services"][name]["command"][0] in commands
