@@ -22,21 +22,32 @@ log = logging.getLogger(__name__)
 SUFFIX = "__repartition"
 
 
-def _keys(store: Store, table: str) -> tuple[str, str] | None:
-    """The table's (partition key, sorting key) as the engine reports them, without spaces; None if absent."""
+def _plain(expression: str) -> str:
+    """A key expression without spaces or one pair of brackets around it all (the engine reports a
+    one-column key as `(c)`)."""
+    e = expression.replace(" ", "")
+    return e[1:-1] if e.startswith("(") and e.endswith(")") and "(" not in e[1:-1] else e
+
+
+def stored_keys(store: Store, table: str) -> tuple[str, str] | None:
+    """The stored table's (partition key, sorting key) as plain expressions; None if it does not exist."""
     df = store.query_df(
         "SELECT partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
         {"t": table})
     if df.empty:
         return None
-    return str(df["partition_key"].iloc[0]).replace(" ", ""), str(df["sorting_key"].iloc[0]).replace(" ", "")
+    return _plain(str(df["partition_key"].iloc[0])), _plain(str(df["sorting_key"].iloc[0]))
+
+
+def defined_keys(table: Table) -> tuple[str, str]:
+    """The definition's (partition key, sorting key), in `stored_keys`'s form."""
+    return _plain(table.partition_by or ""), _plain(",".join(table.order_by))
 
 
 def needs_rebuild(store: Store, table: Table) -> bool:
     """True when the stored table exists and its partition or sorting key is not its definition's."""
-    stored = _keys(store, table.name)
-    wanted = ((table.partition_by or "").replace(" ", ""), ",".join(table.order_by).replace(" ", ""))
-    return stored is not None and stored != wanted
+    stored = stored_keys(store, table.name)
+    return stored is not None and stored != defined_keys(table)
 
 
 def repartition(store: Store, tables: tuple[Table, ...]) -> list[str]:
