@@ -3,8 +3,8 @@
     python benchmarks/bench_reads.py --store-dir DIR [--events N --teams 8] [--page team_live] [--repeat 3]
 
 Uses a store built by `bench_dashboards.py --store-dir DIR --build-only` (same --events/--teams),
-migrates it (so a store built before a migration is brought up to date, which is what an existing
-installation gets), records every query the page's compute runs, then runs each one again alone
+migrates it unless --no-migrate (so a store built before a migration is brought up to date, which is
+what an existing installation gets; --no-migrate on a copy measures the tables as they were), records every query the page's compute runs, then runs each one again alone
 with the engine's read statistics (rows and bytes read, elapsed). Prints one row per query, the
 totals, and the page compute p50 over --repeat cold runs. Figures go to docs/benchmarks.md by hand.
 """
@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store-dir", required=True)
     ap.add_argument("--page", default="team_live", choices=("team_live", "deals", "my_view"))
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-migrate", action="store_true",
+                    help="leave the store's tables as they are (measure a store built by an earlier version)")
     args = ap.parse_args(argv)
 
     from dashboards import data_cache, read_model
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     store = open_store(url=None, data_dir=args.store_dir, database="bench")
     t = time.perf_counter()
-    applied = migrate(store)
+    applied = [] if args.no_migrate else migrate(store)
     if applied:
         print(f"migrations applied now: {applied} ({time.perf_counter() - t:.1f} s)")
     events = int(store.query_scalar("SELECT count() FROM events"))
