@@ -16,6 +16,7 @@ import logging
 
 from .ddl import Table
 from .store import Store
+from .store.base import INSERT_SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def repartition(store: Store, tables: tuple[Table, ...]) -> list[str]:
         cols = ", ".join(table.column_names)
         store.command(f"DROP TABLE IF EXISTS {fresh}")
         store.command(table.create_sql(fresh))
-        store.command(f"INSERT INTO {fresh} ({cols}) SELECT {cols} FROM {table.name}")
+        settings = ", ".join(f"{k} = {v}" for k, v in INSERT_SETTINGS.items())
+        store.command(f"INSERT INTO {fresh} ({cols}) SETTINGS {settings} SELECT {cols} FROM {table.name}")
         store.command(f"EXCHANGE TABLES {table.name} AND {fresh}")
         store.command(f"DROP TABLE {fresh}")
         log.info("repartitioned %s by %s", table.name, table.partition_by)

@@ -103,3 +103,20 @@ def test_a_period_query_under_final_reads_only_its_partitions(store, simulated):
     estimate = store.query_df("EXPLAIN ESTIMATE " + sql, params)
     read = int(estimate["rows"].sum())
     assert 0 < in_quarter <= read < total
+
+
+def test_one_batch_spanning_more_months_than_the_engine_allows_by_default_is_stored(store):
+    """An import of a long history writes one batch over many months: 150 partitions in one insert."""
+    from datetime import timedelta
+
+    from projections.arrow import arrow_table
+    from projections.recognition import RECOGNITIONS
+
+    start = datetime(2010, 1, 15, tzinfo=timezone.utc)
+    times = [int((start + timedelta(days=31 * i)).timestamp() * 1000) for i in range(150)]
+    n = len(times)
+    columns = {"giver": ["p1"] * n, "receiver": ["p2"] * n, "reason": ["helping"] * n, "time": times,
+               "source": ["import"] * n, "event_id": [f"e{i}" for i in range(n)]}
+    store.insert_arrow(RECOGNITIONS.name, arrow_table(RECOGNITIONS, [columns[c] for c in RECOGNITIONS.column_names]))
+    assert int(store.query_scalar("SELECT count() FROM recognitions FINAL")) == n
+    assert int(store.query_scalar("SELECT uniqExact(toYYYYMM(time)) FROM recognitions")) == n
