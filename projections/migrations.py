@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import ddl
-from .project import PROJECTION_TABLES
+from .partitions import repartition
+from .project import ALL_TABLES, PROJECTION_TABLES
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "raw events and dead letters", _create(ddl.EVENTS, ddl.DEAD_LETTERS)),
     Migration(2, "projection tables (roster, help, deals, knowledge, reviews, proposals, outcomes, recognition)",
               _create(*MIGRATION_2_TABLES)),
+    Migration(3, "event-keyed projection tables partitioned by month of event time (rebuilt in place)",
+              lambda store: repartition(store, ALL_TABLES) and None),
 ]
 
 

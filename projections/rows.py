@@ -18,6 +18,9 @@ ONE_MS = timedelta(milliseconds=1)
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("time", TS), ("source", "String"), ("event_id", "String"))
 
+BY_MONTH = "toYYYYMM(time)"
+"""Partition key of the event-keyed projection tables (see `fact_table`)."""
+
 Row = dict[str, Any]
 """One row's own columns (the table's columns before the event columns), by column name."""
 
@@ -55,13 +58,22 @@ def fact_table(
     different events describe the same entity, the one with the later event time is kept,
     whatever order they arrive in. Otherwise the key includes the event identity and every
     distinct event is its own row; re-inserting an event replaces its row by an equal one.
-    No partitioning: FINAL deduplicates within a partition only, and entity rows of different
-    times must meet.
+
+    Partitions: FINAL and merges deduplicate within a partition only. An event-keyed row and its
+    duplicates share the event's time, so those tables are partitioned by the month of `time`
+    (`BY_MONTH`) and a query bounded by a period reads only that period's partitions. `time` ends
+    their sorting key (it adds nothing to the identity, which already fixes it): with the partition
+    key's column in the sorting key, the engine knows no key spans two partitions and lets a
+    period's predicate skip partitions under FINAL too. Entity rows of different times must meet,
+    so `latest_wins` tables stay unpartitioned.
     """
+    if not latest_wins and "time" not in key:
+        key = key + ("time",)
     return Table(
         name=name,
         columns=columns + EVENT_COLUMNS,
         order_by=key,
         engine="ReplacingMergeTree(time)" if latest_wins else "ReplacingMergeTree",
+        partition_by=None if latest_wins else BY_MONTH,
         comment=comment,
     )

@@ -12,6 +12,12 @@ if TYPE_CHECKING:  # pandas is slow to import: the prepare processes, which impo
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
+INSERT_SETTINGS = {"throw_on_max_partitions_per_insert_block": 0}
+"""Settings of every insert. Event-keyed projection tables are partitioned by month of event time, so
+one batch of a long history (an import, a replay) can touch more months than the engine's default
+limit (100 partitions per insert block), which guards against a mistaken partition key; ours is not."""
+
+
 class StoreError(RuntimeError):
     """A query or insert the ClickHouse engine refused; the message carries the engine's words."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .base import Store, StoreError, check_identifier
+from .base import INSERT_SETTINGS, Store, StoreError, check_identifier
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -151,7 +151,9 @@ class ChdbStore(Store):
         table = check_identifier(table)
         columns = ", ".join(check_identifier(c) for c in data.schema.names)
         teamflow_insert_data = data  # Python() finds the table by this name in the calling frames
-        self._run(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM Python(teamflow_insert_data)", None, "CSV")
+        settings = ", ".join(f"{k} = {v}" for k, v in INSERT_SETTINGS.items())
+        self._run(f"INSERT INTO {table} ({columns}) SETTINGS {settings} SELECT {columns} FROM Python(teamflow_insert_data)",
+                  None, "CSV")
         return teamflow_insert_data.num_rows
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from .base import Store, StoreError, check_identifier
+from .base import INSERT_SETTINGS, Store, StoreError, check_identifier
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -69,7 +69,7 @@ class ServerStore(Store):
         if arrow_table.num_rows == 0:
             return 0
         try:
-            summary = self._client.insert_arrow(check_identifier(table), arrow_table)
+            summary = self._client.insert_arrow(check_identifier(table), arrow_table, settings=INSERT_SETTINGS)
         except Exception as exc:
             raise StoreError(f"ClickHouse: {exc}") from exc
         return _confirmed(table, arrow_table.num_rows, summary)
