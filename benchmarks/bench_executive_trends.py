@@ -21,9 +21,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 def build(store, n_events: int, teams: int, days: int, batch: int = 50_000) -> None:
     import schemas
-    from projections.project import project_batch
+    from projections.project import Positioned
+    from streams.fold.sink import store_events
     from streams.simulator import simulate
-    from streams.fold.sink import Positioned, raw_event_frame
 
     start = datetime.now(timezone.utc) - timedelta(days=days)
     chunk: list = []
@@ -32,10 +32,8 @@ def build(store, n_events: int, teams: int, days: int, batch: int = 50_000) -> N
     def flush() -> None:
         nonlocal done
         events = [schemas.decode(v) for v in chunk]
-        store.insert_df("events", raw_event_frame([Positioned(e, 0, done + i) for i, e in enumerate(events)],
-                                                  datetime.now(timezone.utc)))
-        for table, df in project_batch(events).items():
-            store.insert_df(table, df)
+        store_events(store, [Positioned(e, 0, done + i) for i, e in enumerate(events)],
+                     int(datetime.now(timezone.utc).timestamp() * 1000))
         done += len(chunk)
         chunk.clear()
 

@@ -5,7 +5,7 @@
 
 Runs the components `teamflow up` runs in one process, in-process: a chDB store holding a simulated
 history (streams.simulator with --teams teams, built as bench_dashboards builds it: decode ->
-`project_batch` -> `insert_df`; kept under --store-root and reused), the dashboards' read model with
+the encoder -> `insert_arrow`; kept under --store-root and reused), the dashboards' read model with
 its refresher thread, and a writer standing in for the worker that lands one marked event a second
 for --seconds (a `recognition.given` by a member of a watched team, to a fresh receiver so the
 per-pair cap never hides it; the team's recognition count on Team live must move by one). No broker:
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import threading
 import time
@@ -76,13 +75,11 @@ def marked_event(n: int, giver: str) -> bytes:
 def land(store, value: bytes, offset: int) -> str:
     """Write one event as the worker does (raw row + projection rows); returns its id."""
     import schemas
-    from projections.project import project_batch
-    from streams.sink import Positioned, raw_event_frame
+    from projections.project import Positioned
+    from streams.fold.sink import store_events
 
     event = schemas.decode(value)
-    store.insert_df("events", raw_event_frame([Positioned(event, 0, offset)], datetime.now(timezone.utc)))
-    for table, df in project_batch([event]).items():
-        store.insert_df(table, df)
+    store_events(store, [Positioned(event, 0, offset)], time.time_ns() // 1_000_000)
     return event.id
 
 

@@ -60,7 +60,7 @@ class EventSink:
 
         The stores raise unless the engine confirmed every row, so returning here means stored. A write
         that fails halfway is repeated whole: rows already in are keyed by what they describe, so the
-        second copy replaces the first. `refusable`: a data error (`streams.store_refusal`) raises
+        second copy replaces the first. `refusable`: a data error (`streams.fold.store_refusal`) raises
         `StoreRefused` at once, an unknown one after `UNKNOWN_TRIES` failures in a row; `write` names
         the table it was writing in `self.writing`."""
         delay = 0.5
@@ -90,7 +90,7 @@ class EventSink:
                 delay = min(delay * 2, self.max_backoff)
 
     def write_prepared(self, prepared: Prepared, refusable: bool = False) -> None:
-        """Write a batch prepared by `streams.prepare` (an Arrow table per stored table), with the same retry
+        """Write a batch prepared by `streams.fold.prepare` (an Arrow table per stored table), with the same retry
         rule; `refusable`: raise `StoreRefused` when the store refuses the batch's data (see `_until_written`)."""
         if not prepared.tables:
             return

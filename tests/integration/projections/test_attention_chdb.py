@@ -9,8 +9,9 @@ import pytest
 
 from projections.metrics import attention
 from projections.migrations import migrate
-from projections.project import project_batch
+from projections.project import Positioned
 from projections.store import open_store
+from streams.fold.sink import store_events
 
 pytestmark = pytest.mark.integration
 
@@ -84,8 +85,7 @@ def store(chdb_dir):
     assert all(isinstance(d, schemas.Event) for d in decoded), [d for d in decoded if not isinstance(d, schemas.Event)]
     s = open_store(url=None, data_dir=str(chdb_dir), database=f"a_{uuid.uuid4().hex[:12]}")
     migrate(s)
-    for table, df in project_batch(decoded).items():
-        s.insert_df(table, df)
+    store_events(s, [Positioned(e, 0, i) for i, e in enumerate(decoded)], 0)
     yield s
     s.command(f"DROP DATABASE IF EXISTS {s.database}")
     s.close()

@@ -20,7 +20,7 @@ from projections.migrations import MIGRATIONS, migrate
 from projections.partitions import defined_keys, needs_rebuild, stored_keys
 from projections.project import ALL_TABLES, Positioned
 from streams.simulator import simulate
-from streams.sink import store_events
+from streams.fold.sink import store_events
 from support.metric_compare import assert_all_match
 from support.reference_metrics import index_events, reference_team_metrics, reference_teams
 

@@ -16,7 +16,8 @@ import pytest
 from dashboards.exec_trends import KEYS, compact, quarters_ending
 from projections.metrics import team_metrics, teams
 from projections.metrics.trends import quarterly
-from projections.project import project_batch
+from projections.project import Positioned
+from streams.fold.sink import store_events
 from streams.simulator import simulate
 
 pytestmark = pytest.mark.integration
@@ -29,8 +30,7 @@ DAYS = 480
 
 def _load(store, events, batch=3_000):
     for i in range(0, len(events), batch):
-        for table, df in project_batch(events[i:i + batch]).items():
-            store.insert_df(table, df)
+        store_events(store, [Positioned(e, 0, i + j) for j, e in enumerate(events[i:i + batch])], 0)
 
 
 def _same(got, want) -> bool:
