@@ -245,7 +245,8 @@ def share_bars(items: list[tuple[str, dict[str, Any]]], *, title: str = "share")
                            hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.update_xaxes(range=[0, 100], title_text=f"{title} (%)")
     fig.update_yaxes(autorange="reversed")
-    return _base(fig, legend=False, height=60 + 45 * len(items), margin=dict(l=190, r=10, t=10, b=36))
+    # bargap: in a tile that grows (responsive) the bars stay bars, not blocks
+    return _base(fig, legend=False, height=60 + 45 * len(items), margin=dict(l=190, r=10, t=10, b=36), bargap=0.55)
 
 
 def recognition_figure(by_reason: dict[str, int]) -> go.Figure:
