@@ -163,14 +163,18 @@ def foot(basis: str, summary: dict[str, Any], now: datetime | None = None) -> ht
                      **{"data-at": at.isoformat(), "data-stale-after": str(int(STALE_AFTER_SECONDS))})
 
 
-def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_text: str = "") -> html.Div:
-    """A tile: title, figure texts (`{tid}-text`), graph (`{tid}-graph`), freshness footer (`{tid}-foot`)."""
+def tile(tid: str, title: str, *, graph: bool = True, wide: bool = False, help_text: str = "",
+         fill: bool = False) -> html.Div:
+    """A tile: title, figure texts (`{tid}-text`), graph (`{tid}-graph`), freshness footer (`{tid}-foot`).
+    `fill`: the graph takes the tile's spare height (responsive; its CSS min-height keeps it readable),
+    so tiles in one grid row end level without a blank band."""
     children: list[Any] = [html.H3(title)]
     if help_text:
         children.append(html.P(help_text, className="tile-help"))
     children.append(html.Div(id=f"{tid}-text", className="stats"))
     if graph:
-        children.append(dcc.Graph(id=f"{tid}-graph", config=GRAPH_CONFIG))
+        children.append(dcc.Graph(id=f"{tid}-graph", config=GRAPH_CONFIG, responsive=True, className="fill-graph")
+                        if fill else dcc.Graph(id=f"{tid}-graph", config=GRAPH_CONFIG))
     children.append(html.Div(id=f"{tid}-foot", className="fresh"))
     return html.Div(children, id=f"{tid}-tile", className="tile wide" if wide else "tile")
 

@@ -48,6 +48,42 @@ def _base(fig: go.Figure, *, height: int = 260, legend: bool = True, **layout: A
     return fig
 
 
+def count_axis(fig: go.Figure, top: float, *, axis: str = "y", **where: Any) -> go.Figure:
+    """A count axis ticks at whole numbers only: up to 6 a tick per unit, beyond that plotly's own
+    steps (whole numbers there), and a range of 0-1 when every count is 0 (no 0.5 tick)."""
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    top = 0 if top is None or (isinstance(top, float) and math.isnan(top)) else top
+    if top <= 6:
+        update(tick0=0, dtick=1, rangemode="tozero", **where)
+    else:
+        update(tickformat=",d", rangemode="tozero", **where)
+    if top <= 0:
+        update(range=[0, 1], **where)
+    return fig
+
+
+def _top(*values: Any) -> float:
+    """The largest finite value among numbers and sequences (0 if none)."""
+    flat: list[float] = []
+    for v in values:
+        items = v.tolist() if hasattr(v, "tolist") else (list(v) if isinstance(v, (list, tuple)) else [v])
+        flat += [float(x) for x in items if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    return max(flat, default=0.0)
+
+
+def wrap_label(name: str) -> str:
+    """A category name on up to two lines ("failure<br>transparency") so tick labels stay level
+    instead of rotating into the plot."""
+    words = name.replace("_", " ").split()
+    return words[0] if len(words) == 1 else " ".join(words[:1]) + "<br>" + " ".join(words[1:])
+
+
+def _whole(frame: pd.DataFrame) -> bool:
+    """Every finite value is a whole number (a count)."""
+    vals = pd.to_numeric(frame.stack(), errors="coerce").dropna()
+    return bool(((vals % 1) == 0).all())
+
+
 def empty_figure(message: str, height: int = 220) -> go.Figure:
     """A blank figure carrying an explanation instead of an empty plot."""
     fig = go.Figure()
@@ -160,7 +196,7 @@ def knowledge_figure(by_kind: pd.DataFrame) -> go.Figure:
     """Artifacts shared per kind and how many were reused by colleagues (and across teams)."""
     if by_kind.empty:
         return empty_figure("Nothing shared in this period.")
-    kinds = [str(k).replace("_", " ") for k in by_kind["kind"]]
+    kinds = [wrap_label(str(k)) for k in by_kind["kind"]]
     fig = go.Figure([
         go.Bar(name="shared", x=kinds, y=by_kind["shared"], marker_color=OKABE_ITO["blue"]),
         go.Bar(name="reused within 30 days", x=kinds, y=by_kind["reused"], marker_color=OKABE_ITO["orange"],
@@ -169,6 +205,8 @@ def knowledge_figure(by_kind: pd.DataFrame) -> go.Figure:
                marker_pattern_shape="."),
     ])
     fig.update_yaxes(title_text="artifacts / reuses")
+    fig.update_xaxes(tickangle=0)
+    count_axis(fig, _top(by_kind["shared"], by_kind["reused"], by_kind["cross_team_reuses"]))
     return _base(fig, barmode="group")
 
 
@@ -188,6 +226,7 @@ def failure_figure(failed: pd.DataFrame) -> go.Figure:
         counts = [int((sub["outcome"] == o).sum()) for o in ("lost", "no_decision")]
         fig.add_trace(go.Bar(name=s, x=["lost", "no decision"], y=counts, marker_color=c, marker_pattern_shape=pat))
     fig.update_yaxes(title_text="deals")
+    count_axis(fig, len(df))
     return _base(fig, barmode="stack")
 
 
@@ -206,7 +245,8 @@ def share_bars(items: list[tuple[str, dict[str, Any]]], *, title: str = "share")
                            hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.update_xaxes(range=[0, 100], title_text=f"{title} (%)")
     fig.update_yaxes(autorange="reversed")
-    return _base(fig, legend=False, height=60 + 45 * len(items), margin=dict(l=190, r=10, t=10, b=36))
+    # bargap: in a tile that grows (responsive) the bars stay bars, not blocks
+    return _base(fig, legend=False, height=60 + 45 * len(items), margin=dict(l=190, r=10, t=10, b=36), bargap=0.55)
 
 
 def recognition_figure(by_reason: dict[str, int]) -> go.Figure:
@@ -214,11 +254,13 @@ def recognition_figure(by_reason: dict[str, int]) -> go.Figure:
     if not sum(by_reason.values()):
         return empty_figure("No recognition given in this period.")
     reasons = list(by_reason)
-    fig = go.Figure(go.Bar(x=[r.replace("_", " ") for r in reasons], y=[by_reason[r] for r in reasons],
+    fig = go.Figure(go.Bar(x=[wrap_label(r) for r in reasons], y=[by_reason[r] for r in reasons],
                            marker_color=[REASON_COLOURS.get(r, GREY) for r in reasons],
                            marker_pattern_shape=["" if r != "result" else "x" for r in reasons],
                            text=[by_reason[r] for r in reasons], textposition="outside"))
     fig.update_yaxes(title_text="recognitions")
+    fig.update_xaxes(tickangle=0)
+    count_axis(fig, _top(list(by_reason.values())) * 1.15)  # room for the value labels above the bars
     return _base(fig, legend=False)
 
 
@@ -258,6 +300,7 @@ def rediscovery_figure(ends: dict[str, dict[str, int]]) -> go.Figure:
                              y=[ends.get(g, {}).get(outcome, 0) for g in groups],
                              marker_color=OUTCOME_COLOURS[outcome]))
     fig.update_yaxes(title_text="deals")
+    count_axis(fig, max(sum(ends.get(g, {}).values()) for g in groups))
     return _base(fig, barmode="stack")
 
 
@@ -269,6 +312,7 @@ def roles_figure(roles: pd.DataFrame) -> go.Figure:
                            marker_color=OKABE_ITO["green"], text=roles["deals"], textposition="outside",
                            hovertemplate="%{x}: on %{y} deals<extra></extra>"))
     fig.update_yaxes(title_text="deals")
+    count_axis(fig, _top(roles["deals"]) * 1.15)
     return _base(fig, legend=False)
 
 
@@ -286,6 +330,9 @@ def trend_figure(trend: pd.DataFrame, series: list[tuple[str, str]], *, percent:
                                  line=dict(color=SEQUENCE[i % len(SEQUENCE)], dash=["solid", "dash", "dot"][i % 3])))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=y_title + (" (%)" if percent else ""), rangemode="tozero")
+    fig.update_layout(legend=dict(font=dict(size=10), itemwidth=30, tracegroupgap=0))
+    if not percent and _whole(trend[[c for c, _ in series]]):
+        count_axis(fig, _top(*(trend[c] for c, _ in series)))
     return _base(fig, height=240)
 
 
@@ -358,6 +405,10 @@ def trend_multiples(panels: list[tuple[str, list[dict[str, Any]]]], quarters: li
         fig.update_yaxes(range=[0, top * 1.12 if top else 1])
     else:
         fig.update_yaxes(rangemode="tozero")
+    for i, (_title, rs) in enumerate(panels):
+        if rs and rs[0]["kind"] == "int":
+            vals = [x["value"] for x in rs if x.get("value") is not None]
+            count_axis(fig, top if shared_y else _top(vals), row=i // cols + 1, col=i % cols + 1)
     fig.update_annotations(font=dict(size=11))
     return _base(fig, height=max(240, 200 * n_rows), legend=False, margin=dict(l=36, r=10, t=30, b=40))
 def trend_with_partial(trend: pd.DataFrame, series: list[tuple[str, str]], *, partial: str | None = None,
@@ -388,4 +439,6 @@ def trend_with_partial(trend: pd.DataFrame, series: list[tuple[str, str]], *, pa
     fig.update_xaxes(type="category", categoryorder="array",
                      categoryarray=[str(p) for p in done["period"]] + [label])
     fig.update_xaxes(title_text=f"hollow: {partial} is not over yet", title_font=dict(size=10, color=GREY))
+    if not percent and _whole(trend[cols]):
+        count_axis(fig, _top(*(trend[c] for c in cols)))
     return fig

@@ -38,9 +38,9 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
         dcc.Interval(id="deals-tick", interval=max(refresh_ms, 15000)),
         html.Div([
             tile("deals-buyer", "Buyer reciprocity on open deals", wide=True,
-                 help_text="Open at the end of the period; exchanges over the deal's life up to then."),
-            tile("deals-rediscovery", "Withdrawn proposals and what became of them"),
-            tile("deals-collab", "Collaboration on deals"),
+                 help_text="Open at the end of the period; exchanges over the deal's life up to then.", fill=True),
+            tile("deals-rediscovery", "Withdrawn proposals and what became of them", fill=True),
+            tile("deals-collab", "Collaboration on deals", fill=True),
             tile("deals-attention", "Deals that need attention now", graph=False,
                  help_text="Most urgent first (days left): losses waiting for a review, deals heading to all "
                            "give, no get and what to ask the buyer for, success criteria due soon."),

@@ -69,10 +69,10 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                  help_text="Next actions of the person shown, most urgent first: their losses waiting for a "
                            "review, their deals heading to all give, no get, success criteria due soon, help "
                            "waiting for an acknowledgement."),
-            tile("me-help", "Help given and received (acknowledged)"),
-            tile("me-sharing", "Knowledge shared and reused"),
-            tile("me-recognition", "Recognition received"),
-            tile("me-closing", "Reviews and referrals"),
+            tile("me-help", "Help given and received (acknowledged)", fill=True),
+            tile("me-sharing", "Knowledge shared and reused", fill=True),
+            tile("me-recognition", "Recognition received", fill=True),
+            tile("me-closing", "Reviews and referrals", fill=True),
         ], className="tiles me-grid"),
     ])
 

@@ -33,13 +33,18 @@ def layout(user, store, query: dict, refresh_ms: int) -> html.Div:
         html.Div([
             html.Div([html.H3("Worker"), html.Div(id="ops-worker"),
                       html.H4("Consumer lag per partition"), html.Div(id="ops-lag")], className="tile"),
-            html.Div([html.H3("Tokens"), html.P("Names, sources and dates; the tokens themselves are never kept.",
-                                                className="tile-help"), html.Div(id="ops-tokens")],
-                     className="tile"),
-            html.Div([html.H3("Sources"),
-                      html.P(f"Events per minute over the last {ops_data.WINDOW_MINUTES} minutes (by arrival), "
-                             "the last event to arrive, and dead letters by rejection code.", className="tile-help"),
-                      html.Div(id="ops-sources", className="scroll")], className="tile wide"),
+            # Tokens and Sources stacked beside the worker: the token list is often one line, and a tile
+            # of its own left most of a row blank.
+            html.Div([
+                html.Div([html.H3("Tokens"), html.P("Names, sources and dates; the tokens themselves are never kept.",
+                                                    className="tile-help"), html.Div(id="ops-tokens")],
+                         className="tile"),
+                html.Div([html.H3("Sources"),
+                          html.P(f"Events per minute over the last {ops_data.WINDOW_MINUTES} minutes (by arrival), "
+                                 "the last event to arrive, and dead letters by rejection code.",
+                                 className="tile-help"),
+                          html.Div(id="ops-sources", className="scroll")], className="tile grow"),
+            ], className="stack"),
             _dead_letter_tile(),
             activity_tile(refresh_ms),
         ], className="tiles"),

@@ -42,13 +42,13 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                  help_text=ATTENTION_HELP_MANAGER if access.shows_names(user) else ATTENTION_HELP_REP),
             tile("team-net", "Who helps whom", wide=False,
                  help_text="Acknowledged help between members. Solid blue: reciprocated; dotted grey with arrow: "
-                           "one way; open diamonds: members with no ties."),
+                           "one way; open diamonds: members with no ties.", fill=True),
             tile("team-balance", "Give/get balance",
-                 help_text="How many members give more help than they get, and the reverse (no names)."),
-            tile("team-knowledge", "Knowledge shared and reused"),
-            tile("team-failure", "Failure transparency"),
-            tile("team-outcomes", "Customer outcomes"),
-            tile("team-recognition", "Recognition mix"),
+                 help_text="How many members give more help than they get, and the reverse (no names).", fill=True),
+            tile("team-knowledge", "Knowledge shared and reused", fill=True),
+            tile("team-failure", "Failure transparency", fill=True),
+            tile("team-outcomes", "Customer outcomes", fill=True),
+            tile("team-recognition", "Recognition mix", fill=True),
         ], className="tiles team-grid"),
     ])
 
