@@ -178,7 +178,10 @@ def simulate_and_take(args) -> list[Path]:
             "TEAMFLOW_USERS_FILE": str(users_file), "TEAMFLOW_SECRET_KEY": "screenshots-secret"}).start()
         producer = make_producer(bootstrap)
         start = datetime.now(timezone.utc) - timedelta(days=args.days)
-        events = list(simulate(args.seed, args.events, start=start, days=args.days))
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # the history ends now, as the demo's does: a review or lesson the simulator dates later is left out
+        events = [(k, v) for k, v in simulate(args.seed, args.events, start=start, days=args.days)
+                  if json.loads(v)["time"] <= now]
         send_all(producer, w.events_topic, events)
         producer.close()
         w.wait_for(lambda s: s["events"] >= len(events), timeout=600, what="events stored")

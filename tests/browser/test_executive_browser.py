@@ -41,14 +41,14 @@ from dashboards import guard  # noqa: E402
 
 
 def _tiny_team_roster(now: datetime) -> list[tuple[str, bytes]]:
-    from streams.simulator import DATASCHEMA_BASE
+    from schemas import dataschema_uri
 
     out = []
     for i in range(3):
         t = (now - timedelta(hours=2, minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         event = {"specversion": "1.0", "id": f"tiny-{i}", "source": "browser-test/tiny",
                  "type": "teamflow.roster.member_joined", "time": t, "datacontenttype": "application/json",
-                 "dataschema": f"{DATASCHEMA_BASE}roster.member_joined/v1",
+                 "dataschema": dataschema_uri("teamflow.roster.member_joined", 1),
                  "data": {"person": f"person-9{i:03d}", "team": TINY, "role": "rep", "display_name": f"Tiny {i}"}}
         out.append((TINY, json.dumps(event, separators=(",", ":")).encode()))
     return out
