@@ -1,7 +1,7 @@
 """The executive trends' grouped queries equal team_metrics, figure by figure, on chDB.
 
 `projections.metrics.trends.quarterly` answers every team and quarter of a range with one query
-per area; `team_metrics(team, quarter)` is the per-team path that the plain-Python reference
+per area, `team_metrics_all` every team of one period of any kind; `team_metrics(team, quarter)` is the per-team path that the plain-Python reference
 checks (test_projection_metrics_chdb.py). Every executive measure and the members must be the
 same: value, sample, minimum sample and the insufficient flag, for every team and quarter,
 including quarters before the data begins and a redelivered half of the events.
@@ -15,9 +15,10 @@ import pytest
 
 from dashboards.exec_trends import KEYS, compact, quarters_ending
 from projections.metrics import team_metrics, teams
-from projections.metrics.trends import quarterly
-from projections.project import project_batch
+from projections.metrics.trends import quarterly, team_metrics_all
+from projections.project import Positioned
 from streams.simulator import simulate
+from streams.sink import store_events
 
 pytestmark = pytest.mark.integration
 
@@ -29,8 +30,7 @@ DAYS = 480
 
 def _load(store, events, batch=3_000):
     for i in range(0, len(events), batch):
-        for table, df in project_batch(events[i:i + batch]).items():
-            store.insert_df(table, df)
+        store_events(store, [Positioned(e, 0, i + j) for j, e in enumerate(events[i:i + batch])], 0)
 
 
 def _same(got, want) -> bool:
@@ -64,3 +64,38 @@ def test_grouped_trends_equal_team_metrics_for_every_team_and_quarter(store):
     assert diffs == []
     assert shown > len(names) * len(KEYS), "the history exercises the measures: most quarters have figures"
     assert all(got[t][quarters[0]]["members"] == 0 for t in names), "before the data: nobody"
+
+
+ALL_TEAMS_PERIODS = ["2025-Q3", "2026-Q1", "2025-11", "2026-02", "2025-W48", "2026-W05", "2025-12-03", "2026-01-20",
+                     "2024-06"]  # the last before the data
+
+
+def test_all_teams_in_one_pass_equal_team_metrics_for_every_team_and_period_kind(store):
+    import schemas
+
+    events = [schemas.decode(v) for _, v in simulate(SEED, N_EVENTS, start=START, days=DAYS)]
+    _load(store, events)
+    _load(store, events[: N_EVENTS // 3], batch=2_500)  # redelivered: must change nothing
+    names = teams(store)
+    diffs, compared, shown = [], 0, 0
+    for period in ALL_TEAMS_PERIODS:
+        got = team_metrics_all(store, period, names)
+        assert sorted(got) == names
+        for team in names:
+            want = team_metrics(store, team, period)
+            assert got[team]["period"] == want["period"]
+            for area, figures in got[team].items():
+                if area in ("team", "period"):
+                    continue
+                for key, fig in figures.items():
+                    compared += 1
+                    if isinstance(fig, dict) and "insufficient" in fig:
+                        shown += fig["value"] is not None
+                        ok = _same(fig, want[area][key])
+                    else:
+                        ok = fig == want[area][key]
+                    if not ok:
+                        diffs.append((period, team, area, key, fig, want[area][key]))
+    assert diffs == []
+    assert compared >= len(ALL_TEAMS_PERIODS) * len(names) * 30, "every figure Team live shows is compared"
+    assert shown > len(ALL_TEAMS_PERIODS) * len(names), "the history exercises the measures"
