@@ -194,6 +194,21 @@ def _members(store: Any, sql: str, params: dict[str, Any], periods: list[str]) -
     return out
 
 
+def knowledge(store: Any, sql: dict[str, str], params: dict[str, Any]) -> tuple[dict, dict]:
+    """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
+    sharing.cohort_and_pairs gives them for one team and period."""
+    artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
+    for r in _rows(store, sql["artifacts"], params):
+        artifacts[(str(r["team"]), r["quarter"])].append((str(r["artifact_id"]), str(r["kind"])))
+        shared_in[str(r["artifact_id"])].add((str(r["team"]), r["quarter"]))
+    pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
+    for r in _rows(store, sql["reuse_pairs"], params):
+        for key in shared_in[str(r["artifact_id"])]:
+            pairs[key].append((str(r["artifact_id"]), str(r["user"]), str(r["kind"]), str(r["user_team"])))
+    return artifacts, pairs
+
+
 def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """team -> quarter -> {"members": n, "<area>.<key>": figure} for the executive measures."""
     return grouped(store, quarters, teams)
@@ -220,15 +235,7 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
     for r in _rows(store, sql["exchanges"], params):
         exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
 
-    artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
-    for r in _rows(store, sql["artifacts"], params):
-        artifacts[(str(r["team"]), r["quarter"])].append((str(r["artifact_id"]), str(r["kind"])))
-        shared_in[str(r["artifact_id"])].add((str(r["team"]), r["quarter"]))
-    pairs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for r in _rows(store, sql["reuse_pairs"], params):
-        for key in shared_in[str(r["artifact_id"])]:
-            pairs[key].append((str(r["artifact_id"]), str(r["user"]), str(r["user_team"])))
+    artifacts, pairs = knowledge(store, sql, params)
 
     closed = _rows(store, sql["closed"], params)
     deal_params = {**params, "cohort": sorted({str(r["deal_id"]) for r in closed})}
@@ -322,7 +329,7 @@ def _buyer(deals: list[tuple[int, int]]) -> dict[str, Any]:
 
 def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -> dict[str, Any]:
     person_months = sum(members.values()) / MS_PER_MONTH
-    cross = sum(1 for _, _, t in pairs if t != team)
+    cross = sum(1 for *_, t in pairs if t != team)
     return {
         "information_sharing.artifacts_shared": count(len(artifacts)),
         "information_sharing.reuses": count(len(pairs)),
