@@ -1,13 +1,15 @@
-"""The executive trends' measures for every team and quarter of a range, one query per measure area.
+"""Team measures for every team and period of a range, one query per measure area.
 
-`quarterly(store, quarters)` gives, for each team and each quarter, the same figures as
-`team_metrics(store, team, quarter)` for the measures the executive page draws (and the members),
-with one query per area grouped by (team, quarter) over the whole range instead of one set of
-queries per team and quarter: the per-team page asked the store 8 x teams times. Each query is
-the per-team query of its module with the team filter dropped and the quarter of the deciding
-time (help, share, close, withdrawal, recognition, due date) beside the team; the reductions
-below are those of the modules, per (team, quarter). `tests/integration/projections/
-test_trend_metrics_chdb.py` checks every figure against `team_metrics`.
+`grouped(store, periods, teams)` gives, for each team and each period (quarters, months, ISO weeks
+or days), the same figures as `team_metrics(store, team, period)` for the measures the executive
+page draws and Team live shows (and the members), with one query per area grouped by (team, period)
+over the whole range instead of one set of queries per team and period. `quarterly` is the
+executive trends' use, `team_metrics_all` Team live's (one period, nested as team_metrics).
+Each query is the per-team query of its module with the team filter dropped and the period label
+of the deciding time (help, share, close, withdrawal, recognition, due date: `BUCKETS`) beside the
+team; the reductions below are those of the modules, per (team, period). The label column keeps
+the name `quarter` whatever the kind. `tests/integration/projections/test_trend_metrics_chdb.py`
+checks every figure against `team_metrics`.
 """
 from __future__ import annotations
 

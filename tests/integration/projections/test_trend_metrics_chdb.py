@@ -1,10 +1,11 @@
-"""The executive trends' grouped queries equal team_metrics, figure by figure, on chDB.
+"""The grouped (all-teams) queries equal the one-team functions, figure by figure, on chDB.
 
 `projections.metrics.trends.quarterly` answers every team and quarter of a range with one query
-per area, `team_metrics_all` every team of one period of any kind; `team_metrics(team, quarter)` is the per-team path that the plain-Python reference
-checks (test_projection_metrics_chdb.py). Every executive measure and the members must be the
-same: value, sample, minimum sample and the insufficient flag, for every team and quarter,
-including quarters before the data begins and a redelivered half of the events.
+per area; `team_metrics_all` and `team_views.team_live` every team of one period of any kind.
+`team_metrics(team, period)` and `views` are the one-team paths (the plain-Python reference checks
+team_metrics: test_projection_metrics_chdb.py). Every figure must be the same: value, sample,
+minimum sample and the insufficient flag, for every team and period, including periods before the
+data begins and redelivered events; every detail frame the same rows in the same order.
 """
 from __future__ import annotations
 
