@@ -84,8 +84,23 @@ def render_attention(data: dict[str, Any], user) -> tuple:
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
-    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
-    return read_model.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
+    """The team's page data: its slice of the period's snapshot of every team, kept current in the
+    background (dashboards.read_model), so any number of watched team pages cost one compute."""
+    everyone = read_model.page_data(store, ("team_live_all", period), lambda: _fetch_all(store, period))
+    data = everyone["teams"].get(team)
+    if data is None:  # a team named after the snapshot was computed: its own snapshot until the next one
+        return read_model.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
+    return {**data, "team": team, "period": period, "names": everyone["names"], "summary": everyone["summary"]}
+
+
+def _fetch_all(store, period: str) -> dict[str, Any]:
+    """Every team's page data of the period, one query per area for all teams (`_fetch`'s figures)."""
+    from projections.metrics import team_views, teams, trends
+
+    names = teams(store)
+    metrics = trends.team_metrics_all(store, period, names)
+    detail = team_views.team_live(store, period, names)
+    return {"teams": {t: {"metrics": metrics[t], **detail[t]} for t in names}, "names": views.display_names(store)}
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:

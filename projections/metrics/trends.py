@@ -1,20 +1,22 @@
-"""The executive trends' measures for every team and quarter of a range, one query per measure area.
+"""Team measures for every team and period of a range, one query per measure area.
 
-`quarterly(store, quarters)` gives, for each team and each quarter, the same figures as
-`team_metrics(store, team, quarter)` for the measures the executive page draws (and the members),
-with one query per area grouped by (team, quarter) over the whole range instead of one set of
-queries per team and quarter: the per-team page asked the store 8 x teams times. Each query is
-the per-team query of its module with the team filter dropped and the quarter of the deciding
-time (help, share, close, withdrawal, recognition, due date) beside the team; the reductions
-below are those of the modules, per (team, quarter). `tests/integration/projections/
-test_trend_metrics_chdb.py` checks every figure against `team_metrics`.
+`grouped(store, periods, teams)` gives, for each team and each period (quarters, months, ISO weeks
+or days), the same figures as `team_metrics(store, team, period)` for the measures the executive
+page draws and Team live shows (and the members), with one query per area grouped by (team, period)
+over the whole range instead of one set of queries per team and period. `quarterly` is the
+executive trends' use, `team_metrics_all` Team live's (one period, nested as team_metrics).
+Each query is the per-team query of its module with the team filter dropped and the period label
+of the deciding time (help, share, close, withdrawal, recognition, due date: `BUCKETS`) beside the
+team; the reductions below are those of the modules, per (team, period). The label column keeps
+the name `quarter` whatever the kind. `tests/integration/projections/test_trend_metrics_chdb.py`
+checks every figure against `team_metrics`.
 """
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -52,92 +54,125 @@ def _q(col: str) -> str:
     return f"concat(toString(toYear({col})), '-Q', toString(toQuarter({col})))"
 
 
-MEMBERS_SQL = f"""
-SELECT person, team, since, until FROM {MEMBERSHIP}
-WHERE team != '' AND until > since AND since < {{end:{TS}}} AND until > {{start:{TS}}}
-"""
+def _month(col: str) -> str:
+    return f"formatDateTime({col}, '%Y-%m')"
 
-HELP_SQL = f"""
-SELECT g.helper AS helper, g.recipient AS recipient, h.h_team AS helper_team, r.r_team AS recipient_team,
-       {_q('g.time')} AS quarter
-FROM {ACKNOWLEDGED_HELP} AS g
-{roster_asof('h', 'g.helper', 'g.time')}
-{roster_asof('r', 'g.recipient', 'g.time')}
-WHERE h.h_team != '' AND h.h_team = r.r_team
-"""
 
-EXCHANGES_SQL = f"""
-SELECT x.deal_id AS deal_id, x.quarter AS quarter, x.seller AS seller_gave, x.buyer AS buyer_gave,
-       {deal_team_expr('dt')} AS team
-FROM (
-  SELECT deal_id, {_q('time')} AS quarter, toInt64(countIf(direction = 'seller_gave')) AS seller,
-         toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
-  FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
-) AS x
-{deal_team_asof('dt', 'x.deal_id', 'x.last_time', f"SELECT deal_id FROM deal_exchanges WHERE {IN_PERIOD}")}
-"""
+def _week(col: str) -> str:
+    """The ISO week label ('2026-W09'), as periods.parse_period reads it."""
+    return f"concat(toString(toISOYear({col})), '-W', leftPad(toString(toISOWeek({col})), 2, '0'))"
 
-ARTIFACTS = f"""
-(SELECT s.artifact_id AS artifact_id, s.author AS author, s.kind AS kind, s.time AS shared_at,
-        a.a_team AS team, {_q('s.time')} AS quarter
- FROM (SELECT artifact_id, author, kind, time FROM knowledge_shared FINAL WHERE {IN_PERIOD}) AS s
- {roster_asof('a', 's.author', 's.time')}
- WHERE a.a_team != '')
-"""
-ARTIFACTS_SQL = f"SELECT artifact_id, kind, team, quarter FROM {ARTIFACTS} AS c"
-REUSE_PAIRS_SQL = sharing.REUSE_PAIRS_SQL.replace(sharing.COHORT, ARTIFACTS)
 
-CLOSED_SQL = f"""
-SELECT deal_id, outcome, closed_at, team, {_q('closed_at')} AS quarter
-FROM {closed_deals(f"SELECT deal_id FROM deal_closes WHERE {IN_PERIOD}")}
-WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}
-"""
+def _day(col: str) -> str:
+    return f"toString(toDate({col}))"
 
-CRITERIA_DUE_SQL = """
-SELECT sc.deal_id AS deal_id, cd.team AS team, quarter,
-       toUInt8(m.has_met = 1 AND m.first_met < addDays(toDateTime64(sc.due, 3, 'UTC'), 1)) AS met_by_due
-FROM (SELECT deal_id, criterion_id, due, QUARTER AS quarter FROM success_criteria FINAL
-      WHERE due >= {start_day:Date} AND due < {end_day:Date}) AS sc
-INNER JOIN CLOSED_FOR_DUE AS cd ON sc.deal_id = cd.deal_id
-LEFT JOIN (SELECT deal_id, criterion_id, min(time) AS first_met, toUInt8(1) AS has_met
-           FROM criterion_results FINAL WHERE result = 'met' AND deal_id IN (DUE_IDS)
-           GROUP BY deal_id, criterion_id) AS m
-  ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id
-WHERE cd.outcome = 'won'
-"""
-_DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
-CRITERIA_DUE_SQL = (CRITERIA_DUE_SQL.replace("QUARTER", _q("due")).replace("CLOSED_FOR_DUE", closed_deals(_DUE_IDS))
-                    .replace("DUE_IDS", _DUE_IDS))
 
-REFERRALS_SQL = f"""
-SELECT rt.rt_team AS team, {_q('x.time')} AS quarter, toInt64(count()) AS n
-FROM (SELECT referrer, time FROM referrals FINAL WHERE {IN_PERIOD}) AS x
-{roster_asof('rt', 'x.referrer', 'x.time')}
-WHERE rt.rt_team != ''
-GROUP BY team, quarter
-"""
+BUCKETS: dict[str, Callable[[str], str]] = {"quarter": _q, "month": _month, "week": _week, "day": _day}
+"""Period kind -> the SQL label of the period a time or date column falls in (periods.py labels)."""
 
-_WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
-WITHDRAWN_SQL = f"""
-SELECT w.deal_id AS deal_id, {deal_team_expr('wt')} AS team, {_q('w.time')} AS quarter,
-       min(w.time) AS first_withdrawn
-FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
-{deal_team_asof('wt', 'w.deal_id', 'w.time', _WITHDRAWN_IDS)}
-GROUP BY deal_id, team, quarter
-"""
-REDISCOVERIES_SQL = f"SELECT deal_id, time FROM rediscoveries FINAL WHERE deal_id IN ({_WITHDRAWN_IDS})"
 
-RECOGNITION_SQL = f"""
-SELECT g.g_team AS team, {_q('x.time')} AS quarter, x.reason AS reason, toInt64(count()) AS n
-FROM (SELECT giver, receiver, reason, time FROM (
-        SELECT giver, receiver, reason, time,
-               row_number() OVER (PARTITION BY giver, receiver, {_q('time')} ORDER BY time, source, event_id) AS nth
-        FROM recognitions FINAL WHERE {IN_PERIOD} AND giver != receiver)
-      WHERE nth <= {recognition.RECOGNITION_CAP}) AS x
-{roster_asof('g', 'x.giver', 'x.time')}
-WHERE g.g_team != ''
-GROUP BY team, quarter, reason
-"""
+def period_kind(label: str) -> str:
+    """'quarter', 'month', 'week' or 'day' of a period label; ValueError if it is none."""
+    parse_period(label)
+    text = label.strip()
+    return "quarter" if "-Q" in text else "week" if "-W" in text else "day" if text.count("-") == 2 else "month"
+
+
+def _build(_q: Callable[[str], str]) -> dict[str, str]:
+    """The grouped queries with the period label `_q(col)` of the deciding time beside the team."""
+    MEMBERS_SQL = f"""
+    SELECT person, team, since, until FROM {MEMBERSHIP}
+    WHERE team != '' AND until > since AND since < {{end:{TS}}} AND until > {{start:{TS}}}
+    """
+
+    HELP_SQL = f"""
+    SELECT g.helper AS helper, g.recipient AS recipient, h.h_team AS helper_team, r.r_team AS recipient_team,
+           {_q('g.time')} AS quarter
+    FROM {ACKNOWLEDGED_HELP} AS g
+    {roster_asof('h', 'g.helper', 'g.time')}
+    {roster_asof('r', 'g.recipient', 'g.time')}
+    WHERE h.h_team != '' OR r.r_team != ''
+    """
+
+    EXCHANGES_SQL = f"""
+    SELECT x.deal_id AS deal_id, x.quarter AS quarter, x.seller AS seller_gave, x.buyer AS buyer_gave,
+           {deal_team_expr('dt')} AS team
+    FROM (
+      SELECT deal_id, {_q('time')} AS quarter, toInt64(countIf(direction = 'seller_gave')) AS seller,
+             toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
+      FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
+    ) AS x
+    {deal_team_asof('dt', 'x.deal_id', 'x.last_time', f"SELECT deal_id FROM deal_exchanges WHERE {IN_PERIOD}")}
+    """
+
+    ARTIFACTS = f"""
+    (SELECT s.artifact_id AS artifact_id, s.author AS author, s.kind AS kind, s.time AS shared_at,
+            a.a_team AS team, {_q('s.time')} AS quarter
+     FROM (SELECT artifact_id, author, kind, time FROM knowledge_shared FINAL WHERE {IN_PERIOD}) AS s
+     {roster_asof('a', 's.author', 's.time')}
+     WHERE a.a_team != '')
+    """
+    ARTIFACTS_SQL = f"SELECT artifact_id, kind, team, quarter FROM {ARTIFACTS} AS c"
+    REUSE_PAIRS_SQL = sharing.REUSE_PAIRS_SQL.replace(sharing.COHORT, ARTIFACTS)
+
+    CLOSED_SQL = f"""
+    SELECT deal_id, outcome, closed_at, team, {_q('closed_at')} AS quarter
+    FROM {closed_deals(f"SELECT deal_id FROM deal_closes WHERE {IN_PERIOD}")}
+    WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}
+    """
+
+    CRITERIA_DUE_SQL = """
+    SELECT sc.deal_id AS deal_id, cd.team AS team, quarter,
+           toUInt8(m.has_met = 1 AND m.first_met < addDays(toDateTime64(sc.due, 3, 'UTC'), 1)) AS met_by_due
+    FROM (SELECT deal_id, criterion_id, due, QUARTER AS quarter FROM success_criteria FINAL
+          WHERE due >= {start_day:Date} AND due < {end_day:Date}) AS sc
+    INNER JOIN CLOSED_FOR_DUE AS cd ON sc.deal_id = cd.deal_id
+    LEFT JOIN (SELECT deal_id, criterion_id, min(time) AS first_met, toUInt8(1) AS has_met
+               FROM criterion_results FINAL WHERE result = 'met' AND deal_id IN (DUE_IDS)
+               GROUP BY deal_id, criterion_id) AS m
+      ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id
+    WHERE cd.outcome = 'won'
+    """
+    _DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
+    CRITERIA_DUE_SQL = (CRITERIA_DUE_SQL.replace("QUARTER", _q("due")).replace("CLOSED_FOR_DUE", closed_deals(_DUE_IDS))
+                        .replace("DUE_IDS", _DUE_IDS))
+
+    REFERRALS_SQL = f"""
+    SELECT rt.rt_team AS team, {_q('x.time')} AS quarter, toInt64(count()) AS n
+    FROM (SELECT referrer, time FROM referrals FINAL WHERE {IN_PERIOD}) AS x
+    {roster_asof('rt', 'x.referrer', 'x.time')}
+    WHERE rt.rt_team != ''
+    GROUP BY team, quarter
+    """
+
+    _WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
+    WITHDRAWN_SQL = f"""
+    SELECT w.deal_id AS deal_id, {deal_team_expr('wt')} AS team, {_q('w.time')} AS quarter,
+           min(w.time) AS first_withdrawn
+    FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
+    {deal_team_asof('wt', 'w.deal_id', 'w.time', _WITHDRAWN_IDS)}
+    GROUP BY deal_id, team, quarter
+    """
+    REDISCOVERIES_SQL = f"SELECT deal_id, time FROM rediscoveries FINAL WHERE deal_id IN ({_WITHDRAWN_IDS})"
+
+    RECOGNITION_SQL = f"""
+    SELECT g.g_team AS team, {_q('x.time')} AS quarter, x.reason AS reason, toInt64(count()) AS n
+    FROM (SELECT giver, receiver, reason, time FROM (
+            SELECT giver, receiver, reason, time,
+                   row_number() OVER (PARTITION BY giver, receiver, {_q('time')} ORDER BY time, source, event_id) AS nth
+            FROM recognitions FINAL WHERE {IN_PERIOD} AND giver != receiver)
+          WHERE nth <= {recognition.RECOGNITION_CAP}) AS x
+    {roster_asof('g', 'x.giver', 'x.time')}
+    WHERE g.g_team != ''
+    GROUP BY team, quarter, reason
+    """
+    return {"members": MEMBERS_SQL, "help": HELP_SQL, "exchanges": EXCHANGES_SQL, "artifacts": ARTIFACTS_SQL,
+            "reuse_pairs": REUSE_PAIRS_SQL, "closed": CLOSED_SQL, "criteria_due": CRITERIA_DUE_SQL,
+            "referrals": REFERRALS_SQL, "withdrawn": WITHDRAWN_SQL, "rediscoveries": REDISCOVERIES_SQL,
+            "recognition": RECOGNITION_SQL}
+
+
+SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
 
 
 def _rows(store: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -148,11 +183,11 @@ def _ms(t: Any) -> int:
     return int(pd.Timestamp(t).value // 1_000_000)
 
 
-def _members(store: Any, params: dict[str, Any], quarters: list[str]) -> dict[tuple[str, str], dict[str, int]]:
-    """(team, quarter) -> person -> ms in the team during the quarter (common.team_members per quarter)."""
-    bounds = {q: tuple(_ms(x) for x in parse_period(q)) for q in quarters}
+def _members(store: Any, sql: str, params: dict[str, Any], periods: list[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """(team, period) -> person -> ms in the team during the period (common.team_members per period)."""
+    bounds = {q: tuple(_ms(x) for x in parse_period(q)) for q in periods}
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _rows(store, MEMBERS_SQL, params):
+    for r in _rows(store, sql, params):
         since, until = _ms(r["since"]), _ms(r["until"])
         for q, (start, end) in bounds.items():
             if since < end and until > start:
@@ -161,31 +196,50 @@ def _members(store: Any, params: dict[str, Any], quarters: list[str]) -> dict[tu
     return out
 
 
-def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """team -> quarter -> {"members": n, "<area>.<key>": figure} for the executive measures."""
-    span = Period("range", parse_period(quarters[0])[0], parse_period(quarters[-1])[1])
-    params = span.params()
-    members = _members(store, params, quarters)
-
-    ties: dict[tuple[str, str], set] = defaultdict(set)
-    for r in _rows(store, HELP_SQL, params):
-        ties[(str(r["helper_team"]), r["quarter"])].add((str(r["helper"]), str(r["recipient"])))
-
-    exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for r in _rows(store, EXCHANGES_SQL, params):
-        exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
-
+def knowledge(store: Any, sql: dict[str, str], params: dict[str, Any]) -> tuple[dict, dict]:
+    """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
+    sharing.cohort_and_pairs gives them for one team and period."""
     artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, quarter) cohorts it is in
-    for r in _rows(store, ARTIFACTS_SQL, params):
+    shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
+    for r in _rows(store, sql["artifacts"], params):
         artifacts[(str(r["team"]), r["quarter"])].append((str(r["artifact_id"]), str(r["kind"])))
         shared_in[str(r["artifact_id"])].add((str(r["team"]), r["quarter"]))
-    pairs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for r in _rows(store, REUSE_PAIRS_SQL, params):
+    pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
+    for r in _rows(store, sql["reuse_pairs"], params):
         for key in shared_in[str(r["artifact_id"])]:
-            pairs[key].append((str(r["artifact_id"]), str(r["user"]), str(r["user_team"])))
+            pairs[key].append((str(r["artifact_id"]), str(r["user"]), str(r["kind"]), str(r["user_team"])))
+    return artifacts, pairs
 
-    closed = _rows(store, CLOSED_SQL, params)
+
+def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """team -> quarter -> {"members": n, "<area>.<key>": figure} for the executive measures."""
+    return grouped(store, quarters, teams)
+
+
+def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """team -> period -> {"members": n, "<area>.<key>": figure}; periods of one kind, oldest first."""
+    sql = SQL[period_kind(periods[0])]
+    span = Period("range", parse_period(periods[0])[0], parse_period(periods[-1])[1])
+    params = span.params()
+    members = _members(store, sql["members"], params, periods)
+
+    ties: dict[tuple[str, str], set] = defaultdict(set)
+    acts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # given, received, within
+    for r in _rows(store, sql["help"], params):
+        ht, rt, q = str(r["helper_team"]), str(r["recipient_team"]), r["quarter"]
+        acts[(ht, q)][0] += 1
+        acts[(rt, q)][1] += 1
+        if ht == rt:
+            acts[(ht, q)][2] += 1
+            ties[(ht, q)].add((str(r["helper"]), str(r["recipient"])))
+
+    exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for r in _rows(store, sql["exchanges"], params):
+        exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
+
+    artifacts, pairs = knowledge(store, sql, params)
+
+    closed = _rows(store, sql["closed"], params)
     deal_params = {**params, "cohort": sorted({str(r["deal_id"]) for r in closed})}
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
     for r in closed:
@@ -195,26 +249,26 @@ def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, di
     criteria = _times(store, CRITERIA_SQL, deal_params)
     handed_off = {str(d) for d in store.query_df(HANDOFFS_SQL, deal_params).get("deal_id", [])}
     due: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for r in _rows(store, CRITERIA_DUE_SQL, params):
+    for r in _rows(store, sql["criteria_due"], params):
         due[(str(r["team"]), r["quarter"])].append(int(r["met_by_due"]))
-    referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _rows(store, REFERRALS_SQL, params)}
+    referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _rows(store, sql["referrals"], params)}
 
     withdrawn: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
-    for r in _rows(store, WITHDRAWN_SQL, params):
+    for r in _rows(store, sql["withdrawn"], params):
         withdrawn[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = r["first_withdrawn"]
-    restarts = _times(store, REDISCOVERIES_SQL, params)
+    restarts = _times(store, sql["rediscoveries"], params)
 
     by_reason: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _rows(store, RECOGNITION_SQL, params):
+    for r in _rows(store, sql["recognition"], params):
         by_reason[(str(r["team"]), r["quarter"])][str(r["reason"])] = int(r["n"])
 
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for team in teams:
         out[team] = {}
-        for q in quarters:
+        for q in periods:
             key = (team, q)
             cell = {"members": len(members.get(key, {}))}
-            cell.update(_network(members.get(key, {}), ties.get(key, set())))
+            cell.update(_network(members.get(key, {}), ties.get(key, set()), acts.get(key, [0, 0, 0])))
             cell.update(_buyer(exchanges.get(key, [])))
             cell.update(_sharing(artifacts.get(key, []), pairs.get(key, []), members.get(key, {}), team))
             cohort = cohorts.get(key, {})
@@ -223,9 +277,23 @@ def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, di
             first = withdrawn.get(key, {})
             restarted = sum(1 for d, t in first.items() if any(x >= t for x in restarts.get(d, [])))
             cell["proposal_rediscovery.restart_rate"] = ratio(restarted, len(first), MIN_WITHDRAWN_DEALS)
-            cell["recognition.helping_sharing_failure_share"] = recognition.mix(by_reason.get(key, {}))[
-                "helping_sharing_failure_share"]
+            cell.update({f"recognition.{k}": v for k, v in recognition.mix(by_reason.get(key, {})).items()})
             out[team][q] = cell
+    return out
+
+
+def team_metrics_all(store: Any, period: str, teams: list[str]) -> dict[str, dict[str, Any]]:
+    """team -> the figures Team live shows of team_metrics(store, team, period), nested as there
+    (area -> key -> figure), for every team from the grouped queries of one period."""
+    out: dict[str, dict[str, Any]] = {}
+    for team, cells in grouped(store, [period], teams).items():
+        nested: dict[str, Any] = {"team": team, "period": Period.of(period).as_dict()}
+        for name, value in cells[period].items():
+            if "." in name:
+                area, key = name.split(".", 1)
+                nested.setdefault(area, {})[key] = value
+        nested.setdefault("reciprocity", {})["members"] = count(cells[period]["members"])
+        out[team] = nested
     return out
 
 
@@ -238,10 +306,14 @@ def _times(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]
     return out
 
 
-def _network(members: dict[str, int], ties: set) -> dict[str, Any]:
+def _network(members: dict[str, int], ties: set, acts: list[int]) -> dict[str, Any]:
     n = len(members)
     tied = {p for tie in ties for p in tie}
     return {
+        "reciprocity.ties": count(len(ties)),
+        "reciprocity.acknowledged_help_given": count(acts[0]),
+        "reciprocity.acknowledged_help_received": count(acts[1]),
+        "reciprocity.help_within_team": count(acts[2]),
         "reciprocity.reciprocity_index": ratio(sum(1 for h, r in ties if (r, h) in ties), len(ties), MIN_TIES),
         "reciprocity.density": figure(len(ties) / (n * (n - 1)) if n > 1 else None, n, MIN_MEMBERS),
         "reciprocity.isolates": figure(len([p for p in members if p not in tied]), n, MIN_MEMBERS),
@@ -259,8 +331,10 @@ def _buyer(deals: list[tuple[int, int]]) -> dict[str, Any]:
 
 def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -> dict[str, Any]:
     person_months = sum(members.values()) / MS_PER_MONTH
-    cross = sum(1 for _, _, t in pairs if t != team)
+    cross = sum(1 for *_, t in pairs if t != team)
     return {
+        "information_sharing.artifacts_shared": count(len(artifacts)),
+        "information_sharing.reuses": count(len(pairs)),
         "information_sharing.artifacts_per_person_month": figure(
             len(artifacts) / person_months if person_months else None, person_months, MIN_PERSON_MONTHS),
         "information_sharing.reuse_rate": ratio(len({a for a, *_ in pairs}), len(artifacts), MIN_ARTIFACTS),
@@ -285,6 +359,10 @@ def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, han
     won = {d: t for d, (o, t) in cohort.items() if o == "won"}
     before = sum(1 for d, c in won.items() if any(t <= c for t in criteria.get(d, [])))
     return {
+        "failure_transparency.failed_deals": count(len(failed)),
+        "failure_transparency.lessons_shared": count(len(lessons)),
+        "customer_outcomes.won_deals": count(len(won)),
+        "customer_outcomes.criteria_due": count(len(met)),
         "failure_transparency.review_rate": ratio(in_window, len(failed), MIN_DEALS),
         "failure_transparency.median_days_to_review": figure(statistics.median(days) if days else None, len(days),
                                                              MIN_REVIEWED),

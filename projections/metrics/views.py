@@ -97,11 +97,13 @@ def help_edges(store: Any, team: str, period: str, acts: pd.DataFrame | None = N
     return edges.astype({"acts": "int64"}).sort_values(["helper", "recipient"]).reset_index(drop=True)
 
 
-def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None = None) -> pd.DataFrame:
+def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None = None,
+                 members: pd.DataFrame | None = None) -> pd.DataFrame:
     """Acknowledged help given (as a member) and received (as a member) per member, zero rows for
-    members with none, ordered by person. `acts`: `team_help`'s result, if already read."""
+    members with none, ordered by person. `acts`: `team_help`'s result, `members`: `team_roster`'s,
+    if already read."""
     acts = team_help(store, team, period) if acts is None else acts
-    members = store.query_df(TEAM_ROSTER_SQL, _params(team, period))
+    members = store.query_df(TEAM_ROSTER_SQL, _params(team, period)) if members is None else members
     out = pd.DataFrame({"person": [str(p) for p in members.get("person", [])]})
     if acts.empty:
         return out.assign(given=0, received=0)
@@ -116,8 +118,12 @@ def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None =
 
 def knowledge_by_kind(store: Any, team: str, period: str) -> pd.DataFrame:
     """Artifacts the team shared in the period by kind: shared, reused (30 days), reuses, cross-team."""
-    params = _params(team, period)
-    artifacts, pairs = cohort_and_pairs(store, params)
+    artifacts, pairs = cohort_and_pairs(store, _params(team, period))
+    return by_kind(artifacts, pairs, team)
+
+
+def by_kind(artifacts: list[tuple[str, str]], pairs: list[tuple[str, str, str, str]], team: str) -> pd.DataFrame:
+    """`knowledge_by_kind` of the team's artifacts `(id, kind)` and reuse pairs `(id, user, kind, user_team)`."""
     rows: dict[str, dict[str, int]] = {}
     for _, kind in artifacts:
         rows.setdefault(kind, {"shared": 0, "reused": 0, "reuses": 0, "cross_team_reuses": 0})["shared"] += 1
@@ -145,8 +151,11 @@ WHERE deal_id IN (SELECT deal_id FROM {TEAM_CLOSED_IN_PERIOD} WHERE outcome IN (
 def failed_deal_reviews(store: Any, team: str, period: str) -> pd.DataFrame:
     """Lost and no-decision deals closed in the period: days to the first review at/after close (NaN: none)."""
     params = _params(team, period)
-    deals = store.query_df(FAILED_SQL, params)
-    reviews = store.query_df(FAILED_REVIEWS_SQL, params)
+    return failed_rows(store.query_df(FAILED_SQL, params), store.query_df(FAILED_REVIEWS_SQL, params))
+
+
+def failed_rows(deals: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """`failed_deal_reviews` of the failed deals (deal_id, outcome, closed_at) and their reviews (deal_id, time)."""
     by_deal: dict[str, list[Any]] = {}
     for d, t in zip(reviews.get("deal_id", []), reviews.get("time", [])):
         by_deal.setdefault(str(d), []).append(t)

@@ -1,0 +1,81 @@
+"""The Team live detail views (projections.metrics.views) of every team of one period, one query each.
+
+Each query is the one-team query of `views` with the team filter turned into a team column (grouped
+or sliced by team); the reductions are those of `views`, per team. Slices keep the one-team
+results' rows, order and columns, so `team_live(store, period, teams)[t]` equals what the one-team
+functions give for t (tests/integration/projections/test_trend_metrics_chdb.py checks it).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from . import views
+from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals
+from .periods import Period
+from .reciprocity import TEAM_HELP_SQL
+from .trends import SQL, knowledge, period_kind
+
+_ONE_TEAM_ROSTER = "WHERE m.team = {team:String} AND"
+ROSTERS_SQL = (views.TEAM_ROSTER_SQL.replace(_ONE_TEAM_ROSTER, "WHERE m.team != '' AND")
+               .replace("SELECT m.person AS person", "SELECT m.team AS team, m.person AS person")
+               .replace("GROUP BY m.person", "GROUP BY m.team, m.person")
+               .replace("ORDER BY m.person", "ORDER BY m.team, m.person"))
+
+_ONE_TEAM_HELP = "WHERE h.h_team = {team:String} OR r.r_team = {team:String}"
+HELP_SQL = TEAM_HELP_SQL.replace(_ONE_TEAM_HELP, "WHERE h.h_team != '' OR r.r_team != ''")
+
+FAILED_SQL = f"""
+SELECT team, deal_id, outcome, closed_at FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
+WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}} AND outcome IN ('lost', 'no_decision')
+ORDER BY closed_at, deal_id
+"""
+FAILED_REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE deal_id IN (SELECT deal_id FROM ({FAILED_SQL}))"
+
+_ONE_TEAM_LESSONS = "WHERE a.a_team = {team:String}"
+LESSONS_SQL = (views.LESSONS_SQL.replace(_ONE_TEAM_LESSONS, "WHERE a.a_team != ''")
+               .replace("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time")
+               .replace("LIMIT {limit:UInt32}", "LIMIT {limit:UInt32} BY team"))
+
+for _sql, _needle in ((views.TEAM_ROSTER_SQL, _ONE_TEAM_ROSTER), (TEAM_HELP_SQL, _ONE_TEAM_HELP),
+                      (views.LESSONS_SQL, _ONE_TEAM_LESSONS)):
+    assert _needle in _sql, "the one-team query changed: derive its all-teams form again"
+
+
+def _slice(df: pd.DataFrame, team: str) -> pd.DataFrame:
+    """The team's rows without the team column, in the query's order, indexed from 0."""
+    return df[df["team"] == team].drop(columns="team").reset_index(drop=True)
+
+
+def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> dict[str, dict[str, Any]]:
+    """team -> {members, acts, edges, balance, by_kind, failed, lessons} as the one-team views give them."""
+    params = Period.of(period).params()
+    rosters = store.query_df(ROSTERS_SQL, params)
+    acts = store.query_df(HELP_SQL, params)
+    artifacts, pairs = knowledge(store, SQL[period_kind(period)], params)
+    failed = store.query_df(FAILED_SQL, params)
+    reviews = store.query_df(FAILED_REVIEWS_SQL, params)
+    reviews_by_deal: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(reviews.get("deal_id", [])):
+        reviews_by_deal[str(d)].append(i)
+    lessons = store.query_df(LESSONS_SQL, {**params, "limit": lessons_limit})
+
+    out: dict[str, dict[str, Any]] = {}
+    for team in teams:
+        members = _slice(rosters, team) if not rosters.empty else views.team_roster(store, team, period).iloc[0:0]
+        team_acts = (acts[(acts["helper_team"] == team) | (acts["recipient_team"] == team)].reset_index(drop=True)
+                     if not acts.empty else acts)
+        deals = _slice(failed, team) if not failed.empty else failed.drop(columns="team")
+        rows = sorted(i for d in deals.get("deal_id", []) for i in reviews_by_deal.get(str(d), []))
+        cell = (team, period)
+        out[team] = {
+            "members": members,
+            "edges": views.help_edges(store, team, period, team_acts),
+            "balance": views.help_balance(store, team, period, team_acts, members),
+            "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
+            "failed": views.failed_rows(deals, reviews.iloc[rows]),
+            "lessons": _slice(lessons, team) if not lessons.empty else lessons.drop(columns="team"),
+        }
+    return out

@@ -1,0 +1,74 @@
+"""Team live on chDB: one snapshot per period serves every team's page, each page its own team's data.
+
+Every team's `team_live.fetch` must equal what the one-team `_fetch` computes (the figures the page
+shows, the detail frames and the names), and the read model must hold a single all-teams snapshot
+for the period, computed once, however many team pages ask.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pandas.testing import assert_frame_equal
+
+from dashboards import data_cache, read_model
+from dashboards.components import period_options
+from dashboards.pages import team_live
+from projections.metrics import teams, views
+from projections.project import Positioned
+from streams.simulator import simulate
+from streams.fold.sink import store_events
+
+pytestmark = pytest.mark.integration
+
+FRAMES = ("members", "edges", "balance", "by_kind", "failed", "lessons")
+
+
+def _same(got, want) -> bool:
+    if isinstance(want, dict) and "insufficient" in want:
+        if (got["value"] is None) != (want["value"] is None):
+            return False
+        close = want["value"] is None or math.isclose(got["value"], want["value"], rel_tol=1e-9, abs_tol=1e-12)
+        return close and {k: v for k, v in got.items() if k != "value"} == {
+            k: v for k, v in want.items() if k != "value"}
+    return got == want
+
+
+def test_every_team_page_is_its_slice_of_one_snapshot(store):
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    events = [schemas.decode(v) for _, v in simulate(7, 4000, start=now - timedelta(days=80), teams=3)]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)], int(now.timestamp() * 1000))
+    names = teams(store)
+    assert len(names) >= 3
+    span = views.data_span(store)
+    read_model.clear()
+    data_cache.clear()
+    try:
+        model = read_model.for_store(store)
+        for period in (period_options(span, "quarter")[0], period_options(span, "month")[1]):
+            before = model.refreshes
+            pages = {t: team_live.fetch(store, t, period) for t in names}
+            assert model.refreshes - before == 1, "one compute for every team page of the period"
+            keys = [k for k in model._entries if k and str(k[0]).startswith("team_live")]
+            assert ("team_live_all", period) in keys and not [k for k in keys if k[0] == "team_live"]
+            for team, page in pages.items():
+                want = team_live._fetch(store, team, period)
+                assert page["team"] == team and page["period"] == period and page["names"] == want["names"]
+                for area, figures in page["metrics"].items():
+                    if area in ("team", "period"):
+                        assert figures == want["metrics"][area]
+                        continue
+                    for key, fig in figures.items():
+                        assert _same(fig, want["metrics"][area][key]), (period, team, area, key)
+                for name in FRAMES:
+                    if want[name].empty:
+                        assert page[name].empty and list(page[name].columns) == list(want[name].columns)
+                    else:
+                        assert_frame_equal(page[name], want[name], obj=f"{period} {team} {name}")
+            assert any(not p["members"].empty for p in pages.values())
+            assert len({id(p["edges"]) for p in pages.values()}) == len(names), "each page its own team's edges"
+    finally:
+        read_model.clear()
