@@ -34,13 +34,13 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
 
-def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
+def build(store, n_events: int, teams: int, days: int = 270, batch: int = 50_000) -> None:
     import schemas
     from projections.project import Positioned
     from streams.simulator import simulate
     from streams.fold.sink import store_events
 
-    start = datetime.now(timezone.utc) - timedelta(days=270)
+    start = datetime.now(timezone.utc) - timedelta(days=days)
     t0, done, chunk = time.perf_counter(), 0, []
 
     def flush() -> None:
@@ -53,7 +53,7 @@ def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
         rate = done / (time.perf_counter() - t0)
         print(f"\rbuilding: {done:,}/{n_events:,} events ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
 
-    for _, value in simulate(11, n_events, start=start, teams=teams):
+    for _, value in simulate(11, n_events, start=start, teams=teams, days=days):
         chunk.append(value)
         if len(chunk) == batch:
             flush()
@@ -61,6 +61,28 @@ def build(store, n_events: int, teams: int, batch: int = 50_000) -> None:
         flush()
     print(file=sys.stderr)
     store.command("OPTIMIZE TABLE events FINAL")
+
+
+def simulated_store(directory: Path, n_events: int, teams: int, days: int = 270):
+    """The chDB store of `n_events` simulated events in `directory`, built there on first use and
+    reused after (a marker file names what was built)."""
+    from projections.migrations import migrate
+    from projections.store import open_store
+
+    directory.mkdir(parents=True, exist_ok=True)
+    marker = directory / (f"built-{n_events}-{teams}" + ("" if days == 270 else f"-{days}"))
+    store = open_store(url=None, data_dir=str(directory), database="bench")
+    if marker.exists():
+        print(f"reusing the store of {n_events:,} events in {directory}", file=sys.stderr)
+        return store
+    store.command("DROP DATABASE IF EXISTS bench")
+    store.command("CREATE DATABASE bench")
+    migrate(store)
+    t = time.perf_counter()
+    build(store, n_events, teams, days)
+    print(f"built {n_events:,} events over {days} days in {time.perf_counter() - t:.0f}s", file=sys.stderr)
+    marker.touch()
+    return store
 
 
 def pcts(times: list[float]) -> tuple[float, float]:
@@ -104,24 +126,9 @@ def measure(args, n_events: int, store_dir: str | None) -> dict[str, float]:
     from dashboards.pages import activity, deals, executive, my_view, team_live
     from dashboards.users import User
     from projections.metrics import teams, views
-    from projections.migrations import migrate
-    from projections.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(args.store_dir) if args.store_dir else Path(tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        marker = directory / f"built-{args.events}-{args.teams}"
-        store = open_store(url=None, data_dir=str(directory), database="bench")
-        if marker.exists():
-            print(f"reusing the store of {args.events:,} events in {directory}")
-        else:
-            store.command("DROP DATABASE IF EXISTS bench")
-            store.command("CREATE DATABASE bench")
-            migrate(store)
-            t = time.perf_counter()
-            build(store, args.events, args.teams)
-            print(f"built {args.events:,} events in {time.perf_counter() - t:.0f}s")
-            marker.touch()
+        store = simulated_store(Path(args.store_dir) if args.store_dir else Path(tmp), args.events, args.teams)
         if args.build_only:
             store.close()
             return {}

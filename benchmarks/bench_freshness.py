@@ -42,23 +42,9 @@ def pct(xs: list[float], q: float) -> float:
 
 def open_history(root: Path, events: int, teams: int):
     """The store of `events` simulated events (built on first use under root)."""
-    from bench_dashboards import build
+    from bench_dashboards import simulated_store
 
-    from projections.migrations import migrate
-    from projections.store import open_store
-
-    directory = root / f"s{events}-{teams}"
-    directory.mkdir(parents=True, exist_ok=True)
-    marker = directory / f"built-{events}-{teams}"
-    store = open_store(url=None, data_dir=str(directory), database="bench")
-    if not marker.exists():
-        print(f"building {events:,} events over {teams} teams in {directory} (once)", file=sys.stderr)
-        store.command("DROP DATABASE IF EXISTS bench")
-        store.command("CREATE DATABASE bench")
-        migrate(store)
-        build(store, events, teams)
-        marker.touch()
-    return store
+    return simulated_store(root / f"s{events}-{teams}", events, teams)
 
 
 def marked_event(n: int, giver: str) -> bytes:

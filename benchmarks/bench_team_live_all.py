@@ -37,25 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store-dir", help="keep the built store here and reuse it on later runs")
     args = ap.parse_args(argv)
 
-    from bench_dashboards import build
+    from bench_dashboards import simulated_store
 
     from dashboards.components import period_options
     from dashboards.pages import team_live
     from projections.metrics import teams, views
-    from projections.migrations import migrate
-    from projections.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(args.store_dir or tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        marker = directory / f"built-{args.events}-{args.teams}"
-        store = open_store(url=None, data_dir=str(directory), database="bench")
-        if not marker.exists():
-            store.command("DROP DATABASE IF EXISTS bench")
-            store.command("CREATE DATABASE bench")
-            migrate(store)
-            build(store, args.events, args.teams)
-            marker.touch()
+        store = simulated_store(Path(args.store_dir or tmp), args.events, args.teams)
         names = teams(store)
         span = views.data_span(store)
         periods = [period_options(span, "quarter")[1], period_options(span, "month")[1]]

@@ -85,9 +85,10 @@ def team(store: Any, params: dict[str, Any], lesson_cohort: tuple[list, list]) -
     }
 
 
-def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tuple[list, list]) -> dict[str, Any]:
-    failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
-    reviews = _times(store, REVIEWS_SQL, params)
+def first_reviews(failed: dict, reviews: dict) -> tuple[int, list[float]]:
+    """(failed deals whose first review after the close came within the review window, days from
+    close to that first review per reviewed deal); `failed`: deal -> close time, `reviews`: deal ->
+    review times."""
     window = timedelta(days=REVIEW_WINDOW_DAYS)
     in_window, days = 0, []
     for deal_id, closed_at in failed.items():
@@ -96,6 +97,13 @@ def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tu
             first = min(after)
             days.append((first - closed_at).total_seconds() / 86400)
             in_window += first - closed_at <= window
+    return in_window, days
+
+
+def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tuple[list, list]) -> dict[str, Any]:
+    failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
+    reviews = _times(store, REVIEWS_SQL, params)
+    in_window, days = first_reviews(failed, reviews)
     artifacts, pairs = lesson_cohort
     lessons = {a for a, k in artifacts if k in ("lesson", "war_story")}
     lesson_pairs = [p for p in pairs if p[0] in lessons]

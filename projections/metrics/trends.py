@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any, Callable
 
 import pandas as pd
@@ -35,7 +34,6 @@ from .common import (
     MIN_TIES,
     MIN_WITHDRAWN_DEALS,
     MS_PER_MONTH,
-    REVIEW_WINDOW_DAYS,
     TS,
     closed_deals,
     count,
@@ -45,7 +43,7 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL
+from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, first_reviews
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -345,14 +343,7 @@ def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -
 def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, handed_off: set, met: list[int],
            referrals: int, artifacts: list, pairs: list) -> dict[str, Any]:
     failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
-    window = timedelta(days=REVIEW_WINDOW_DAYS)
-    in_window, days = 0, []
-    for deal_id, closed_at in failed.items():
-        after = [t for t in reviews.get(deal_id, []) if t >= closed_at]
-        if after:
-            first = min(after)
-            days.append((first - closed_at).total_seconds() / 86400)
-            in_window += first - closed_at <= window
+    in_window, days = first_reviews(failed, reviews)
     lessons = {a for a, k in artifacts if k in sharing.LESSON_KINDS}
     reused_lessons = {a for a, *_ in pairs if a in lessons}
     collaborative = {d for d, (_, c) in cohort.items() if any(t <= c for t in collaborators.get(d, []))}

@@ -9,16 +9,12 @@ item opens its deal; the week view's empty chart says why; pages open on the cur
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from itertools import islice
 
 import pytest
 
-from support.processes import WorkerProcess
-from support.services import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +28,8 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from support.browser import sign_in as login  # noqa: E402
 
 
 def hand_events(now: datetime) -> list[tuple[str, bytes]]:
@@ -55,43 +53,18 @@ def hand_events(now: datetime) -> list[tuple[str, bytes]]:
 
 
 @pytest.fixture(scope="module")
-def worker(kafka, tmp_path_factory):
-    from streams.producer import make_producer, send_all
+def worker(start_worker):
+    from streams.producer import send_all
     from streams.simulator import demo_stream, envelope
 
-    tmp = tmp_path_factory.mktemp("attention")
-    users_file = tmp / "users.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
-    env["TEAMFLOW_USERS_FILE"] = str(users_file)
-    for name, (password, role, person, team) in USERS.items():
-        subprocess.run([sys.executable, "-m", "teamflow", "users", "add", name, "--role", role, "--password-stdin",
-                        "--person", person, "--team", team], input=password + "\n", text=True, env=env, cwd=REPO,
-                       check=True, capture_output=True)
-    w = WorkerProcess(kafka.bootstrap_servers, tmp / "worker", extra_env={
-        "TEAMFLOW_USERS_FILE": str(users_file), "TEAMFLOW_SECRET_KEY": "attention-test-secret",
-        "TEAMFLOW_DASH_REFRESH_MS": "2000"}).start()
-    producer = make_producer(kafka.bootstrap_servers)
-    try:
-        now = datetime.now(timezone.utc)
-        history = [(e.key, envelope(e.type, e.data, e.time, source="teamflow-demo/7/x", id_=f"demo-{e.index}"))
-                   for e in islice(demo_stream(7, HISTORY, now=now), HISTORY) if not e.live]
-        records = history + hand_events(now)
-        send_all(producer, w.events_topic, records)
-        w.wait_for(lambda s: s["events"] >= len(records), timeout=240, what=f"{len(records)} events stored")
-        yield w
-    finally:
-        producer.close()
-        assert w.stop() == 0, w.log_tail()
-
-
-def login(driver, worker, username):
-    driver.get(worker.url("/logout"))
-    driver.get(worker.url("/login"))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(USERS[username][0])
-    driver.find_element(By.ID, "login-submit").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
-
+    w = start_worker(USERS, {"TEAMFLOW_SECRET_KEY": "attention-test-secret", "TEAMFLOW_DASH_REFRESH_MS": "2000"})
+    now = datetime.now(timezone.utc)
+    history = [(e.key, envelope(e.type, e.data, e.time, source="teamflow-demo/7/x", id_=f"demo-{e.index}"))
+               for e in islice(demo_stream(7, HISTORY, now=now), HISTORY) if not e.live]
+    records = history + hand_events(now)
+    send_all(w.producer, w.events_topic, records)
+    w.wait_for(lambda s: s["events"] >= len(records), timeout=240, what=f"{len(records)} events stored")
+    return w
 
 def attention_items(driver, tile: str, timeout: float = 180) -> list[dict]:
     """The items of a needs-attention tile once it has drawn: days-left text, kind, deal link."""

@@ -12,15 +12,11 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support.processes import WorkerProcess
-from support.services import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +32,8 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from support.browser import sign_in as login  # noqa: E402
 
 from dashboards import guard  # noqa: E402
 
@@ -55,41 +53,16 @@ def _tiny_team_roster(now: datetime) -> list[tuple[str, bytes]]:
 
 
 @pytest.fixture(scope="module")
-def worker(kafka, tmp_path_factory):
-    from streams.producer import make_producer, send_all
+def worker(start_worker):
+    from streams.producer import send_all
     from streams.simulator import simulate
 
-    tmp = tmp_path_factory.mktemp("exec")
-    users_file = tmp / "users.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
-    env["TEAMFLOW_USERS_FILE"] = str(users_file)
-    for name, (password, role, person, team) in USERS.items():
-        cmd = [sys.executable, "-m", "teamflow", "users", "add", name, "--role", role, "--password-stdin"]
-        cmd += ["--person", person, "--team", team] if person else []
-        subprocess.run(cmd, input=password + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
-    w = WorkerProcess(kafka.bootstrap_servers, tmp / "worker", extra_env={
-        "TEAMFLOW_USERS_FILE": str(users_file), "TEAMFLOW_SECRET_KEY": "browser-test-secret",
-        "TEAMFLOW_DASH_REFRESH_MS": "2000"}).start()
-    producer = make_producer(kafka.bootstrap_servers)
-    try:
-        now = datetime.now(timezone.utc)
-        events = list(simulate(SEED, N_EVENTS, start=now - timedelta(days=DAYS), days=DAYS)) + _tiny_team_roster(now)
-        send_all(producer, w.events_topic, events)
-        w.wait_for(lambda s: s["events"] >= len(events), timeout=240, what=f"{len(events)} events stored")
-        yield w
-    finally:
-        producer.close()
-        assert w.stop() == 0, w.log_tail()
-
-
-def login(driver, worker, username):
-    driver.get(worker.url("/logout"))
-    driver.get(worker.url("/login"))
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(USERS[username][0])
-    driver.find_element(By.ID, "login-submit").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
-
+    w = start_worker(USERS, {"TEAMFLOW_SECRET_KEY": "browser-test-secret", "TEAMFLOW_DASH_REFRESH_MS": "2000"})
+    now = datetime.now(timezone.utc)
+    events = list(simulate(SEED, N_EVENTS, start=now - timedelta(days=DAYS), days=DAYS)) + _tiny_team_roster(now)
+    send_all(w.producer, w.events_topic, events)
+    w.wait_for(lambda s: s["events"] >= len(events), timeout=240, what=f"{len(events)} events stored")
+    return w
 
 def wait_trends(driver, timeout=240):
     """Until the trend table and every footer are filled and the small multiples have drawn."""
