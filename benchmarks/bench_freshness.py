@@ -182,10 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--teams", type=int, default=100, help="teams in the simulated history")
     ap.add_argument("--store-root", default="/tmp/teamflow-bench-freshness", help="built stores are kept here")
     args = ap.parse_args(argv)
-    from dashboards.app import REFRESH_MS
+    from dashboards.settings import DashboardSettings
     from dashboards.pages import team_live
 
-    tick = args.tick_ms or min(REFRESH_MS, getattr(team_live, "TICK_MS", REFRESH_MS))
+    refresh_ms = DashboardSettings().dash_refresh_ms  # the default a browser gets
+    tick = args.tick_ms or min(refresh_ms, team_live.TICK_MS)
     rows = []
     stores = {}
     for spec in args.rows.split(","):

@@ -17,10 +17,12 @@ After that a request never runs the page's queries; `unchanged` tells a page cal
 browser already shows the latest snapshot, so an idle page costs a dictionary lookup per tick.
 Keys nobody asked for within `watch_seconds` stop being refreshed until someone asks again (they are
 then served from the last snapshot and refreshed in the background at once). The refresher takes the
-cheapest stale snapshot first, lets each snapshot rest as long as its compute took (at least
-`min_rest_seconds`, none by default), and itself rests half as long after each compute, so a cheap live
-page is refreshed at once even while an expensive page is stale, and the process keeps a third of its
-time for page callbacks and the worker. A failing refresh keeps the last snapshot, logs, and retries
+snapshot that has been stale longest first (the cheapest among those that went stale together), lets
+each snapshot rest as long as its compute took (at least `min_rest_seconds`, none by default), and
+itself rests half as long after each compute. Oldest first is what keeps an expensive page current
+while the data changes every second: cheapest first let the cheap snapshots, stale again after every
+event, take every turn, and Team live's snapshot of all teams was never recomputed under a
+one-a-second trickle. The process keeps a third of its time for page callbacks and the worker. A failing refresh keeps the last snapshot, logs, and retries
 with backoff.
 """
 from __future__ import annotations
@@ -61,6 +63,7 @@ class _Entry:
     retry_at: float = 0.0
     rest_until: float = 0.0  # refresh_next leaves it alone until then (its last compute's time, min_rest at least)
     confirmed_at: str | None = None  # wall-clock time the refresher last found its data version unchanged
+    stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -148,7 +151,7 @@ class ReadModel:
 
     # -- the refresher ---------------------------------------------------------------------
     def _due(self, *, resting_too: bool) -> list[tuple[tuple, _Entry]]:
-        """Watched snapshots older than the store's data, cheapest to compute first."""
+        """Watched snapshots older than the store's data: stale longest first, then cheapest."""
         version = activity.data_version(self.store)
         now = self.clock()
         wall = datetime.now(timezone.utc).isoformat()
@@ -156,11 +159,13 @@ class ReadModel:
             for e in self._entries.values():  # unchanged data: the snapshot is still exact as of now
                 if e.value is not None and e.version == version and now - e.last_read <= self.watch_seconds:
                     e.confirmed_at = wall
+                if e.value is not None and e.version != version and e.stale_since is None:
+                    e.stale_since = now
             due = [(k, e) for k, e in self._entries.items()
                    if e.value is not None and e.version != version
                    and now - e.last_read <= self.watch_seconds and now >= e.retry_at
                    and (resting_too or now >= e.rest_until)]
-        return sorted(due, key=lambda item: item[1].seconds)
+        return sorted(due, key=lambda item: (item[1].stale_since or 0.0, item[1].seconds))
 
     def refresh_stale(self) -> int:
         """Recompute every watched snapshot older than the store's data now; returns how many."""
@@ -193,7 +198,7 @@ class ReadModel:
     def _compute(self, key: tuple, entry: _Entry) -> None:
         started = self.clock()
         entry.version, entry.value = snapshot(self.store, entry.compute)
-        entry.confirmed_at = None
+        entry.confirmed_at, entry.stale_since = None, None
         done = self.clock()
         entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
         entry.failures, entry.retry_at = 0, 0.0
@@ -219,7 +224,7 @@ class ReadModel:
             try:
                 took = self.refresh_next()
             except Exception:  # the store went away or is closing: keep trying, quietly
-                log.debug("read model refresh failed", exc_info=True)
+                log.warning("read model refresh failed", exc_info=True)
                 took = None
             # After a compute, rest half as long: on a large store with events arriving all the time
             # the refresher would otherwise keep the process (and its GIL) busy, and page callbacks and

@@ -147,6 +147,30 @@ def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store)
     assert model.refresh_next() is None and order.count("slow") == 1, "slow still rests"
 
 
+def test_an_expensive_page_is_not_starved_by_cheap_ones_while_the_data_changes_every_second(store):
+    clock = Clock()
+    model = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=0.0)
+    order: list[str] = []
+
+    def page(name: str, cost: float):
+        def compute():
+            order.append(name)
+            clock.now += cost
+            return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+        return compute
+
+    model.get(("all teams",), page("all teams", 2.5))
+    for name in ("shape", "attention"):
+        model.get((name,), page(name, 0.3))
+    clock.now += 10
+    order.clear()
+    for i in range(1, 6):  # one event a second; the refresher takes one compute per turn
+        insert_event(store, i)
+        model.refresh_next()
+        clock.now += 1.0
+    assert "all teams" in order[:3], f"the page stale longest goes within one round: {order}"
+
+
 def test_a_cheap_snapshot_rests_at_least_the_minimum_while_its_data_keeps_changing(store):
     clock = Clock()
     model, order = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=5.0), []
