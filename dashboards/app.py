@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, callback_guard, components, local_api, read_model
+from . import access, auth, callback_guard, components, local_api, query_memo, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, ops, team_live
@@ -33,10 +33,6 @@ from .users import UsersFile
 log = logging.getLogger(__name__)
 
 WARM_WAIT_SECONDS = 600.0
-WARM_BUSY_ROWS_PER_SECOND = 5_000
-"""Warming waits while the store grows faster than this (a worker catching up on a backlog writes
-far faster): pages computed then are stale at once, and their queries take the store from the
-worker (measured in docs/dashboards.md, "The read model"). A live trickle is far below it."""
 PAGE_MODULES = {team_live.PATH: team_live, deals.PATH: deals, executive.PATH: executive, my_view.PATH: my_view,
                 ops.PATH: ops}
 
@@ -70,8 +66,10 @@ def create_app(store: Store, settings: DashboardSettings | None = None, *, warm:
     if not users.users():
         log.warning("no dashboard users in %s: add one with `teamflow users add`", users.path)
 
-    if local_api_dir is not None:
+    if local_api_dir is not None:  # local commands (erasure, metrics) get the store itself
         local_api.install(app.server, store, local_api_dir, host=settings.dash_host, port=settings.dash_port)
+
+    store = query_memo.memoised(store)  # pages reuse query results while the tables they read are unchanged
 
     @app.server.route("/api/status")
     def status():  # health check for compose, `teamflow up` and tests: counts only, no personal data
@@ -125,12 +123,12 @@ def create_app(store: Store, settings: DashboardSettings | None = None, *, warm:
 
 
 def _wait_while_catching_up(store: Store, deadline: float, every: float = 2.0) -> None:
-    """Return once the store grows slower than WARM_BUSY_ROWS_PER_SECOND, or at the deadline."""
+    """Return once the store grows slower than read_model.BUSY_ROWS_PER_SECOND, or at the deadline."""
     rows = activity.stored_rows(store)
     while time.monotonic() < deadline:
         time.sleep(every)
         now = activity.stored_rows(store)
-        if now - rows < WARM_BUSY_ROWS_PER_SECOND * every:
+        if now - rows < read_model.BUSY_ROWS_PER_SECOND * every:
             return
         log.info("read model: warming waits while the store grows by %d rows/s", (now - rows) / every)
         rows = now

@@ -47,6 +47,11 @@ MIN_REST_SECONDS = 0.0
 """A floor under each snapshot's rest (its own compute time). None by default: a new event should be
 on screen within seconds, and the refresher's own pause (REST_RATIO of each compute) already keeps a
 share of the process for the worker while it catches up on a backlog."""
+BUSY_ROWS_PER_SECOND = 5_000
+"""A store growing faster than this is being filled by a worker catching up on a backlog (a live trickle
+is far below it): snapshots computed then are stale at once, and their queries take the cores from the
+worker. Warming waits meanwhile, and the refresher rests BUSY_REST_SECONDS between computes."""
+BUSY_REST_SECONDS = 5.0
 FEET_EVERY_SECONDS = 5.0
 """While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
@@ -119,6 +124,8 @@ class ReadModel:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._foreground = 0  # first visits computing in a request right now: the refresher waits
+        self._growth: tuple[float, int] | None = None  # (clock, stored rows) when the refresher last looked
+        self.busy = False  # the store grew faster than BUSY_ROWS_PER_SECOND when last looked
         self.refreshes = 0
 
     # -- what pages call -------------------------------------------------------------------
@@ -206,6 +213,17 @@ class ReadModel:
         if entry.seconds > 1.0:
             log.info("page data %s computed in %.1fs", key, entry.seconds)
 
+    def catching_up(self) -> bool:
+        """Whether the store grew faster than BUSY_ROWS_PER_SECOND since the last look (metadata only)."""
+        now, rows = self.clock(), activity.stored_rows(self.store)
+        last, self._growth = self._growth, (now, rows)
+        busy = last is not None and now > last[0] and (rows - last[1]) / (now - last[0]) > BUSY_ROWS_PER_SECOND
+        if busy != self.busy:
+            log.info("read model: %s", "a worker is catching up; refreshing at most every %.0fs meanwhile"
+                     % BUSY_REST_SECONDS if busy else "the store grows slowly again; refreshing at once")
+            self.busy = busy
+        return busy
+
     def _evict(self) -> None:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -221,7 +239,9 @@ class ReadModel:
             if self._foreground:  # a first visit computes its page: it goes first
                 pause = self.poll_seconds
                 continue
+            busy = False
             try:
+                busy = self.catching_up()  # a backlog: snapshots would be stale at once; one per rest
                 took = self.refresh_next()
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.warning("read model refresh failed", exc_info=True)
@@ -230,6 +250,8 @@ class ReadModel:
             # the refresher would otherwise keep the process (and its GIL) busy, and page callbacks and
             # the worker sharing it would wait. It stays busy at most about two thirds of the time.
             pause = self.poll_seconds if took is None else max(self.poll_seconds, REST_RATIO * took)
+            if busy:
+                pause = max(pause, BUSY_REST_SECONDS)
 
     def start(self) -> "ReadModel":
         if self._thread is None:

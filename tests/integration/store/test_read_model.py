@@ -207,9 +207,9 @@ def test_warming_an_empty_store_gives_up_after_its_wait(store):
 def test_warming_waits_while_a_worker_fills_the_store_fast(store, monkeypatch):
     import threading
 
-    from dashboards import app
+    from dashboards import app, read_model
 
-    monkeypatch.setattr(app, "WARM_BUSY_ROWS_PER_SECOND", 2)  # rows per second that count as a backlog
+    monkeypatch.setattr(read_model, "BUSY_ROWS_PER_SECOND", 2)  # rows per second that count as a backlog
     insert_event(store, 0)
     filling = threading.Event()
     stopped_at: list[float] = []
@@ -284,3 +284,31 @@ def test_a_first_visit_goes_before_the_refresher_and_warming_does_not(store):
 def _bg():
     from dashboards.read_model import _background
     _background.on = True  # in_background is per thread: the warming thread marks itself
+
+
+def test_the_refresher_knows_a_backlog_from_a_trickle(store):
+    """Rows per second between two looks, from the store's metadata: a burst above the threshold is a
+    worker catching up (the refresher then rests between computes), a few rows are a live trickle."""
+    from dashboards import read_model
+
+    now = [100.0]
+    model = ReadModel(store, clock=lambda: now[0])
+    assert model.catching_up() is False  # the first look has nothing to compare with
+    for n in range(3):
+        insert_event(store, n)
+    now[0] += 1.0
+    assert model.catching_up() is False and model.busy is False  # 3 rows in a second: a trickle
+
+    burst = read_model.BUSY_ROWS_PER_SECOND
+    import pandas as pd
+    from projections import ddl
+
+    t = pd.Timestamp.now(tz="UTC")
+    store.insert_df("events", pd.DataFrame([dict(
+        source="s", id=f"b{i}", type="teamflow.help.given", version=1, time=t, subject="", data="{}",
+        _partition=0, _offset=1000 + i, _ingested_at=t, _version=ddl.first_copy_version(0, 1000 + i))
+        for i in range(2 * burst)]))
+    now[0] += 1.0
+    assert model.catching_up() is True and model.busy is True  # twice the threshold in a second
+    now[0] += 1.0
+    assert model.catching_up() is False and model.busy is False  # nothing since: quiet again
