@@ -1,15 +1,18 @@
 """How old is what a screen shows? Event -> queryable -> Team live figure -> on screen, p50/p95/max.
 
     python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 1000]
-                                         [--store-root DIR] [--teams 100]
+                                         [--store-root DIR] [--teams 100] [--mixed K] [--no-memo]
 
 Runs the components `teamflow up` runs in one process, in-process: a chDB store holding a simulated
 history (streams.simulator with --teams teams, built as bench_dashboards builds it: decode ->
 the encoder -> `insert_arrow`; kept under --store-root and reused), the dashboards' read model with
 its refresher thread, and a writer standing in for the worker that lands one marked event a second
 for --seconds (a `recognition.given` by a member of a watched team, to a fresh receiver so the
-per-pair cap never hides it; the team's recognition count on Team live must move by one). No broker:
-the broker-to-store leg is what bench_pipeline measures; this measures the read side.
+per-pair cap never hides it; the team's recognition count on Team live must move by one). With
+--mixed K each mark lands in a batch with K simulated events of the other types (help, deals,
+knowledge, outcomes...), so every kind of table changes as it does under live traffic. The pages
+read the store through the query memo, as the dashboards do (--no-memo: straight from the store).
+No broker: the broker-to-store leg is what bench_pipeline measures; this measures the read side.
 
 Per marked event it records
 - queryable: until a query of the store sees the event (its row in `recognitions`);
@@ -58,19 +61,45 @@ def marked_event(n: int, giver: str) -> bytes:
     }).encode()
 
 
-def land(store, value: bytes, offset: int) -> str:
-    """Write one event as the worker does (raw row + projection rows); returns its id."""
+def land(store, value: bytes, offset: int, others: list[bytes] = ()) -> str:
+    """Write one event, with `others` in the same batch, as the worker does (raw rows + projection
+    rows); returns the first event's id."""
     import schemas
     from projections.project import Positioned
     from streams.fold.sink import store_events
 
-    event = schemas.decode(value)
-    store_events(store, [Positioned(event, 0, offset)], time.time_ns() // 1_000_000)
-    return event.id
+    events = [schemas.decode(v) for v in (value, *others)]
+    store_events(store, [Positioned(e, 0, offset * 1000 + i) for i, e in enumerate(events)], time.time_ns() // 1_000_000)
+    return events[0].id
 
 
-def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict:
-    from dashboards import data_cache, read_model
+MIX_LEAVES_OUT = ("teamflow.recognition.given", "teamflow.roster.")
+"""The mixed trickle has every other event type: not recognitions (the marks count those) nor roster
+changes (they would move the marks' givers between teams)."""
+
+
+def mixed_events(per_second: int, seconds: float, teams: int) -> list[bytes]:
+    """Events of every other type, dated over the last day (so they land in the current period),
+    for a trickle of `per_second` beside the marks."""
+    from datetime import timedelta
+
+    from streams.simulator import simulate
+
+    if per_second <= 0:
+        return []
+    wanted = int(per_second * (seconds + 5))
+    out: list[bytes] = []
+    n = 4 * wanted
+    for _, value in simulate(97, n, start=datetime.now(timezone.utc) - timedelta(days=1), teams=teams, days=1):
+        if not json.loads(value)["type"].startswith(MIX_LEAVES_OUT):
+            out.append(value)
+    return out[:wanted]
+
+
+def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True) -> dict:
+    """`store` is written as the worker writes; the pages read it as the dashboards do (through the
+    query memo unless `memo` is off)."""
+    from dashboards import data_cache, query_memo, read_model
     from dashboards.components import period_of
     from dashboards.pages import team_live
     from dashboards.users import User
@@ -78,6 +107,8 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict
 
     read_model.clear()
     data_cache.clear()
+    writer, store = store, (query_memo.memoised(store) if memo else store)
+    trickle = mixed_events(mixed, seconds, len(teams(store)))
     period = period_of(datetime.now(timezone.utc), "quarter")
     watched, givers = [], {}
     for team in teams(store):
@@ -148,11 +179,11 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict
         team = watched[n % len(watched)]
         giver = givers[team][n % len(givers[team])]
         sent = time.perf_counter()
-        event_id = land(store, marked_event(n, giver), 10_000_000 + n)
+        event_id = land(writer, marked_event(n, giver), 10_000_000 + n, trickle[n * mixed:(n + 1) * mixed])
         with lock:
             expected[team] += 1
             pending[team].append((expected[team], sent))
-        while not store.query_scalar("SELECT count() FROM recognitions WHERE event_id = {e:String}", {"e": event_id}):
+        while not writer.query_scalar("SELECT count() FROM recognitions WHERE event_id = {e:String}", {"e": event_id}):
             time.sleep(0.01)
         results["queryable"].append(time.perf_counter() - sent)
         n += 1
@@ -168,7 +199,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str) -> dict
         th.join(timeout=10)
     missing = n - len(results["screen"])
     read_model.clear()
-    return {"label": label, "pages": len(watched), "events": n, "missing": missing,
+    return {"label": label, "pages": len(watched), "events": n, "missing": missing, "mixed": mixed,
             "first_visit_max": max(first.values()), **results}
 
 
@@ -180,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tick-ms", type=int, default=None,
                     help="the browser tick (default: Team live's own interval)")
     ap.add_argument("--teams", type=int, default=100, help="teams in the simulated history")
+    ap.add_argument("--mixed", type=int, default=0, metavar="K",
+                    help="K events a second of every other type in the marks' batches (default 0: marks only)")
+    ap.add_argument("--no-memo", action="store_true",
+                    help="pages read the store without the query memo (dashboards.query_memo), for comparison")
     ap.add_argument("--store-root", default="/tmp/teamflow-bench-freshness", help="built stores are kept here")
     args = ap.parse_args(argv)
     from dashboards.settings import DashboardSettings
@@ -197,11 +232,12 @@ def main(argv: list[str] | None = None) -> int:
                 s.close()
             stores = {events: open_history(Path(args.store_root), events, args.teams)}
         print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms", file=sys.stderr, flush=True)
-        rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec))
+        rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo))
     for s in stores.values():
         s.close()
     print(f"\nseconds from sending a marked event; browser tick {tick} ms; one marked event a second for "
-          f"{args.seconds:.0f}s")
+          f"{args.seconds:.0f}s, with {args.mixed} other events in each batch; query memo "
+          f"{'off' if args.no_memo else 'on'}")
     print("| history, pages | queryable p50 / p95 / max | figure p50 / p95 / max | on screen p50 / p95 / max "
           "| first visit max | not shown |\n|---|---|---|---|---|---|")
     for r in rows:

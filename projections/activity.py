@@ -45,29 +45,34 @@ def summary(store: Store) -> dict[str, Any]:
     }
 
 
-DATA_VERSION_SQL = """
-SELECT (SELECT toUInt64(sum(m)) FROM (
-          SELECT max(greatest(max_block_number, data_version)) AS m FROM system.parts
-          WHERE database = currentDatabase() AND active GROUP BY table, partition_id)) AS blocks,
-       (SELECT toUInt64(count()) FROM (
-          SELECT DISTINCT table, partition_id FROM system.parts
-          WHERE database = currentDatabase() AND active)) AS partitions,
-       (SELECT groupBitXor(cityHash64(toString(uuid))) FROM system.tables
-        WHERE database = currentDatabase()) AS tables
+TABLE_VERSIONS_SQL = """
+SELECT t.name AS table, toString(t.uuid) AS uuid, toUInt64(ifNull(p.blocks, 0)) AS blocks,
+       toUInt64(ifNull(p.partitions, 0)) AS partitions
+FROM (SELECT name, uuid FROM system.tables WHERE database = currentDatabase()) AS t
+LEFT JOIN (SELECT table, sum(m) AS blocks, count() AS partitions FROM (
+             SELECT table, partition_id, max(greatest(max_block_number, data_version)) AS m FROM system.parts
+             WHERE database = currentDatabase() AND active GROUP BY table, partition_id)
+           GROUP BY table) AS p ON t.name = p.table
 """
 
 
-def data_version(store: Store) -> tuple:
-    """A cheap token (metadata only) that moves when rows are written, deleted or replaced, and not
-    when a background merge only rearranges parts.
+def table_versions(store: Store) -> dict[str, tuple]:
+    """Table name -> a cheap token (metadata only) that moves when the table's rows are written,
+    deleted or replaced, and not when a background merge only rearranges its parts.
 
     Every insert takes a new block number; a merged part keeps the highest block number of the parts
     it merged, and a mutation (erasure, dead-letter scrubbing) stamps its parts with a newer one, so the
-    highest block number per table partition moves with writes only. Dropped partitions change the
-    partition count, and tables swapped in by a replay change the table identities.
+    highest block number per partition moves with writes only. A dropped partition changes the
+    partition count, and a table swapped in by a replay changes the table's identity.
     """
-    row = store.query_df(DATA_VERSION_SQL).iloc[0]
-    return (int(row["blocks"] or 0), int(row["partitions"] or 0), int(row["tables"] or 0))
+    df = store.query_df(TABLE_VERSIONS_SQL)
+    return {str(name): (str(uuid), int(blocks), int(parts))
+            for name, uuid, blocks, parts in zip(df["table"], df["uuid"], df["blocks"], df["partitions"])}
+
+
+def data_version(store: Store) -> tuple:
+    """One token for the whole database: `table_versions` of every table."""
+    return tuple(sorted(table_versions(store).items()))
 
 
 def stored_rows(store: Store) -> int:
