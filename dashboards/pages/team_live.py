@@ -6,6 +6,7 @@ shared and reused, failure transparency, customer outcomes, recognition mix, act
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
@@ -100,13 +101,22 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     names = teams(store)
     metrics = trends.team_metrics_all(store, period, names)
     detail = team_views.team_live(store, period, names)
-    return {"teams": {t: {"metrics": metrics[t], **detail[t]} for t in names}, "names": views.display_names(store)}
+    people = views.display_names(store)
+    known = names_digest(people)
+    out = {t: {"metrics": metrics[t], **detail[t], "names_digest": known} for t in names}
+    for page in out.values():  # once per snapshot, not per browser tick
+        page["tiles"] = tile_digests(page)
+    return {"teams": out, "names": people}
+
+
+def names_digest(names: dict[str, str]) -> str:
+    return hashlib.blake2b(repr(sorted(names.items())).encode(), digest_size=12).hexdigest()
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
     """Every query of the page (projections query functions only)."""
     acts = views.team_help(store, team, period)  # read once for the network and the balance
-    return {
+    page = {
         "team": team, "period": period,
         "metrics": data_cache.team_metrics(store, team, period),
         "members": views.team_roster(store, team, period),
@@ -117,76 +127,110 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
         "lessons": views.recent_lessons(store, team, period),
         "names": views.display_names(store),
     }
+    page["names_digest"] = names_digest(page["names"])
+    return {**page, "tiles": tile_digests(page)}
 
 
-def render(data: dict[str, Any], user) -> dict[str, tuple]:
-    """tile id -> (figure, texts, footer). Pure."""
+TILE_INPUTS = {
+    "net": ("members", "edges", "metrics.reciprocity"),
+    "balance": ("balance", "metrics.reciprocity"),
+    "knowledge": ("by_kind", "metrics.information_sharing"),
+    "failure": ("failed", "lessons", "names_digest", "metrics.failure_transparency"),
+    "outcomes": ("metrics.customer_outcomes",),
+    "recognition": ("metrics.recognition",),
+}
+"""What each tile's figure and texts are drawn from (its footer also says how fresh the snapshot is)."""
+
+
+def tile_digests(data: dict[str, Any]) -> dict[str, str]:
+    """tile id -> a digest of what the tile is drawn from: a tick redraws only the tiles whose digest
+    differs from the one the browser shows (pure)."""
+    def part(name: str) -> Any:
+        value = data
+        for key in name.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if hasattr(value, "columns") and hasattr(value, "values"):  # a DataFrame
+            return (tuple(map(str, value.columns)), value.values.tolist())
+        return value
+
+    return {tid: hashlib.blake2b(repr([part(n) for n in names]).encode(), digest_size=12).hexdigest()
+            for tid, names in TILE_INPUTS.items()}
+
+
+def render(data: dict[str, Any], user, only: set[str] | None = None) -> dict[str, tuple]:
+    """tile id -> (figure, texts, footer); `only`: draw those tiles' figures and texts, the others'
+    are dash.no_update (their footers are always new). Pure."""
     m, last = data["metrics"], data["summary"]
     names_ok = access.shows_names(user)
     rec, share = m["reciprocity"], m["information_sharing"]
     fail, out, recog = m["failure_transparency"], m["customer_outcomes"], m["recognition"]
+    drawn = set(TILES) if only is None else only
     out_tiles: dict[str, tuple] = {}
 
-    out_tiles["net"] = (
+    def put(tid: str, draw, footer) -> None:
+        figure, texts = draw() if tid in drawn else (no_update, no_update)
+        out_tiles[tid] = (figure, texts, footer)
+
+    put("net", lambda: (
         figures.network_figure(data["members"], data["edges"], show_names=names_ok, me=user.person_id),
         [stat("reciprocity index", rec["reciprocity_index"], "pct", "ties"),
          stat("density", rec["density"], "pct", "members"),
-         stat("members with no ties", rec["isolates"], "int", "members")],
-        foot(f"{rec['ties']['value']} ties from {rec['help_within_team']['value']} acknowledged help acts", last),
-    )
+         stat("members with no ties", rec["isolates"], "int", "members")]),
+        foot(f"{rec['ties']['value']} ties from {rec['help_within_team']['value']} acknowledged help acts", last))
     bal = data["balance"]
-    givers = int((bal["given"] > bal["received"]).sum()) if not bal.empty else 0
-    takers = int((bal["given"] < bal["received"]).sum()) if not bal.empty else 0
-    out_tiles["balance"] = (
-        figures.balance_histogram(bal),
-        [html.Div(f"{givers} give more than they get · {takers} get more than they give · "
-                  f"{len(bal) - givers - takers} even", className="stat-line")],
+
+    def balance() -> tuple:
+        givers = int((bal["given"] > bal["received"]).sum()) if not bal.empty else 0
+        takers = int((bal["given"] < bal["received"]).sum()) if not bal.empty else 0
+        return (figures.balance_histogram(bal),
+                [html.Div(f"{givers} give more than they get · {takers} get more than they give · "
+                          f"{len(bal) - givers - takers} even", className="stat-line")])
+
+    put("balance", balance,
         foot(f"{rec['acknowledged_help_given']['value']} help acts given and "
-                  f"{rec['acknowledged_help_received']['value']} received, {len(bal)} members", last),
-    )
-    out_tiles["knowledge"] = (
+             f"{rec['acknowledged_help_received']['value']} received, {len(bal)} members", last))
+    put("knowledge", lambda: (
         figures.knowledge_figure(data["by_kind"]),
         [stat("artifacts per person-month", share["artifacts_per_person_month"], "num", "person-months"),
          stat("reused within 30 days", share["reuse_rate"], "pct", "artifacts"),
-         stat("cross-team reuse", share["cross_team_reuse_share"], "pct", "reuses")],
-        foot(f"{share['artifacts_shared']['value']} artifacts and {share['reuses']['value']} reuses", last),
-    )
-    lessons = data["lessons"]
-    lesson_rows = [{"date": t, "kind": str(k).replace("_", " "), "title": ti,
-                    **({"by": data["names"].get(str(a), a)} if names_ok else {})}
-                   for t, k, ti, a in zip(lessons.get("time", []), lessons.get("kind", []),
-                                          lessons.get("title", []), lessons.get("author", []))]
-    cols = [("date", "date"), ("kind", "kind"), ("title", "title")] + ([("by", "shared by")] if names_ok else [])
-    out_tiles["failure"] = (
-        figures.failure_figure(data["failed"]),
-        [stat("reviewed within 14 days", fail["review_rate"], "pct", "lost deals"),
-         stat("median days to review", fail["median_days_to_review"], "days", "reviewed"),
-         stat("lessons reused", fail["lesson_reuse_rate"], "pct", "lessons"),
-         html.H4("Recent war stories and lessons"),
-         table(lesson_rows, cols, "No war story or lesson shared in this period.")],
+         stat("cross-team reuse", share["cross_team_reuse_share"], "pct", "reuses")]),
+        foot(f"{share['artifacts_shared']['value']} artifacts and {share['reuses']['value']} reuses", last))
+
+    def failure() -> tuple:
+        lessons = data["lessons"]
+        lesson_rows = [{"date": t, "kind": str(k).replace("_", " "), "title": ti,
+                        **({"by": data["names"].get(str(a), a)} if names_ok else {})}
+                       for t, k, ti, a in zip(lessons.get("time", []), lessons.get("kind", []),
+                                              lessons.get("title", []), lessons.get("author", []))]
+        cols = [("date", "date"), ("kind", "kind"), ("title", "title")] + ([("by", "shared by")] if names_ok else [])
+        return (figures.failure_figure(data["failed"]),
+                [stat("reviewed within 14 days", fail["review_rate"], "pct", "lost deals"),
+                 stat("median days to review", fail["median_days_to_review"], "days", "reviewed"),
+                 stat("lessons reused", fail["lesson_reuse_rate"], "pct", "lessons"),
+                 html.H4("Recent war stories and lessons"),
+                 table(lesson_rows, cols, "No war story or lesson shared in this period.")])
+
+    put("failure", failure,
         foot(f"{fail['failed_deals']['value']} lost/no-decision deals, "
-                  f"{fail['lessons_shared']['value']} war stories and lessons", last),
-    )
-    out_tiles["outcomes"] = (
+             f"{fail['lessons_shared']['value']} war stories and lessons", last))
+    put("outcomes", lambda: (
         figures.share_bars([("criteria defined before close", out["criteria_defined_before_close"]),
                             ("handed off with criteria", out["handed_off_with_criteria"]),
                             ("criteria met by due date", out["criteria_met_by_due"])]),
-        [stat("referrals made", out["referrals_made"], "int")],
+        [stat("referrals made", out["referrals_made"], "int")]),
         foot(f"{out['won_deals']['value']} won deals, {out['criteria_due']['value']} criteria due, "
-                  f"{out['referrals_made']['value']} referrals", last),
-    )
-    out_tiles["recognition"] = (
+             f"{out['referrals_made']['value']} referrals", last))
+    put("recognition", lambda: (
         figures.recognition_figure(recog["by_reason"]),
         [stat("for helping, sharing, failures", recog["helping_sharing_failure_share"], "pct", "recognitions"),
-         stat("for results", recog["result_share"], "pct", "recognitions")],
+         stat("for results", recog["result_share"], "pct", "recognitions")]),
         foot(f"{recog['recognitions']['value']} recognitions (at most {recog['cap_per_giver_receiver']} "
-                  f"per giver and receiver)", last),
-    )
+             f"per giver and receiver)", last))
     return out_tiles
 
 
-def outputs_for(data: dict[str, Any], user) -> list[Any]:
-    tiles = render(data, user)
+def outputs_for(data: dict[str, Any], user, only: set[str] | None = None) -> list[Any]:
+    tiles = render(data, user, only)
     return [x for tid in TILES for x in tiles[tid]]
 
 
@@ -220,11 +264,19 @@ def register(app, store) -> None:
 
 def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:
     """The callback's outputs for `data` when the browser shows the snapshot stamped `shown`: nothing
-    new (every output dash.no_update: an idle page costs a lookup), new footers only, or everything."""
+    new (every output dash.no_update: an idle page costs a lookup), new footers only, or, for a new
+    snapshot, new footers and the tiles whose inputs changed (`tile_digests`; all of them when the
+    browser shows none)."""
     what = read_model.unchanged(data, shown)
     if what == "none":
         return [no_update] * (3 * len(TILES) + 1)
-    out = outputs_for(data, user)
+    digests = data.get("tiles") or tile_digests(data)
+    if what == "feet":
+        only: set[str] | None = set()
+    else:
+        before = shown.get("tiles") if isinstance(shown, dict) else None
+        only = None if not isinstance(before, dict) else {t for t in TILES if before.get(t) != digests[t]}
+    out = outputs_for(data, user, only)
     if what == "feet":
         out = [x if i % 3 == 2 else no_update for i, x in enumerate(out)]
-    return out + [read_model.stamp(data)]
+    return out + [{**read_model.stamp(data), "tiles": digests}]

@@ -7,7 +7,7 @@ functions give for t (tests/integration/projections/test_trend_metrics_chdb.py c
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import pandas as pd
@@ -44,9 +44,15 @@ for _sql, _needle in ((views.TEAM_ROSTER_SQL, _ONE_TEAM_ROSTER), (TEAM_HELP_SQL,
     assert _needle in _sql, "the one-team query changed: derive its all-teams form again"
 
 
-def _slice(df: pd.DataFrame, team: str) -> pd.DataFrame:
-    """The team's rows without the team column, in the query's order, indexed from 0."""
-    return df[df["team"] == team].drop(columns="team").reset_index(drop=True)
+def _by_team(df: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each team's rows without the team column, in the query's order, indexed from 0 (one pass), and
+    the empty frame of those columns for a team without rows."""
+    empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True)
+    if df.empty:
+        return {}, empty
+    rest = df.drop(columns="team")
+    return {str(t): rest.take(rows).reset_index(drop=True)
+            for t, rows in df.groupby("team", sort=False).indices.items()}, empty
 
 
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> dict[str, dict[str, Any]]:
@@ -62,20 +68,33 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
         reviews_by_deal[str(d)].append(i)
     lessons = store.query_df(LESSONS_SQL, {**params, "limit": lessons_limit})
 
+    # the help acts in one pass: ties inside each team, help given and received as a member
+    ties: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    given: dict[str, Counter] = defaultdict(Counter)
+    received: dict[str, Counter] = defaultdict(Counter)
+    for h, r, ht, rt in views._act_rows(acts):
+        if ht == rt:
+            ties[ht].append((h, r))
+        given[ht][h] += 1
+        received[rt][r] += 1
+    members_of, no_members = (_by_team(rosters) if not rosters.empty
+                              else ({}, views.team_roster(store, teams[0], period).iloc[0:0] if teams else None))
+    failed_of, no_failed = _by_team(failed)
+    lessons_of, no_lessons = _by_team(lessons)
+
     out: dict[str, dict[str, Any]] = {}
     for team in teams:
-        members = _slice(rosters, team) if not rosters.empty else views.team_roster(store, team, period).iloc[0:0]
-        team_acts = (acts[(acts["helper_team"] == team) | (acts["recipient_team"] == team)].reset_index(drop=True)
-                     if not acts.empty else acts)
-        deals = _slice(failed, team) if not failed.empty else failed.drop(columns="team")
+        members = members_of.get(team, no_members)
+        deals = failed_of.get(team, no_failed)
         rows = sorted(i for d in deals.get("deal_id", []) for i in reviews_by_deal.get(str(d), []))
         cell = (team, period)
         out[team] = {
             "members": members,
-            "edges": views.help_edges(store, team, period, team_acts),
-            "balance": views.help_balance(store, team, period, team_acts, members),
+            "edges": views.edges_frame(ties.get(team, ())),
+            "balance": views.balance_frame(members.get("person", []), given.get(team, Counter()),
+                                           received.get(team, Counter())),
             "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
             "failed": views.failed_rows(deals, reviews.iloc[rows]),
-            "lessons": _slice(lessons, team) if not lessons.empty else lessons.drop(columns="team"),
+            "lessons": lessons_of.get(team, no_lessons),
         }
     return out

@@ -8,7 +8,8 @@ Nothing here orders people by a figure: rows are ordered by id or time.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import Any, Iterable
 
 import pandas as pd
 
@@ -90,11 +91,7 @@ def help_edges(store: Any, team: str, period: str, acts: pd.DataFrame | None = N
     """The team's helping network: directed ties helper -> recipient (both in the team at the time) with
     acknowledged acts, ordered by helper and recipient. `acts`: `team_help`'s result, if already read."""
     acts = team_help(store, team, period) if acts is None else acts
-    if acts.empty:
-        return pd.DataFrame({"helper": [], "recipient": [], "acts": []}).astype({"acts": "int64"})
-    inside = acts[(acts["helper_team"] == team) & (acts["recipient_team"] == team)]
-    edges = inside.groupby(["helper", "recipient"]).size().reset_index(name="acts")
-    return edges.astype({"acts": "int64"}).sort_values(["helper", "recipient"]).reset_index(drop=True)
+    return edges_frame((h, r) for h, r, ht, rt in _act_rows(acts) if ht == team and rt == team)
 
 
 def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None = None,
@@ -104,16 +101,34 @@ def help_balance(store: Any, team: str, period: str, acts: pd.DataFrame | None =
     if already read."""
     acts = team_help(store, team, period) if acts is None else acts
     members = store.query_df(TEAM_ROSTER_SQL, _params(team, period)) if members is None else members
-    out = pd.DataFrame({"person": [str(p) for p in members.get("person", [])]})
+    rows = _act_rows(acts)
+    return balance_frame(members.get("person", []), Counter(h for h, _, ht, _ in rows if ht == team),
+                         Counter(r for _, r, _, rt in rows if rt == team))
+
+
+def _act_rows(acts: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """`team_help` rows as (helper, recipient, helper's team, recipient's team) strings."""
     if acts.empty:
-        return out.assign(given=0, received=0)
-    given = acts[acts["helper_team"] == team].groupby("helper").size().rename("given")
-    received = acts[acts["recipient_team"] == team].groupby("recipient").size().rename("received")
-    counts = pd.concat([given, received], axis=1).fillna(0)
-    counts.index = counts.index.astype(str)
-    counts = counts.rename_axis("person").reset_index()
-    out = out.merge(counts, on="person", how="outer").fillna(0)
-    return out.astype({"given": "int64", "received": "int64"}).sort_values("person").reset_index(drop=True)
+        return []
+    return [(str(h), str(r), str(ht), str(rt)) for h, r, ht, rt in zip(
+        acts["helper"].tolist(), acts["recipient"].tolist(), acts["helper_team"].tolist(),
+        acts["recipient_team"].tolist())]
+
+
+def edges_frame(ties: Iterable[tuple[str, str]]) -> pd.DataFrame:
+    """(helper, recipient) per act -> one row per directed tie with its acts, ordered (pure; Team live's
+    one-team and all-teams views both build their network with it)."""
+    counts = sorted(Counter(ties).items())
+    return pd.DataFrame({"helper": [h for (h, _), _ in counts], "recipient": [r for (_, r), _ in counts],
+                         "acts": pd.Series([n for _, n in counts], dtype="int64")})
+
+
+def balance_frame(members: Iterable[Any], given: Counter, received: Counter) -> pd.DataFrame:
+    """Help given and received per person: every member (zero rows too) and anyone who gave or received
+    as a member, ordered by person (pure)."""
+    people = sorted({str(p) for p in members} | set(given) | set(received))
+    return pd.DataFrame({"person": people, "given": pd.Series([given.get(p, 0) for p in people], dtype="int64"),
+                         "received": pd.Series([received.get(p, 0) for p in people], dtype="int64")})
 
 
 def knowledge_by_kind(store: Any, team: str, period: str) -> pd.DataFrame:

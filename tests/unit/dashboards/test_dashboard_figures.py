@@ -226,3 +226,26 @@ def test_network_names_go_outward_and_empty_shares_say_why():
     none = {"value": None, "sample": 2, "min_sample": 5, "insufficient": True}
     fig = figures.share_bars([("handed off with criteria", none)])
     assert not fig.data and "handed off with criteria n=2, needs 5" in fig.layout.annotations[0].text
+
+
+def test_a_new_snapshot_redraws_only_the_tiles_whose_inputs_changed():
+    from dash import no_update
+
+    from dashboards.pages import team_live
+
+    data = {**_team_live_data(), "summary": {**_team_live_data()["summary"], "as_of": "2026-01-10T00:00:01+00:00"}}
+    first = team_live.ticked(data, MANAGER, None)  # nothing shown yet: every tile drawn
+    graphs = first[0:-1:3]
+    assert len(graphs) == len(team_live.TILES) and all(g is not no_update for g in graphs)
+
+    balance = data["balance"].assign(given=[0, 0, 0, 0, 0, 9])
+    newer = {**data, "balance": balance, "summary": {**data["summary"], "as_of": "2026-01-10T00:00:02+00:00"}}
+    second = team_live.ticked(newer, MANAGER, first[-1])
+    drawn = {tid for tid, g in zip(team_live.TILES, second[0:-1:3]) if g is not no_update}
+    assert drawn == {"balance"}, "only the tile drawn from the changed frame"
+    assert all(f is not no_update for f in second[2:-1:3]), "every footer says how fresh the snapshot is"
+
+    assert all(x is no_update for x in team_live.ticked(newer, MANAGER, second[-1])), "shown already: nothing"
+    renamed = {**newer, "names_digest": "other", "summary": {**data["summary"], "as_of": "2026-01-10T00:00:03+00:00"}}
+    third = team_live.ticked(renamed, MANAGER, second[-1])
+    assert {tid for tid, g in zip(team_live.TILES, third[0:-1:3]) if g is not no_update} == {"failure"}

@@ -31,10 +31,10 @@ def test_team_live_tick_sends_no_update_for_an_unchanged_snapshot(monkeypatch):
     from dashboards.pages import team_live
 
     calls = []
-    monkeypatch.setattr(team_live, "outputs_for", lambda data, user: calls.append(1) or list(range(18)))
+    monkeypatch.setattr(team_live, "outputs_for", lambda data, user, only=None: calls.append(1) or list(range(18)))
     v = _value("2026-01-01T10:00:00+00:00")
     first = team_live.ticked(v, None, None)
-    assert first[:18] == list(range(18)) and first[-1] == stamp(v)
+    assert first[:18] == list(range(18)) and {k: first[-1][k] for k in stamp(v)} == stamp(v)
     assert team_live.ticked(v, None, first[-1]) == [no_update] * 19 and len(calls) == 1
     feet = team_live.ticked(_value("2026-01-01T10:00:00+00:00", "2026-01-01T10:00:09+00:00"), None, first[-1])
     assert [i for i, x in enumerate(feet[:18]) if x is not no_update] == list(range(2, 18, 3))
