@@ -121,13 +121,20 @@ def server_text(value: Any) -> None:
 
 def shown_stamp(value: Any) -> None:
     """The stamp of the snapshot a page shows (dashboards.read_model.stamp), sent back by the browser:
-    an object of at most two short texts. A forged one only makes the page send its figures again."""
+    at most two short texts and, on Team live, the digest of each tile it shows (`tiles`: at most 16
+    short texts by tile id). A forged one only makes the page send its figures again, or not."""
     if value is None:
         return
-    if not isinstance(value, dict) or len(value) > 2 or not set(value) <= {"as_of", "confirmed_at"}:
+    if not isinstance(value, dict) or len(value) > 3 or not set(value) <= {"as_of", "confirmed_at", "tiles"}:
         raise BadInput("not a snapshot stamp")
-    for v in value.values():
-        if v is not None:
+    for k, v in value.items():
+        if k == "tiles":
+            if not isinstance(v, dict) or len(v) > 16:
+                raise BadInput("not a snapshot stamp")
+            for tile, digest in v.items():
+                _printable(tile, 40, "tile id")
+                _printable(digest, 40, "tile digest")
+        elif v is not None:
             _printable(v, 40, "snapshot time")
 
 

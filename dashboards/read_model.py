@@ -50,8 +50,11 @@ share of the process for the worker while it catches up on a backlog."""
 BUSY_ROWS_PER_SECOND = 5_000
 """A store growing faster than this is being filled by a worker catching up on a backlog (a live trickle
 is far below it): snapshots computed then are stale at once, and their queries take the cores from the
-worker. Warming waits meanwhile, and the refresher rests BUSY_REST_SECONDS between computes."""
+worker. Warming waits meanwhile, and a snapshot whose compute took longer than BUSY_CHEAP_SECONDS
+rests BUSY_REST_SECONDS after each compute (cheap ones, such as the data span and team list every page
+layout reads, stay current)."""
 BUSY_REST_SECONDS = 5.0
+BUSY_CHEAP_SECONDS = 0.25
 FEET_EVERY_SECONDS = 5.0
 """While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
@@ -208,6 +211,8 @@ class ReadModel:
         entry.confirmed_at, entry.stale_since = None, None
         done = self.clock()
         entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
+        if self.busy and entry.seconds > BUSY_CHEAP_SECONDS:
+            entry.rest_until = max(entry.rest_until, done + BUSY_REST_SECONDS)
         entry.failures, entry.retry_at = 0, 0.0
         self.refreshes += 1
         if entry.seconds > 1.0:
@@ -239,9 +244,8 @@ class ReadModel:
             if self._foreground:  # a first visit computes its page: it goes first
                 pause = self.poll_seconds
                 continue
-            busy = False
             try:
-                busy = self.catching_up()  # a backlog: snapshots would be stale at once; one per rest
+                self.catching_up()  # a backlog: expensive snapshots would be stale at once (see _compute)
                 took = self.refresh_next()
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.warning("read model refresh failed", exc_info=True)
@@ -250,8 +254,6 @@ class ReadModel:
             # the refresher would otherwise keep the process (and its GIL) busy, and page callbacks and
             # the worker sharing it would wait. It stays busy at most about two thirds of the time.
             pause = self.poll_seconds if took is None else max(self.poll_seconds, REST_RATIO * took)
-            if busy:
-                pause = max(pause, BUSY_REST_SECONDS)
 
     def start(self) -> "ReadModel":
         if self._thread is None:

@@ -312,3 +312,27 @@ def test_the_refresher_knows_a_backlog_from_a_trickle(store):
     assert model.catching_up() is True and model.busy is True  # twice the threshold in a second
     now[0] += 1.0
     assert model.catching_up() is False and model.busy is False  # nothing since: quiet again
+
+
+def test_while_a_worker_catches_up_only_expensive_snapshots_rest(store):
+    """Busy: a snapshot that took over BUSY_CHEAP_SECONDS rests BUSY_REST_SECONDS after its compute; a cheap
+    one (the data span and team list page layouts read) rests only as long as it took, as when quiet."""
+    from dashboards import read_model
+
+    now = [100.0]
+
+    def costing(seconds: float):
+        def compute() -> dict:
+            now[0] += seconds
+            return {"n": 1}
+        return compute
+
+    model = ReadModel(store, clock=lambda: now[0])
+    model.busy = True
+    model.get(("expensive",), costing(1.0))
+    model.get(("cheap",), costing(0.01))
+    assert model._entries[("expensive",)].rest_until >= 101.0 + read_model.BUSY_REST_SECONDS
+    assert model._entries[("cheap",)].rest_until == pytest.approx(101.01 + 0.01)  # done + its own time
+    model.busy = False
+    model.get(("quiet",), costing(1.0))  # from 101.01 to 102.01
+    assert model._entries[("quiet",)].rest_until == pytest.approx(102.01 + 1.0)

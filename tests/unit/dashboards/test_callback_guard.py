@@ -94,3 +94,13 @@ def test_rules(rule, good, bad):
     for v in bad:
         with pytest.raises(BadInput):
             rule(v)
+
+
+def test_a_snapshot_stamp_may_carry_the_digests_of_the_tiles_shown():
+    from dashboards.callback_guard import BadInput, shown_stamp
+
+    shown_stamp({"as_of": "2026-12-02T08:00:00+00:00", "confirmed_at": None, "tiles": {"net": "0a1b2c", "balance": "3d4e"}})
+    for forged in ({"as_of": None, "tiles": ["net"]}, {"tiles": {f"t{i}": "x" for i in range(17)}},
+                   {"tiles": {"net": 7}}, {"tiles": {"net": "x" * 41}}, {"as_of": None, "other": "x"}):
+        with pytest.raises(BadInput):
+            shown_stamp(forged)
