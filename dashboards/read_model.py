@@ -55,6 +55,10 @@ rests BUSY_REST_SECONDS after each compute (cheap ones, such as the data span an
 layout reads, stay current)."""
 BUSY_REST_SECONDS = 5.0
 BUSY_CHEAP_SECONDS = 0.25
+BUSY_WINDOW_SECONDS = 2.0
+ALWAYS_CURRENT = frozenset({("shape",)})
+"""Snapshots that never rest for a backlog, whatever they cost: the data span and team list every page
+layout reads (a page opened during a catch-up must offer the current period)."""
 FEET_EVERY_SECONDS = 5.0
 """While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
@@ -211,7 +215,7 @@ class ReadModel:
         entry.confirmed_at, entry.stale_since = None, None
         done = self.clock()
         entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
-        if self.busy and entry.seconds > BUSY_CHEAP_SECONDS:
+        if self.busy and entry.seconds > BUSY_CHEAP_SECONDS and key not in ALWAYS_CURRENT:
             entry.rest_until = max(entry.rest_until, done + BUSY_REST_SECONDS)
         entry.failures, entry.retry_at = 0, 0.0
         self.refreshes += 1
@@ -219,13 +223,18 @@ class ReadModel:
             log.info("page data %s computed in %.1fs", key, entry.seconds)
 
     def catching_up(self) -> bool:
-        """Whether the store grew faster than BUSY_ROWS_PER_SECOND since the last look (metadata only)."""
-        now, rows = self.clock(), activity.stored_rows(self.store)
+        """Whether the store grew faster than BUSY_ROWS_PER_SECOND over the last BUSY_WINDOW_SECONDS at
+        least (metadata only; one worker batch landing between two close looks is not a backlog)."""
+        now = self.clock()
+        if self._growth is not None and now - self._growth[0] < BUSY_WINDOW_SECONDS:
+            return self.busy
+        rows = activity.stored_rows(self.store)
         last, self._growth = self._growth, (now, rows)
-        busy = last is not None and now > last[0] and (rows - last[1]) / (now - last[0]) > BUSY_ROWS_PER_SECOND
+        busy = last is not None and (rows - last[1]) / (now - last[0]) > BUSY_ROWS_PER_SECOND
         if busy != self.busy:
-            log.info("read model: %s", "a worker is catching up; refreshing at most every %.0fs meanwhile"
-                     % BUSY_REST_SECONDS if busy else "the store grows slowly again; refreshing at once")
+            log.info("read model: %s", ("a worker is catching up; expensive snapshots refresh at most every "
+                                        f"{BUSY_REST_SECONDS:.0f}s meanwhile") if busy
+                     else "the store grows slowly again; refreshing at once")
             self.busy = busy
         return busy
 

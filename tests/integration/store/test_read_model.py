@@ -296,8 +296,8 @@ def test_the_refresher_knows_a_backlog_from_a_trickle(store):
     assert model.catching_up() is False  # the first look has nothing to compare with
     for n in range(3):
         insert_event(store, n)
-    now[0] += 1.0
-    assert model.catching_up() is False and model.busy is False  # 3 rows in a second: a trickle
+    now[0] += 2.0
+    assert model.catching_up() is False and model.busy is False  # 3 rows in two seconds: a trickle
 
     burst = read_model.BUSY_ROWS_PER_SECOND
     import pandas as pd
@@ -307,10 +307,12 @@ def test_the_refresher_knows_a_backlog_from_a_trickle(store):
     store.insert_df("events", pd.DataFrame([dict(
         source="s", id=f"b{i}", type="teamflow.help.given", version=1, time=t, subject="", data="{}",
         _partition=0, _offset=1000 + i, _ingested_at=t, _version=ddl.first_copy_version(0, 1000 + i))
-        for i in range(2 * burst)]))
-    now[0] += 1.0
-    assert model.catching_up() is True and model.busy is True  # twice the threshold in a second
-    now[0] += 1.0
+        for i in range(4 * burst)]))
+    now[0] += 0.5
+    assert model.catching_up() is False, "a look within the window keeps the last verdict"
+    now[0] += 1.5
+    assert model.catching_up() is True and model.busy is True  # twice the threshold over two seconds
+    now[0] += 2.0
     assert model.catching_up() is False and model.busy is False  # nothing since: quiet again
 
 
@@ -336,3 +338,6 @@ def test_while_a_worker_catches_up_only_expensive_snapshots_rest(store):
     model.busy = False
     model.get(("quiet",), costing(1.0))  # from 101.01 to 102.01
     assert model._entries[("quiet",)].rest_until == pytest.approx(102.01 + 1.0)
+    model.busy = True
+    model.get(("shape",), costing(1.0))  # the layouts' span and teams, from 102.01: never held back
+    assert model._entries[("shape",)].rest_until == pytest.approx(103.01 + 1.0)
