@@ -84,10 +84,13 @@ def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
     is read once per data version for all pages (`data_cache.cached`)."""
     from . import data_cache
 
-    version = activity.data_version(store)  # before computing: a change during compute forces a redo
-    value = compute()
-    summary = {**data_cache.cached(store, ("summary",), lambda: activity.summary(store)),
-               "as_of": datetime.now(timezone.utc).isoformat()}
+    # The versions are read once, before computing (a change during the compute forces a redo), and
+    # every query of the compute is filed under them (one metadata read, not one per query).
+    with activity.versions_pinned(store):
+        version = activity.data_version(store)
+        value = compute()
+        summary = {**data_cache.cached(store, ("summary",), lambda: activity.summary(store)),
+                   "as_of": datetime.now(timezone.utc).isoformat()}
     return version, {**value, "summary": summary}
 
 

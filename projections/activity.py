@@ -5,7 +5,9 @@ projection tables instead (projections.metrics).
 """
 from __future__ import annotations
 
-from typing import Any
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -65,9 +67,39 @@ def table_versions(store: Store) -> dict[str, tuple]:
     highest block number per partition moves with writes only. A dropped partition changes the
     partition count, and a table swapped in by a replay changes the table's identity.
     """
+    pinned = getattr(_pins, "by_database", {}).get(_database(store))
+    if pinned is not None:
+        return pinned
     df = store.query_df(TABLE_VERSIONS_SQL)
     return {str(name): (str(uuid), int(blocks), int(parts))
             for name, uuid, blocks, parts in zip(df["table"], df["uuid"], df["blocks"], df["partitions"])}
+
+
+_pins = threading.local()
+
+
+def _database(store: Store) -> Any:
+    return getattr(store, "database", None)
+
+
+@contextmanager
+def versions_pinned(store: Store) -> Iterator[dict[str, tuple]]:
+    """Within it, this thread's `table_versions(store)` (and so `data_version`) answer the versions read
+    on entering, once, instead of reading them again for each of a page snapshot's queries. Read
+    before those queries run, they are never newer than the rows the queries see, so a result filed
+    under them (`dashboards.query_memo`) is exact; a write meanwhile is seen by the next snapshot."""
+    versions = table_versions(store)
+    pins = _pins.__dict__.setdefault("by_database", {})
+    key = _database(store)
+    before = pins.get(key)
+    pins[key] = versions
+    try:
+        yield versions
+    finally:
+        if before is None:
+            pins.pop(key, None)
+        else:
+            pins[key] = before
 
 
 def data_version(store: Store) -> tuple:

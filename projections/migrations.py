@@ -48,6 +48,8 @@ MIGRATIONS: list[Migration] = [
               _create(*MIGRATION_2_TABLES)),
     Migration(3, "event-keyed projection tables partitioned by month of event time (rebuilt in place)",
               lambda store: repartition(store, ALL_TABLES) and None),
+    Migration(4, "event-keyed projection tables partitioned by year of event time (rebuilt in place)",
+              lambda store: repartition(store, ALL_TABLES) and None),
 ]
 
 

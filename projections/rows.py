@@ -18,7 +18,7 @@ ONE_MS = timedelta(milliseconds=1)
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("time", TS), ("source", "String"), ("event_id", "String"))
 
-BY_MONTH = "toYYYYMM(time)"
+BY_YEAR = "toYear(time)"
 """Partition key of the event-keyed projection tables (see `fact_table`)."""
 
 Row = dict[str, Any]
@@ -60,8 +60,10 @@ def fact_table(
     distinct event is its own row; re-inserting an event replaces its row by an equal one.
 
     Partitions: FINAL and merges deduplicate within a partition only. An event-keyed row and its
-    duplicates share the event's time, so those tables are partitioned by the month of `time`
-    (`BY_MONTH`) and a query bounded by a period reads only that period's partitions. `time` ends
+    duplicates share the event's time, so those tables are partitioned by the year of `time`
+    (`BY_YEAR`) and a query bounded by a period reads only that period's year. A year, not a month:
+    every insert writes a part per partition it touches, and a batch of a backlog or a replay spans
+    many months, which made the worker and replay far slower (docs/architecture.md). `time` ends
     their sorting key (it adds nothing to the identity, which already fixes it): with the partition
     key's column in the sorting key, the engine knows no key spans two partitions and lets a
     period's predicate skip partitions under FINAL too. Entity rows of different times must meet,
@@ -74,6 +76,6 @@ def fact_table(
         columns=columns + EVENT_COLUMNS,
         order_by=key,
         engine="ReplacingMergeTree(time)" if latest_wins else "ReplacingMergeTree",
-        partition_by=None if latest_wins else BY_MONTH,
+        partition_by=None if latest_wins else BY_YEAR,
         comment=comment,
     )

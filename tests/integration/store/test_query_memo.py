@@ -118,3 +118,38 @@ def test_team_live_through_the_memo_equals_the_store_after_mixed_writes(store):
         store_events(store, [Positioned(e, 1, start + i) for i, e in enumerate(batch)], 0)
         assert figures(memo) == figures(store)
     assert memo.hits > 0 and memo.misses > 0
+
+
+class CountingStore:
+    """The store, counting the metadata reads (`table_versions`) that reach it."""
+
+    def __init__(self, store) -> None:
+        self.store, self.version_reads = store, 0
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def query_df(self, sql, params=None):
+        self.version_reads += "system.parts" in sql
+        return self.store.query_df(sql, params)
+
+
+def test_versions_pinned_for_a_snapshot_are_read_once_and_a_later_write_is_seen(store):
+    from projections import activity
+
+    counting = CountingStore(store)
+    memo = QueryMemo(counting)
+    insert_event(store, 1)
+    with activity.versions_pinned(counting):
+        for _ in range(3):
+            memo.query_df(EVENTS)
+            memo.query_df(RECOGNITIONS)
+        assert activity.data_version(counting) == activity.data_version(store)
+    assert counting.version_reads == 1  # on entering, not per query
+    assert (memo.misses, memo.hits) == (2, 4)
+
+    with activity.versions_pinned(counting):
+        insert_event(store, 2)  # written during a compute: that compute may not see it ...
+        memo.query_df(EVENTS)
+    assert list(memo.query_df(EVENTS)["id"]) == ["1", "2"]  # ... the next one does (not filed as current)
+    assert counting.version_reads == 3  # the second pin, then the plain call outside any pin

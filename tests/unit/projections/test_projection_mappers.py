@@ -169,11 +169,11 @@ def test_create_sql_of_every_table_is_a_replacing_merge_tree_with_event_columns(
         sql = table.create_sql()
         assert "ReplacingMergeTree" in sql
         # A key must never span partitions (FINAL deduplicates within one): entity tables (the later
-        # event wins) are unpartitioned; event-keyed ones by month of `time`, which their key holds.
+        # event wins) are unpartitioned; event-keyed ones by year of `time`, which their key holds.
         if table.engine == "ReplacingMergeTree(time)":
             assert "PARTITION BY" not in sql and table.partition_by is None
         else:
-            assert table.partition_by == "toYYYYMM(time)" and "time" in table.order_by
+            assert table.partition_by == "toYear(time)" and "time" in table.order_by
             assert {"source", "event_id"} <= set(table.order_by)
         assert table.column_names[-3:] == ["time", "source", "event_id"]
         assert set(table.order_by) <= set(table.column_names)
