@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -202,6 +203,10 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         if broker:
             broker.stop()
+        if args.keep:
+            say(f"kept the broker's and stores' files in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return {
         "events": args.events,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -229,6 +234,8 @@ def main() -> int:
     p.add_argument("--modes", default="batch", help="worker fold modes to time (only batch remains)")
     p.add_argument("--replay-events", type=int, default=0, metavar="M",
                    help="also replay a log of M events of its own (sustained replay rate; default: off)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the temporary directory (broker log, worker and replay stores, logs) after the run")
     args = p.parse_args()
     figures = run(args)
     if args.json:
