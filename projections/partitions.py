@@ -1,8 +1,8 @@
 """Migration of existing stores to the partitioned projection tables (migrations 3 and 4).
 
 Event-keyed projection tables are partitioned by the year of the event's time (see
-`rows.fact_table`). A store created before migration 3 holds them unpartitioned, one migrated by
-migration 3 before migration 4 by month; ClickHouse cannot
+`rows.fact_table`). A store created before migration 3 holds them unpartitioned, and a store that
+migration 3 brought to month partitions (before migration 4) holds them by month; ClickHouse cannot
 change a table's partition key in place, so each such table is rebuilt in the store from its
 own rows: a fresh table from the definition, `INSERT ... SELECT` of every column, then
 `EXCHANGE TABLES` (atomic, as replay does) and the old one dropped. Rows are copied as they are,

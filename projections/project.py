@@ -155,7 +155,7 @@ def projection_columns(table: Table, rows: Sequence[Row], who: Sequence[int], ev
     own = table.column_names[:-len(EVENT_COLUMNS)]
     if set(map(len, rows)) != {len(own)}:
         raise ValueError(f"{table.name}: a mapper gave a row whose columns are not {own}")
-    try:  # one pass per column: several times cheaper than transposing row tuples (docs/benchmarks.md)
+    try:  # one pass over the rows per column (cheaper than transposing row tuples: docs/benchmarks.md)
         columns = [[row[name] for row in rows] for name in own]
     except KeyError as missing:
         raise ValueError(f"{table.name}: a mapper gave a row without the column {missing}") from None
