@@ -47,15 +47,11 @@ class Store(ABC):
         """Run a SELECT and return its result as a DataFrame (columns in SELECT order)."""
 
     @abstractmethod
-    def insert_df(self, table: str, df: pd.DataFrame) -> int:
-        """Insert a DataFrame whose column names match the table's; returns rows written."""
-
-    @abstractmethod
     def insert_arrow(self, table: str, data: "pa.Table") -> int:
         """Insert an Arrow table (`projections.project.encode` makes them) whose field names match the
         table's; returns rows written. The backend serialises it once, its own way.
 
-        Both inserts return only once the engine confirmed every row, and raise `StoreError` otherwise
+        It returns only once the engine confirmed every row, and raise `StoreError` otherwise
         (no space, a read-only directory, a server that wrote fewer rows): the worker commits a batch's
         offsets only after they returned."""
 

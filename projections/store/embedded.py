@@ -130,24 +130,14 @@ class ChdbStore(Store):
         result = self._run(sql, params, "DataFrame")
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame()
 
-    def insert_df(self, table: str, df: pd.DataFrame) -> int:
-        if df.empty:
-            return 0
-        import pyarrow as pa
-
-        return self._insert(table, pa.Table.from_pandas(df, preserve_index=False))
-
     def insert_arrow(self, table: str, data: "pa.Table") -> int:
-        """Insert an Arrow table whose field names match the table's (chDB reads it in place)."""
-        if data.num_rows == 0:
-            return 0
-        return self._insert(table, data)
-
-    def _insert(self, table: str, data: Any) -> int:
-        """`INSERT ... SELECT FROM Python(data)`: a plain statement, which raises when the engine could not
+        """Insert an Arrow table whose field names match the table's: chDB reads it in place, by
+        `INSERT ... SELECT FROM Python(data)`, a plain statement, which raises when the engine could not
         write (no space, a read-only or immutable directory). chDB's streaming insert (`send_insert`) does
         not: it reports every row written and returns normally when none was (docs/reliability.md), so
         the worker would commit offsets of events it never stored."""
+        if data.num_rows == 0:
+            return 0
         table = check_identifier(table)
         columns = ", ".join(check_identifier(c) for c in data.schema.names)
         teamflow_insert_data = data  # Python() finds the table by this name in the calling frames

@@ -54,15 +54,6 @@ class ServerStore(Store):
         except Exception as exc:
             raise StoreError(f"ClickHouse: {exc}") from exc
 
-    def insert_df(self, table: str, df: pd.DataFrame) -> int:
-        if df.empty:
-            return 0
-        try:
-            summary = self._client.insert_df(check_identifier(table), df)
-        except Exception as exc:
-            raise StoreError(f"ClickHouse: {exc}") from exc
-        return _confirmed(table, len(df), summary)
-
     def insert_arrow(self, table: str, data: "pa.Table") -> int:
         """Insert an Arrow table whose field names match the table's (sent as Arrow, once)."""
         arrow_table = data

@@ -145,7 +145,7 @@ def scrub_dead_letters(store, scrubber) -> int:
     from projections import ddl
 
     from ..dead_letters import DeadLetter
-    from ..fold.sink import dead_letter_frame
+    from ..fold.sink import dead_letter_table
 
     needles = [n.decode("utf-8") for n in scrubber._needles] + ["\\u"]
     cols = ("raw", "reason", "source", "id", "type")
@@ -164,7 +164,7 @@ def scrub_dead_letters(store, scrubber) -> int:
                                    received_at=received), int(r["_partition"]), int(r["_offset"])))
         old.append(r["fingerprint"])
     if letters:
-        store.insert_df(ddl.DEAD_LETTERS.name, dead_letter_frame(letters, datetime.now(timezone.utc)))
+        store.insert_arrow(ddl.DEAD_LETTERS.name, dead_letter_table(letters, datetime.now(timezone.utc)))
         store.command(f"ALTER TABLE {ddl.DEAD_LETTERS.name} DELETE WHERE fingerprint IN {{f:Array(String)}} "
                       "SETTINGS mutations_sync = 2", {"f": old})
     return len(letters)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Callable, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from projections import ddl
+from projections.arrow import arrow_table
 from projections.project import Positioned, encode
+from projections.rows import epoch_ms
 from projections.store import Store
 
 from ..dead_letters import DeadLetter
@@ -25,18 +25,28 @@ from .status import StatusBoard
 from .prepare import Prepared
 from .store_refusal import UNKNOWN_TRIES, StoreRefused, classify, error_label
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 log = logging.getLogger(__name__)
 
 
-def dead_letter_frame(letters: Sequence[tuple[DeadLetter, int, int]], now: datetime) -> pd.DataFrame:
-    rows = [
-        (dl.fingerprint, dl.received_at or now, dl.door, dl.source, dl.id, dl.type, dl.code, dl.reason,
-         dl.raw.decode("utf-8", "replace"), partition, offset)
-        for dl, partition, offset in letters
-    ]
-    df = pd.DataFrame.from_records(rows, columns=ddl.DEAD_LETTERS.column_names)
-    df["received_at"] = pd.to_datetime(df["received_at"], utc=True)
-    return df
+def dead_letter_table(letters: Sequence[tuple[DeadLetter, int, int]], now: datetime) -> "pa.Table":
+    """The `dead_letters` rows of (letter, partition, offset) triples, as the store's one insert takes them."""
+    columns = {
+        "fingerprint": [dl.fingerprint for dl, _, _ in letters],
+        "received_at": [epoch_ms(dl.received_at or now) for dl, _, _ in letters],
+        "door": [dl.door for dl, _, _ in letters],
+        "source": [dl.source for dl, _, _ in letters],
+        "id": [dl.id for dl, _, _ in letters],
+        "type": [dl.type for dl, _, _ in letters],
+        "code": [dl.code for dl, _, _ in letters],
+        "reason": [dl.reason for dl, _, _ in letters],
+        "raw": [dl.raw.decode("utf-8", "replace") for dl, _, _ in letters],
+        "_partition": [partition for _, partition, _ in letters],
+        "_offset": [offset for _, _, offset in letters],
+    }
+    return arrow_table(ddl.DEAD_LETTERS, [columns[name] for name in ddl.DEAD_LETTERS.column_names])
 
 
 def _engine_words(exc: BaseException, limit: int = 300) -> str:
@@ -106,8 +116,9 @@ class EventSink:
     def write_dead_letters(self, letters: Sequence[tuple[DeadLetter, int, int]]) -> None:
         if not letters:
             return
-        df = dead_letter_frame(letters, datetime.now(timezone.utc))
-        self._until_written(f"{len(letters)} dead letters", lambda: self.store.insert_df(ddl.DEAD_LETTERS.name, df))
+        table = dead_letter_table(letters, datetime.now(timezone.utc))
+        self._until_written(f"{len(letters)} dead letters",
+                            lambda: self.store.insert_arrow(ddl.DEAD_LETTERS.name, table))
         self.dead_letters_written += len(letters)
 
 

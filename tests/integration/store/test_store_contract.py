@@ -11,6 +11,7 @@ import pytest
 from projections import ddl
 from projections.migrations import MIGRATIONS, migrate
 from projections.store import StoreError, open_store
+from support.store_rows import raw_events
 
 pytestmark = pytest.mark.integration
 
@@ -44,14 +45,11 @@ def test_columns_match_the_single_definition(any_store):
 
 def test_same_identity_written_twice_is_one_row(any_store):
     migrate(any_store)
-    now = pd.Timestamp.now(tz="UTC")
-    row = dict(source="s", id="1", type="teamflow.help.given", version=1, time=now, subject="", data="{}",
-               _partition=0, _offset=5, _ingested_at=now, _version=ddl.first_copy_version(0, 5))
-    df = pd.DataFrame([row, dict(row, id="2", _offset=6, _version=ddl.first_copy_version(0, 6))])
-    assert any_store.insert_df("events", df) == 2
-    any_store.insert_df("events", df)  # a redelivered batch
-    later_copy = pd.DataFrame([dict(row, _partition=3, _offset=900, _version=ddl.first_copy_version(3, 900))])
-    any_store.insert_df("events", later_copy)  # the same event again, later in the log
+    batch = raw_events([dict(id="1", _offset=5), dict(id="2", _offset=6)])
+    assert any_store.insert_arrow("events", batch) == 2
+    any_store.insert_arrow("events", batch)  # a redelivered batch
+    later_copy = raw_events([dict(id="1", _partition=3, _offset=900)])
+    any_store.insert_arrow("events", later_copy)  # the same event again, later in the log
     assert any_store.query_scalar("SELECT count() FROM events FINAL") == 2
     kept = any_store.query_rows("SELECT _partition, _offset FROM events FINAL WHERE id = '1'")
     assert kept == [{"_partition": 0, "_offset": 5}], "the first copy's position is kept"
@@ -73,7 +71,7 @@ def test_engine_errors_are_store_errors_with_the_engine_message(any_store):
 
 def test_identifiers_are_checked(any_store):
     with pytest.raises(ValueError):
-        any_store.insert_df("events; DROP TABLE x", pd.DataFrame({"a": [1]}))
+        any_store.insert_arrow("events; DROP TABLE x", raw_events([dict(id="1", _offset=1)]))
 
 
 def test_a_second_process_cannot_open_a_chdb_directory_in_use(tmp_path):
