@@ -121,7 +121,7 @@ def measure(args, n_events: int, store_dir: str | None) -> dict[str, float]:
     args.store_dir = store_dir
     from support.store_rows import insert_event
 
-    from dashboards import data_cache, read_model
+    from dashboards import read_model
     from dashboards.components import period_options, periods_between
     from dashboards.pages import activity, deals, executive, my_view, team_live
     from dashboards.users import User
@@ -163,7 +163,6 @@ def measure(args, n_events: int, store_dir: str | None) -> dict[str, float]:
             runs = []
             for _ in range(1 if name.startswith("executive") else args.compute_repeat):
                 read_model.clear()
-                data_cache.clear()
                 t = time.perf_counter()
                 fetch()
                 runs.append((time.perf_counter() - t) * 1000)
@@ -174,7 +173,6 @@ def measure(args, n_events: int, store_dir: str | None) -> dict[str, float]:
         # 2. What a person waits for: page data and the full callback on refresh ticks while events keep
         #    landing (one a second) and the refresher recomputes in the background.
         read_model.clear()
-        data_cache.clear()
         model = read_model.for_store(store)
         for fetch, _render in cases.values():
             fetch()  # the first visit of each page (measured above)

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1)
     args = ap.parse_args(argv)
 
-    from dashboards import data_cache, read_model
+    from dashboards import read_model
     from dashboards.components import period_options
     from dashboards.pages import executive
     from projections.metrics import views
@@ -42,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in cases.items():
             for _ in range(args.runs):
                 read_model.clear()
-                data_cache.clear()
                 t = time.perf_counter()
                 fn()
                 print(f"| {name} | {(time.perf_counter() - t) * 1000:,.0f} |")

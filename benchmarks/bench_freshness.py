@@ -99,14 +99,13 @@ def mixed_events(per_second: int, seconds: float, teams: int) -> list[bytes]:
 def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True) -> dict:
     """`store` is written as the worker writes; the pages read it as the dashboards do (through the
     query memo unless `memo` is off)."""
-    from dashboards import data_cache, query_memo, read_model
+    from dashboards import query_memo, read_model
     from dashboards.components import period_of
     from dashboards.pages import team_live
     from dashboards.users import User
     from projections.metrics import teams, views
 
     read_model.clear()
-    data_cache.clear()
     writer, store = store, (query_memo.memoised(store) if memo else store)
     trickle = mixed_events(mixed, seconds, len(teams(store)))
     period = period_of(datetime.now(timezone.utc), "quarter")

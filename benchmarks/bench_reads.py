@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave the store's tables as they are (measure a store built by an earlier version)")
     args = ap.parse_args(argv)
 
-    from dashboards import data_cache, read_model
+    from dashboards import read_model
     from dashboards.components import period_options, periods_between
     from dashboards.pages import deals, my_view, team_live
     from projections.metrics import teams, views
@@ -78,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for i in range(args.repeat):
         read_model.clear()
-        data_cache.clear()
         if i:
             recorded.clear()
         t = time.perf_counter()

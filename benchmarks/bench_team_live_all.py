@@ -20,10 +20,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 
 def _ms(fn) -> float:
-    from dashboards import data_cache, read_model
+    from dashboards import read_model
 
     read_model.clear()
-    data_cache.clear()
     t = time.perf_counter()
     fn()
     return (time.perf_counter() - t) * 1000

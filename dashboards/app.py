@@ -128,7 +128,7 @@ def _wait_while_catching_up(store: Store, deadline: float, every: float = 2.0) -
     while time.monotonic() < deadline:
         time.sleep(every)
         now = activity.stored_rows(store)
-        if now - rows < read_model.BUSY_ROWS_PER_SECOND * every:
+        if not read_model.growing_fast(rows, now, every):
             return
         log.info("read model: warming waits while the store grows by %d rows/s", (now - rows) / every)
         rows = now

@@ -18,8 +18,9 @@ browser already shows the latest snapshot, so an idle page costs a dictionary lo
 Keys nobody asked for within `watch_seconds` stop being refreshed until someone asks again (they are
 then served from the last snapshot and refreshed in the background at once). The refresher takes the
 snapshot that has been stale longest first (the cheapest among those that went stale together), lets
-each snapshot rest as long as its compute took (at least `min_rest_seconds`, none by default), and
-itself rests half as long after each compute. Oldest first is what keeps an expensive page current
+each snapshot rest as long as its compute took (no floor: a new event should be on screen within
+seconds), and itself rests REST_RATIO as long after each compute (a share of the process kept for
+the worker while it catches up). Oldest first is what keeps an expensive page current
 while the data changes every second: cheapest first let the cheap snapshots, stale again after every
 event, take every turn, and Team live's snapshot of all teams was never recomputed under a
 one-a-second trickle. The process keeps a third of its time for page callbacks and the worker. A failing refresh keeps the last snapshot, logs, and retries
@@ -43,10 +44,6 @@ POLL_SECONDS = 0.5
 WATCH_SECONDS = 300.0
 MAX_ENTRIES = 256
 REST_RATIO = 0.5
-MIN_REST_SECONDS = 0.0
-"""A floor under each snapshot's rest (its own compute time). None by default: a new event should be
-on screen within seconds, and the refresher's own pause (REST_RATIO of each compute) already keeps a
-share of the process for the worker while it catches up on a backlog."""
 BUSY_ROWS_PER_SECOND = 5_000
 """A store growing faster than this is being filled by a worker catching up on a backlog (a live trickle
 is far below it): snapshots computed then are stale at once, and their queries take the cores from the
@@ -64,6 +61,12 @@ FEET_EVERY_SECONDS = 5.0
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
 
 
+def growing_fast(rows_before: int, rows_after: int, seconds: float) -> bool:
+    """Whether a store that grew from `rows_before` to `rows_after` stored rows in `seconds` is being
+    filled by a worker catching up (faster than BUSY_ROWS_PER_SECOND), not by a trickle."""
+    return seconds > 0 and (rows_after - rows_before) / seconds > BUSY_ROWS_PER_SECOND
+
+
 @dataclass
 class _Entry:
     compute: Callable[[], dict]
@@ -73,24 +76,20 @@ class _Entry:
     seconds: float = 0.0  # how long the last compute took
     failures: int = 0
     retry_at: float = 0.0
-    rest_until: float = 0.0  # refresh_next leaves it alone until then (its last compute's time, min_rest at least)
+    rest_until: float = 0.0  # refresh_next leaves it alone until then (as long again as its last compute took)
     confirmed_at: str | None = None  # wall-clock time the refresher last found its data version unchanged
     stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
-    """(data version read before computing, the page's data with the summary read with it). The summary
-    is read once per data version for all pages (`data_cache.cached`)."""
-    from . import data_cache
-
+    """(data version read before computing, the page's data with the summary read with it)."""
     # The versions are read once, before computing (a change during the compute forces a redo), and
     # every query of the compute is filed under them (one metadata read, not one per query).
     with activity.versions_pinned(store):
         version = activity.data_version(store)
         value = compute()
-        summary = {**data_cache.cached(store, ("summary",), lambda: activity.summary(store)),
-                   "as_of": datetime.now(timezone.utc).isoformat()}
+        summary = {**activity.summary(store), "as_of": datetime.now(timezone.utc).isoformat()}
     return version, {**value, "summary": summary}
 
 
@@ -121,13 +120,10 @@ def unchanged(value: dict, shown: Any, feet_every: float = FEET_EVERY_SECONDS) -
 
 class ReadModel:
     def __init__(self, store: Any, *, poll_seconds: float = POLL_SECONDS, watch_seconds: float = WATCH_SECONDS,
-                 max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic,
-                 min_rest_seconds: float = MIN_REST_SECONDS) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
-        self.min_rest_seconds = min_rest_seconds
         self.poll_seconds = poll_seconds
         self.watch_seconds = watch_seconds
-        self.max_entries = max_entries
         self.clock = clock
         self._entries: "OrderedDict[tuple, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
@@ -191,7 +187,7 @@ class ReadModel:
 
     def refresh_next(self) -> float | None:
         """Recompute the cheapest stale snapshot that is not resting; returns how long it took (None:
-        nothing was due). A snapshot rests as long as its compute took (at least `min_rest_seconds`), so
+        nothing was due). A snapshot rests as long as its compute took, so
         cheap live pages refresh often and an expensive one (the executive page on a large store)
         neither starves nor hogs."""
         due = self._due(resting_too=False)
@@ -217,7 +213,8 @@ class ReadModel:
         entry.version, entry.value = snapshot(self.store, entry.compute)
         entry.confirmed_at, entry.stale_since = None, None
         done = self.clock()
-        entry.seconds, entry.rest_until = done - started, done + max(self.min_rest_seconds, done - started)
+        entry.seconds = done - started
+        entry.rest_until = done + entry.seconds  # it rests as long as it took
         if self.busy and entry.seconds > BUSY_CHEAP_SECONDS and key not in ALWAYS_CURRENT:
             entry.rest_until = max(entry.rest_until, done + BUSY_REST_SECONDS)
         entry.failures, entry.retry_at = 0, 0.0
@@ -233,7 +230,7 @@ class ReadModel:
             return self.busy
         rows = activity.stored_rows(self.store)
         last, self._growth = self._growth, (now, rows)
-        busy = last is not None and (rows - last[1]) / (now - last[0]) > BUSY_ROWS_PER_SECOND
+        busy = last is not None and growing_fast(last[1], rows, now - last[0])
         if busy != self.busy:
             log.info("read model: %s", ("a worker is catching up; expensive snapshots refresh at most every "
                                         f"{BUSY_REST_SECONDS:.0f}s meanwhile") if busy
@@ -242,7 +239,7 @@ class ReadModel:
         return busy
 
     def _evict(self) -> None:
-        while len(self._entries) > self.max_entries:
+        while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
 
     def _run(self) -> None:

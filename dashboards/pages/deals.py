@@ -10,9 +10,9 @@ from typing import Any
 
 from dash import Input, Output, dcc, html
 
-from projections.metrics import views
+from projections.metrics import team_metrics, views
 
-from .. import access, auth, data_cache, figures, read_model
+from .. import access, auth, figures, read_model
 from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
                           table, tile)
 
@@ -56,7 +56,7 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
     return {
         "team": team, "period": period,
-        "metrics": data_cache.team_metrics(store, team, period),
+        "metrics": team_metrics(store, team, period),
         "open": views.open_deals(store, team, period),
         "withdrawn": views.withdrawn_proposals(store, team, period),
         "roles": views.collaborator_roles(store, team, period),

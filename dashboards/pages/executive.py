@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 from projections.metrics import previous_period, teams
 from projections.metrics.trends import quarterly
 
-from .. import access, auth, data_cache, exec_trends, figures, read_model
+from .. import access, auth, exec_trends, figures, read_model
 from ..components import GRAPH_CONFIG, change, change_direction, empty_state, filters, fmt, freshness, labelled, period_of, period_options
 
 PATH = "/executive"
@@ -85,8 +85,7 @@ def _fetch(store, quarter: str, team_list: list[str] | None, n: int) -> dict[str
     first = period_of(span[0], "quarter") if span else None
     names = team_list if team_list is not None else teams(store)
     quarters = exec_trends.quarters_ending(quarter, n, first)
-    cells = data_cache.cached(store, ("executive-quarterly", tuple(quarters), tuple(names)),
-                              lambda: quarterly(store, quarters, names))  # one query per area, all teams and quarters
+    cells = quarterly(store, quarters, names)  # one query per area, all teams and quarters
     return {"quarter": quarter, "previous": previous_period(quarter), "teams": names, "quarters": quarters,
             "first": first, "cells": cells}
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from projections.metrics import views
+from projections.metrics import team_metrics, views
 
-from .. import access, auth, data_cache, figures, read_model
+from .. import access, auth, figures, read_model
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
@@ -118,7 +118,7 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
     acts = views.team_help(store, team, period)  # read once for the network and the balance
     page = {
         "team": team, "period": period,
-        "metrics": data_cache.team_metrics(store, team, period),
+        "metrics": team_metrics(store, team, period),
         "members": views.team_roster(store, team, period),
         "edges": views.help_edges(store, team, period, acts),
         "balance": views.help_balance(store, team, period, acts),

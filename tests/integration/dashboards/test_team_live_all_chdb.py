@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pandas.testing import assert_frame_equal
 
-from dashboards import data_cache, read_model
+from dashboards import read_model
 from dashboards.components import period_options
 from dashboards.pages import team_live
 from projections.metrics import teams, views
@@ -45,7 +45,6 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store):
     assert len(names) >= 3
     span = views.data_span(store)
     read_model.clear()
-    data_cache.clear()
     try:
         model = read_model.for_store(store)
         for period in (period_options(span, "quarter")[0], period_options(span, "month")[1]):

@@ -5,7 +5,7 @@ import time
 from datetime import datetime
 
 import pytest
-from support.store_rows import insert_event
+from support.store_rows import insert_event, raw_events
 
 from dashboards.read_model import ReadModel
 
@@ -18,6 +18,15 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def timed_page(store, clock: Clock, order: list[str], name: str, cost: float):
+    """A page compute that notes its name in `order` and "takes" `cost` seconds on the model's clock."""
+    def compute():
+        order.append(name)
+        clock.now += cost
+        return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
+    return compute
 
 
 def counting(store, calls: list):
@@ -43,7 +52,7 @@ def test_first_read_computes_then_reads_never_query(store):
 
 
 def test_refresher_thread_brings_new_data_without_any_request(store):
-    model, calls = ReadModel(store, poll_seconds=0.05, min_rest_seconds=0.1).start(), []
+    model, calls = ReadModel(store, poll_seconds=0.05).start(), []
     try:
         assert model.get(("page",), counting(store, calls))["events"] == 0
         insert_event(store, 1)
@@ -121,15 +130,11 @@ def test_warming_computes_the_first_pages_people_open(store):
 
 def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store):
     clock = Clock()
-    model = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=0.0)
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
     order: list[str] = []
 
     def page(name: str, cost: float):
-        def compute():
-            order.append(name)
-            clock.now += cost  # the compute "takes" cost seconds on the model's clock
-            return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
-        return compute
+        return timed_page(store, clock, order, name, cost)
 
     model.get(("slow",), page("slow", 100.0))
     model.get(("fast",), page("fast", 1.0))
@@ -149,15 +154,11 @@ def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store)
 
 def test_an_expensive_page_is_not_starved_by_cheap_ones_while_the_data_changes_every_second(store):
     clock = Clock()
-    model = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=0.0)
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
     order: list[str] = []
 
     def page(name: str, cost: float):
-        def compute():
-            order.append(name)
-            clock.now += cost
-            return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
-        return compute
+        return timed_page(store, clock, order, name, cost)
 
     model.get(("all teams",), page("all teams", 2.5))
     for name in ("shape", "attention"):
@@ -169,26 +170,6 @@ def test_an_expensive_page_is_not_starved_by_cheap_ones_while_the_data_changes_e
         model.refresh_next()
         clock.now += 1.0
     assert "all teams" in order[:3], f"the page stale longest goes within one round: {order}"
-
-
-def test_a_cheap_snapshot_rests_at_least_the_minimum_while_its_data_keeps_changing(store):
-    clock = Clock()
-    model, order = ReadModel(store, clock=clock, watch_seconds=10_000, min_rest_seconds=5.0), []
-
-    def compute():
-        order.append(clock.now)
-        clock.now += 0.1
-        return {"events": int(store.query_scalar("SELECT count() FROM events FINAL"))}
-
-    model.get(("live",), compute)
-    for i in range(1, 5):  # a worker catching up: new data every second
-        clock.now += 1.0
-        insert_event(store, i)
-        model.refresh_next()
-    assert len(order) == 1, "no recompute within 5 s of the last one, however often the data changed"
-    clock.now += 1.0
-    assert model.refresh_next() == pytest.approx(0.1) and len(order) == 2
-    assert model.get(("live",), compute)["events"] == 4
 
 
 def test_warming_an_empty_store_gives_up_after_its_wait(store):
@@ -300,14 +281,7 @@ def test_the_refresher_knows_a_backlog_from_a_trickle(store):
     assert model.catching_up() is False and model.busy is False  # 3 rows in two seconds: a trickle
 
     burst = read_model.BUSY_ROWS_PER_SECOND
-    import pandas as pd
-    from projections import ddl
-
-    t = pd.Timestamp.now(tz="UTC")
-    store.insert_df("events", pd.DataFrame([dict(
-        source="s", id=f"b{i}", type="teamflow.help.given", version=1, time=t, subject="", data="{}",
-        _partition=0, _offset=1000 + i, _ingested_at=t, _version=ddl.first_copy_version(0, 1000 + i))
-        for i in range(4 * burst)]))
+    store.insert_arrow("events", raw_events([dict(id=f"b{i}", _offset=1000 + i) for i in range(4 * burst)]))
     now[0] += 0.5
     assert model.catching_up() is False, "a look within the window keeps the last verdict"
     now[0] += 1.5
