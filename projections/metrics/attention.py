@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from .buyer import ALL_GIVE_NO_GET_SELLER_GIVES
 from .common import REVIEW_WINDOW_DAYS, TS, closed_deals, roster_asof
+from .views import OPEN_DEALS_SQL
 
 GRACE_DAYS = 7
 """Items stay in the list this many days past their deadline, marked overdue, then drop out."""
@@ -201,20 +202,6 @@ WHERE h.h_team = {{team:String}} OR r.r_team = {{team:String}}
 ORDER BY time, help_id
 """
 
-OPEN_SQL = f"""
-SELECT d.deal_id AS deal_id, d.owner AS owner, toInt64(ifNull(x.seller_gave, 0)) AS seller_gave,
-       toInt64(ifNull(x.buyer_gave, 0)) AS buyer_gave, x.buyer_kinds AS buyer_kinds
-FROM (SELECT deal_id, argMaxIf(owner, time, owner != '') AS owner, argMaxIf(team, time, team != '') AS team
-      FROM deal_changes FINAL WHERE time < {{now:{TS}}} GROUP BY deal_id) AS d
-LEFT JOIN (SELECT deal_id, countIf(direction = 'seller_gave') AS seller_gave,
-                  countIf(direction = 'buyer_gave') AS buyer_gave,
-                  groupUniqArrayIf(kind, direction = 'buyer_gave') AS buyer_kinds
-           FROM deal_exchanges FINAL WHERE time < {{now:{TS}}} GROUP BY deal_id) AS x ON d.deal_id = x.deal_id
-WHERE d.team = {{team:String}}
-  AND d.deal_id NOT IN (SELECT deal_id FROM deal_closes FINAL WHERE time < {{now:{TS}}})
-ORDER BY deal_id
-"""
-
 
 def _ts(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000")
@@ -232,7 +219,7 @@ def team_facts(store: Any, team: str, now: datetime) -> dict[str, list[dict]]:
     criteria = _records(store, CRITERIA_SQL, {**base, "from_day": (now.date() - GRACE_DAYS * DAY).isoformat(),
                                               "to_day": (now.date() + CRITERIA_SOON_DAYS * DAY).isoformat()})
     help_acts = _records(store, HELP_SQL, {**base, "since": _ts(now - (ACK_DAYS + GRACE_DAYS + 1) * DAY)})
-    open_deals = _records(store, OPEN_SQL, base)
+    open_deals = _records(store, OPEN_DEALS_SQL, {"team": team, "end": _ts(now)})  # the Deals page's open deals
     for d in open_deals:
         k = d.get("buyer_kinds")
         d["buyer_kinds"] = [str(x) for x in k] if k is not None and hasattr(k, "__iter__") else []

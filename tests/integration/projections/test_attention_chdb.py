@@ -1,17 +1,12 @@
 """Needs attention through real chDB: a hand-made history, the items each rule finds as of a fixed now."""
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import datetime, timezone
 
 import pytest
 
 from projections.metrics import attention
-from projections.migrations import migrate
-from projections.project import Positioned
-from projections.store import open_store
-from streams.fold.sink import store_events
+from support.store_rows import store_of_json
 
 pytestmark = pytest.mark.integration
 
@@ -79,13 +74,7 @@ e("11-21T00:00:00", "review.published", review_id="r2", deal_id="d-lost-new", au
 
 @pytest.fixture
 def store(chdb_dir):
-    import schemas
-
-    decoded = [schemas.decode(json.dumps(x).encode()) for x in _events]
-    assert all(isinstance(d, schemas.Event) for d in decoded), [d for d in decoded if not isinstance(d, schemas.Event)]
-    s = open_store(url=None, data_dir=str(chdb_dir), database=f"a_{uuid.uuid4().hex[:12]}")
-    migrate(s)
-    store_events(s, [Positioned(e, 0, i) for i, e in enumerate(decoded)], 0)
+    s = store_of_json(chdb_dir, _events, "a")
     yield s
     s.command(f"DROP DATABASE IF EXISTS {s.database}")
     s.close()

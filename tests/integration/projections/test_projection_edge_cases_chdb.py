@@ -6,16 +6,12 @@ recognition cap, self-reuse and reuse after 30 days, review window, deal team at
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
 from projections import metrics
-from projections.migrations import migrate
-from projections.project import Positioned
-from streams.fold.sink import store_events
-from projections.store import open_store
 from support.reference_metrics import reference_team_metrics
+from support.store_rows import store_of_json
 
 pytestmark = pytest.mark.integration
 
@@ -76,13 +72,7 @@ e("01-25T10:00:00", "referral.made", referrer="a", account="x", referred_to="ven
 
 @pytest.fixture
 def store(chdb_dir):
-    import schemas
-
-    decoded = [schemas.decode(json.dumps(x).encode()) for x in _events]
-    assert all(isinstance(d, schemas.Event) for d in decoded), [d for d in decoded if not isinstance(d, schemas.Event)]
-    s = open_store(url=None, data_dir=str(chdb_dir), database=f"h_{uuid.uuid4().hex[:12]}")
-    migrate(s)
-    store_events(s, [Positioned(e, 0, i) for i, e in enumerate(decoded[::-1])], 0)  # newest first
+    s = store_of_json(chdb_dir, _events, "h", newest_first=True)
     yield s
     s.command(f"DROP DATABASE IF EXISTS {s.database}")
     s.close()

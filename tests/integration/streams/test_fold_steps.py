@@ -10,11 +10,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from streams.fold.loop import Fold
-from streams.fold.prepare import Preparer
 from streams.simulator import simulate
-from streams.fold.sink import EventSink
 from streams.topics import ensure_topics
+from support.fold_clients import fold_on, landed
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +21,7 @@ BAD = [b"{not json", b'{"specversion":"1.0","id":"b2","source":"s","type":"teamf
 
 
 def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka import TopicPartition
 
     events_topic, dead_topic = f"fold-{uuid.uuid4().hex[:8]}", f"fold-dead-{uuid.uuid4().hex[:8]}"
     ensure_topics(kafka.bootstrap_servers, [events_topic, dead_topic], 2)
@@ -31,20 +29,10 @@ def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
     sent = [(k.encode(), v) for k, v in good] + [(b"bad", v) for v in BAD]
 
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
-        await producer.start()
-        for key, value in sent:
-            await producer.send_and_wait(events_topic, value, key=key)
-        consumer = AIOKafkaConsumer(events_topic, bootstrap_servers=kafka.bootstrap_servers,
-                                    group_id=f"g-{uuid.uuid4().hex[:8]}", enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
-        await consumer.start()
-
-        async def send(key, value, headers):
-            return await producer.send(dead_topic, value, key=key, headers=headers)
-
-        fold = Fold(consumer, Preparer(0), EventSink(store), send, batch_size=1000, within_ms=2000)
-        try:
+        clients = fold_on(kafka.bootstrap_servers, store, events_topic, dead_topic, batch_size=1000)
+        async with clients as (fold, producer):
+            for key, value in sent:
+                await producer.send_and_wait(events_topic, value, key=key)
             batches = []
             while sum(len(b.records) for b in batches) < len(sent):  # poll
                 batch = await fold.poll()
@@ -65,12 +53,8 @@ def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
             assert store.query_scalar("SELECT count() FROM events FINAL") == len(good)
             assert sum(p.events for p in prepared) + len(rejects) == len(sent)
 
-            letters = AIOKafkaConsumer(dead_topic, bootstrap_servers=kafka.bootstrap_servers,
-                                       auto_offset_reset="earliest", enable_auto_commit=False)
-            await letters.start()
-            got = await letters.getmany(timeout_ms=5000)
-            await letters.stop()
-            assert sorted((m.key, m.value) for ms in got.values() for m in ms) == [(b"bad", v) for v in sorted(BAD)]
+            got = await landed(kafka.bootstrap_servers, dead_topic)
+            assert sorted((m.key, m.value) for m in got) == [(b"bad", v) for v in sorted(BAD)]
 
             for b in batches:  # commit
                 await fold.commit(b)
@@ -78,10 +62,7 @@ def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
             for b in batches:
                 ends.update(b.next_offsets)
             for tp, offset in ends.items():
-                assert await consumer.committed(TopicPartition(tp.topic, tp.partition)) == offset
+                assert await fold.consumer.committed(TopicPartition(tp.topic, tp.partition)) == offset
             assert sum(ends.values()) == len(sent)
-        finally:
-            await consumer.stop()
-            await producer.stop()
 
     asyncio.run(run())

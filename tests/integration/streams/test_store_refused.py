@@ -14,11 +14,10 @@ from datetime import datetime, timezone
 import pytest
 
 from streams.dead_letters import from_headers
-from streams.fold.loop import Fold
-from streams.fold.prepare import Preparer
-from streams.simulator import simulate
 from streams.fold.sink import EventSink
+from streams.simulator import simulate
 from streams.topics import ensure_topics
+from support.fold_clients import fold_on, landed
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +31,7 @@ def _marked(value: bytes, n: int) -> bytes:
 
 
 def test_refused_events_are_dead_lettered_and_the_fold_goes_on(kafka, store):
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka import TopicPartition
 
     store.command(f"ALTER TABLE events ADD CONSTRAINT teamflow_test_refuse CHECK position(id, '{MARKER}') = 0")
     events_topic, dead_topic = f"refused-{uuid.uuid4().hex[:8]}", f"refused-dead-{uuid.uuid4().hex[:8]}"
@@ -44,20 +43,9 @@ def test_refused_events_are_dead_lettered_and_the_fold_goes_on(kafka, store):
     refused_raw = sorted(v for i, (_, v) in enumerate(first) if i in marked)
 
     async def run() -> dict:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
-        await producer.start()
-        consumer = AIOKafkaConsumer(events_topic, bootstrap_servers=kafka.bootstrap_servers,
-                                    group_id=f"g-{uuid.uuid4().hex[:8]}", enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
-        await consumer.start()
-
-        async def send(key, value, headers):
-            return await producer.send(dead_topic, value, key=key, headers=headers)
-
-        sink = EventSink(store)
-        fold = Fold(consumer, Preparer(0), sink, send, batch_size=len(first), within_ms=2000)
-        took = {}
-        try:
+        async with fold_on(kafka.bootstrap_servers, store, events_topic, dead_topic,
+                           batch_size=len(first)) as (fold, producer):
+            took = {}
             for part in (first, later):
                 for key, value in part:
                     await producer.send_and_wait(events_topic, value, key=key.encode())
@@ -70,17 +58,10 @@ def test_refused_events_are_dead_lettered_and_the_fold_goes_on(kafka, store):
                 await asyncio.wait_for(fold.finish(batch, fold.prepare(batch)), 120)  # no split: retried forever
                 took.setdefault("first", time.perf_counter() - started)
             tp = TopicPartition(events_topic, 0)
-            took["committed"] = await consumer.committed(tp)
-            letters = AIOKafkaConsumer(dead_topic, bootstrap_servers=kafka.bootstrap_servers,
-                                       auto_offset_reset="earliest", enable_auto_commit=False)
-            await letters.start()
-            got = await letters.getmany(timeout_ms=5000)
-            await letters.stop()
-            took["letters"] = [from_headers(m.value, list(m.headers)) for ms in got.values() for m in ms]
+            took["committed"] = await fold.consumer.committed(tp)
+            took["letters"] = [from_headers(m.value, list(m.headers))
+                               for m in await landed(kafka.bootstrap_servers, dead_topic)]
             return took
-        finally:
-            await consumer.stop()
-            await producer.stop()
 
     took = asyncio.run(run())
     letters = took["letters"]
