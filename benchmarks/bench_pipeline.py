@@ -7,16 +7,19 @@ What it does, on a local single-node broker it starts on free ports (or --bootst
    (in this process, batches of --batch), timed from first poll to last insert;
 3. the real worker (`python -m teamflow worker --with-dashboards`, one process) on the same topic,
    timed from its fold starting (`/api/health` says `folding`) to all N events queryable (polling
-   /api/status), its start before that reported apart (`worker_batch_start_s`), with its RSS sampled at each
-   quarter of the way, its prepare processes included (memory must stay flat as the count grows);
+   /api/status), its start before that reported apart (`worker_start_s`), with its RSS sampled at each
+   quarter of the way, its prepare processes included (memory must stay flat as the count grows), and
+   the CPU time per event its process and its prepare processes spent (`worker_cpu_us_per_event_*`:
+   steadier than a rate on a shared machine, and it says which side a change moved);
 4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing;
 5. with --replay-events M: M simulated events produced to a topic of their own and replayed into a
-   fresh store, the sustained replay rate (a replay's fixed costs, ~1 s of process start, table
-   creation and warm-up, weigh on a 200,000-event log).
+   fresh store, the sustained replay rate (a replay's fixed costs, process start, table creation and
+   warm-up, weigh on a 200,000-event log).
 
     python benchmarks/bench_pipeline.py                  # 200,000 events
     python benchmarks/bench_pipeline.py --events 50000 --json
-    python benchmarks/bench_pipeline.py --modes batch --replay-events 1000000
+    python benchmarks/bench_pipeline.py --replay-events 1000000
+    python benchmarks/bench_pipeline.py --worker-repo ../teamflow-before   # another version, same baseline
 """
 from __future__ import annotations
 
@@ -75,6 +78,7 @@ def produce(bootstrap: str, topic: str, events: list[tuple[str, bytes]]) -> floa
 
 
 async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> float:
+    import pyarrow as pa
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"baseline-{uuid.uuid4().hex[:8]}",
@@ -93,10 +97,10 @@ async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> fl
             if started is None and pending:
                 started = time.perf_counter()
             if len(pending) >= batch or (pending and done + len(pending) >= n):
-                # The yardstick does the same work in every version of this benchmark (the raw events
-                # through a DataFrame), so that ratios to it compare across versions.
+                # The yardstick's work is the raw events through a DataFrame into chDB, as in every
+                # earlier version of this benchmark, so that ratios to it compare with docs/benchmarks.md.
                 raw = encode(pending, int(time.time() * 1000), {"events"})["events"].to_pandas()
-                store.insert_df("events", raw)
+                store.insert_arrow("events", pa.Table.from_pandas(raw, preserve_index=False))
                 await consumer.commit()
                 done += len(pending)
                 pending = []
@@ -107,28 +111,18 @@ async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> fl
     return n / (time.perf_counter() - started)
 
 
-def folding(worker: WorkerProcess) -> bool:
-    """Whether the worker reports its fold running (`/api/health`: the fold loop has started)."""
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(worker.url("/api/health"), timeout=5) as r:
-            state = (json.loads(r.read()).get("worker") or {}).get("state")
-    except OSError:
-        return False
-    return state == "folding"
-
-
-def time_worker(worker: WorkerProcess, n: int) -> tuple[float, list, float]:
+def time_worker(worker: WorkerProcess, n: int) -> dict:
     """Start the worker on a topic already holding n events; time from its fold starting (it reports
-    `folding`) until all are queryable, and the start before that; sample RSS. The start is timed
-    apart: when the dashboards answer (what `worker.start` waits for) depends on the order the
-    process starts its parts in, not on how fast it folds."""
+    `folding`) until all are queryable, and the start before that; sample RSS; the CPU time its process
+    and its prepare processes spent meanwhile. The start is timed apart: when the dashboards answer (what
+    `worker.start` waits for) depends on the order the process starts its parts in, not on how fast it
+    folds."""
     begun = time.perf_counter()
     worker.start()
-    while not folding(worker):
+    while not worker.folding():
         time.sleep(0.05)
     started = time.perf_counter()
+    cpu_before = worker.cpu_seconds()
     rss = [("ready", 0, rss_mb(worker.proc.pid))]
     marks = [n // 4, n // 2, 3 * n // 4, n]
     while marks:
@@ -139,15 +133,18 @@ def time_worker(worker: WorkerProcess, n: int) -> tuple[float, list, float]:
             marks.pop(0)
         time.sleep(0.25)
     rate = n / (time.perf_counter() - started)
+    cpu = {k: v - cpu_before[k] for k, v in worker.cpu_seconds().items()}
     worker.stop()
-    return rate, rss, started - begun
+    return {"rate": rate, "rss": rss, "start": started - begun,
+            "cpu_us": {k: 1e6 * v / n for k, v in cpu.items()}}
 
 
-def time_replay(env: dict) -> float:
+def time_replay(env: dict, repo: Path) -> float:
     """`teamflow replay` as a user runs it; the rate it reports (read, prepare, write, swap)."""
-    replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=REPO, env=env,
+    replay = subprocess.run([sys.executable, "-m", "teamflow", "replay"], cwd=repo, env=env,
                             capture_output=True, text=True, check=True)
     return float(re.search(r"\(([\d,]+) events/s\)", replay.stdout).group(1).replace(",", ""))
+
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -175,18 +172,16 @@ def run(args: argparse.Namespace) -> dict:
         baseline_rate = asyncio.run(_baseline(bootstrap, worker.events_topic, args.events, store, args.batch))
         store.close()
 
-        worker_rates, rss, starts = {}, {}, {}
-        for mode in args.modes.split(","):
-            worker = WorkerProcess(bootstrap, work / f"worker-{mode}", events_topic=worker.events_topic,
-                                   dead_letter_topic=worker.dead_letter_topic,
-                                   extra_env={"TEAMFLOW_BATCH_SIZE": str(args.batch),
-                                              "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0", "TEAMFLOW_FOLD_MODE": mode,
-                                              **({"TEAMFLOW_PREPARE_PROCESSES": str(args.prepare_processes)}
-                                                 if args.prepare_processes is not None else {})})
-            say(f"worker, fold mode {mode}: decode + dead letters + raw store + all projections")
-            worker_rates[mode], rss[mode], starts[mode] = time_worker(worker, args.events)
+        worker = WorkerProcess(bootstrap, work / "worker-timed", events_topic=worker.events_topic,
+                               dead_letter_topic=worker.dead_letter_topic, repo=args.worker_repo,
+                               extra_env={"TEAMFLOW_BATCH_SIZE": str(args.batch),
+                                          "TEAMFLOW_BATCH_WITHIN_SECONDS": "1.0",
+                                          **({"TEAMFLOW_PREPARE_PROCESSES": str(args.prepare_processes)}
+                                             if args.prepare_processes is not None else {})})
+        say(f"worker ({args.worker_repo}): decode + dead letters + raw store + all projections")
+        timed = time_worker(worker, args.events)
         say("replay: teamflow replay (worker stopped)")
-        replay_rate = time_replay(worker.env)
+        replay_rate = time_replay(worker.env, args.worker_repo)
         long_replay_rate = None
         if args.replay_events:
             say(f"simulating {args.replay_events:,} events for the long replay")
@@ -199,7 +194,7 @@ def run(args: argparse.Namespace) -> dict:
             del long_events
             say(f"replay of {args.replay_events:,} events into a fresh store")
             long_replay_rate = time_replay({**worker.env, "TEAMFLOW_EVENTS_TOPIC": topic,
-                                            "TEAMFLOW_DATA_DIR": str(work / "replay-chdb")})
+                                            "TEAMFLOW_DATA_DIR": str(work / "replay-chdb")}, args.worker_repo)
     finally:
         if broker:
             broker.stop()
@@ -212,12 +207,14 @@ def run(args: argparse.Namespace) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "produce_events_per_s": round(produce_rate),
         "baseline_events_per_s": round(baseline_rate),
-        **{f"worker_{mode}_events_per_s": round(rate) for mode, rate in worker_rates.items()},
-        **{f"worker_{mode}_vs_baseline": round(rate / baseline_rate, 3) for mode, rate in worker_rates.items()},
-        **{f"worker_{mode}_start_s": round(s, 2) for mode, s in starts.items()},
+        "worker_events_per_s": round(timed["rate"]),
+        "worker_vs_baseline": round(timed["rate"] / baseline_rate, 3),
+        "worker_start_s": round(timed["start"], 2),
+        **{f"worker_cpu_us_per_event_{k}": round(v, 1) for k, v in timed["cpu_us"].items()},
         "replay_events_per_s": round(replay_rate),
+        "replay_vs_baseline": round(replay_rate / baseline_rate, 3),
         **({f"replay_{args.replay_events}_events_per_s": round(long_replay_rate)} if long_replay_rate else {}),
-        **{f"worker_{mode}_rss_mb": [(label, round(mb)) for label, _, mb in samples] for mode, samples in rss.items()},
+        "worker_rss_mb": [(label, round(mb)) for label, _, mb in timed["rss"]],
     }
 
 
@@ -231,7 +228,9 @@ def main() -> int:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--prepare-processes", type=int,
                    help="TEAMFLOW_PREPARE_PROCESSES for the worker (default: the worker's default)")
-    p.add_argument("--modes", default="batch", help="worker fold modes to time (only batch remains)")
+    p.add_argument("--worker-repo", type=Path, default=REPO, metavar="DIR",
+                   help="time the worker and replay of this checkout (another version), against the same "
+                        "baseline and simulated events (default: this checkout)")
     p.add_argument("--replay-events", type=int, default=0, metavar="M",
                    help="also replay a log of M events of its own (sustained replay rate; default: off)")
     p.add_argument("--keep", action="store_true",

@@ -3,8 +3,8 @@
 Replay cuts the log into spans (`plan_spans`, pure) and hands them to its prepare processes,
 each of which reads its span itself (`SpanReader`) and prepares it, so the records never pass
 through the process that writes. The reader is librdkafka's (confluent-kafka): its fetching
-and record parsing run in C threads, ~2.4 µs per record against ~4.3 µs with aiokafka and far
-more with kafka-python's pure-Python parser (docs/benchmarks.md).
+and record parsing run in C threads, which made it the cheapest per record of the three clients, well
+ahead of aiokafka and kafka-python's pure-Python parser (figures: docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _consumer_config(bootstrap_servers: str) -> dict:
         "queued.max.messages.kbytes": 4 * 1024,
         # librdkafka's defaults suit a tail-following consumer, not a bulk read of a log that is all
         # there: the fetcher paused 1 s whenever its queue was full and each fetch of a freshly
-        # assigned partition waited up to 500 ms on the broker (84,000 against 316,000 records/s)
+        # assigned partition waited on the broker (docs/benchmarks.md has the rates before and after)
         "fetch.queue.backoff.ms": 5,
         "fetch.wait.max.ms": 10,
     }

@@ -26,6 +26,7 @@ class WorkerProcess:
     group: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:10]}")
     dash_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    repo: Path = REPO  # the checkout whose worker runs (a benchmark may time another version's)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -49,7 +50,7 @@ class WorkerProcess:
         self.log_path = self.data_dir / f"worker-{int(time.time() * 1000)}.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "teamflow", "worker", "--with-dashboards"],
-                                     cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+                                     cwd=self.repo, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -67,6 +68,41 @@ class WorkerProcess:
     def status(self) -> dict:
         with urllib.request.urlopen(self.url("/api/status"), timeout=5) as r:
             return json.loads(r.read())
+
+    def health(self) -> dict:
+        """`/api/health`: the worker's state (`worker.state` is `folding` once its fold loop has started)."""
+        with urllib.request.urlopen(self.url("/api/health"), timeout=5) as r:
+            return json.loads(r.read())
+
+    def folding(self) -> bool:
+        """Whether the worker answers and reports its fold running."""
+        try:
+            return (self.health().get("worker") or {}).get("state") == "folding"
+        except OSError:
+            return False
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by the worker process and by its live child processes
+        (the prepare step's), from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def used(pid: int) -> float:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+
+        pids = set()
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:  # threads come and go while we look
+                pids.update(int(child) for child in (task / "children").read_text().split())
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        children = 0.0
+        for pid in pids:
+            try:
+                children += used(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        return {"worker": used(self.proc.pid), "children": children}
 
     def wait_for(self, predicate, timeout: float = 60.0, what: str = "condition") -> dict:
         deadline = time.monotonic() + timeout
