@@ -65,7 +65,8 @@ def _cohort(store: Any, params: dict[str, Any]) -> dict[str, tuple[str, Any]]:
     return {str(d): (str(o), t) for d, o, t in zip(df.get("deal_id", []), df.get("outcome", []), df.get("closed_at", []))}
 
 
-def _times(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+def times_by_deal(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+    """Deal id -> the times the query gives for it (its `time` column, or `first_time`), in its order."""
     df = store.query_df(sql, params)
     time_col = "time" if "time" in df.columns else "first_time"
     out: dict[str, list[Any]] = {}
@@ -102,7 +103,7 @@ def first_reviews(failed: dict, reviews: dict) -> tuple[int, list[float]]:
 
 def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tuple[list, list]) -> dict[str, Any]:
     failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
-    reviews = _times(store, REVIEWS_SQL, params)
+    reviews = times_by_deal(store, REVIEWS_SQL, params)
     in_window, days = first_reviews(failed, reviews)
     artifacts, pairs = lesson_cohort
     lessons = {a for a, k in artifacts if k in ("lesson", "war_story")}
@@ -119,7 +120,7 @@ def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tu
 
 
 def _collaboration(store: Any, params: dict[str, Any], cohort: dict) -> dict[str, Any]:
-    collaborators = _times(store, COLLABORATORS_SQL, params)
+    collaborators = times_by_deal(store, COLLABORATORS_SQL, params)
     collaborative = {
         d for d, (_, closed_at) in cohort.items() if any(t <= closed_at for t in collaborators.get(d, []))
     }
@@ -135,7 +136,7 @@ def _collaboration(store: Any, params: dict[str, Any], cohort: dict) -> dict[str
 
 def _outcomes(store: Any, params: dict[str, Any], cohort: dict) -> dict[str, Any]:
     won = {d: t for d, (o, t) in cohort.items() if o == "won"}
-    criteria = _times(store, CRITERIA_SQL, params)
+    criteria = times_by_deal(store, CRITERIA_SQL, params)
     handed_off = set(store.query_df(HANDOFFS_SQL, params).get("deal_id", []))
     before = sum(1 for d, closed_at in won.items() if any(t <= closed_at for t in criteria.get(d, [])))
     due = store.query_df(CRITERIA_DUE_SQL, params)

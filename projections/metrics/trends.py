@@ -43,7 +43,7 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, first_reviews
+from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, first_reviews, times_by_deal
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -245,9 +245,9 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
     for r in closed:
         cohorts[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = (str(r["outcome"]), r["closed_at"])
-    reviews = _times(store, REVIEWS_SQL, deal_params)
-    collaborators = _times(store, COLLABORATORS_SQL, deal_params)
-    criteria = _times(store, CRITERIA_SQL, deal_params)
+    reviews = times_by_deal(store, REVIEWS_SQL, deal_params)
+    collaborators = times_by_deal(store, COLLABORATORS_SQL, deal_params)
+    criteria = times_by_deal(store, CRITERIA_SQL, deal_params)
     handed_off = {str(d) for d in store.query_df(HANDOFFS_SQL, deal_params).get("deal_id", [])}
     due: dict[tuple[str, str], list[int]] = defaultdict(list)
     for r in _rows(store, sql["criteria_due"], params):
@@ -257,7 +257,7 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
     withdrawn: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for r in _rows(store, sql["withdrawn"], params):
         withdrawn[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = r["first_withdrawn"]
-    restarts = _times(store, sql["rediscoveries"], params)
+    restarts = times_by_deal(store, sql["rediscoveries"], params)
 
     by_reason: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for r in _rows(store, sql["recognition"], params):
@@ -295,15 +295,6 @@ def team_metrics_all(store: Any, period: str, teams: list[str]) -> dict[str, dic
                 nested.setdefault(area, {})[key] = value
         nested.setdefault("reciprocity", {})["members"] = count(cells[period]["members"])
         out[team] = nested
-    return out
-
-
-def _times(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]:
-    df = store.query_df(sql, params)
-    col = "time" if "time" in df.columns else "first_time"
-    out: dict[str, list[Any]] = {}
-    for d, t in zip(df.get("deal_id", []), df.get(col, [])):
-        out.setdefault(str(d), []).append(t)
     return out
 
 
