@@ -6,11 +6,13 @@ What it does, on a local single-node broker it starts on free ports (or --bootst
 2. baseline: a plain aiokafka consumer that only decodes and inserts the raw events into chDB
    (in this process, batches of --batch), timed from first poll to last insert;
 3. the real worker (`python -m teamflow worker --with-dashboards`, one process) on the same topic,
-   timed from its fold starting (`/api/health` says `folding`) to all N events queryable (polling
-   /api/status), its start before that reported apart (`worker_start_s`), with its RSS sampled at each
+   timed from its fold starting (`/api/health` says `folding`) to all N events written and committed
+   (the worker's own count in `/api/health`, which runs no query; `/api/status` then confirms the
+   store holds N), its start before that reported apart (`worker_start_s`), with its RSS sampled at each
    quarter of the way, its prepare processes included (memory must stay flat as the count grows), and
    the CPU time per event its process and its prepare processes spent (`worker_cpu_us_per_event_*`:
-   steadier than a rate on a shared machine, and it says which side a change moved);
+   steadier than a rate on a shared machine, and it says which side a change moved), and the share of
+   the machine's CPU time the hypervisor gave to other machines meanwhile (`worker_cpu_stolen_share`);
 4. `teamflow replay` of the same topic into the worker's store (worker stopped), its own timing;
 5. with --replay-events M: M simulated events produced to a topic of their own and replayed into a
    fresh store, the sustained replay rate (a replay's fixed costs, process start, table creation and
@@ -111,6 +113,18 @@ async def _baseline(bootstrap: str, topic: str, n: int, store, batch: int) -> fl
     return n / (time.perf_counter() - started)
 
 
+def cpu_ticks() -> list[int]:
+    """The machine's CPU time so far by kind, from /proc/stat (user nice system idle iowait irq softirq steal)."""
+    return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
+def stolen_share(before: list[int], after: list[int]) -> float:
+    """The share of the machine's CPU time the hypervisor gave to other machines between two looks:
+    on a shared host, a run with much stolen time is slower for that reason alone."""
+    spent = [b - a for a, b in zip(before, after)]
+    return spent[7] / sum(spent) if sum(spent) else 0.0
+
+
 def time_worker(worker: WorkerProcess, n: int) -> dict:
     """Start the worker on a topic already holding n events; time from its fold starting (it reports
     `folding`) until all are queryable, and the start before that; sample RSS; the CPU time its process
@@ -119,23 +133,28 @@ def time_worker(worker: WorkerProcess, n: int) -> dict:
     folds."""
     begun = time.perf_counter()
     worker.start()
-    while not worker.folding():
-        time.sleep(0.05)
-    started = time.perf_counter()
-    cpu_before = worker.cpu_seconds()
-    rss = [("ready", 0, rss_mb(worker.proc.pid))]
-    marks = [n // 4, n // 2, 3 * n // 4, n]
-    while marks:
-        status = worker.status()
-        while marks and status["events"] >= marks[0]:
-            rss.append((f"{marks[0]:,}", status["events"], rss_mb(worker.proc.pid)))
-            say(f"  {status['events']:,}/{n:,} after {time.perf_counter() - started:.1f}s, RSS {rss[-1][2]:.0f} MB")
-            marks.pop(0)
-        time.sleep(0.25)
-    rate = n / (time.perf_counter() - started)
-    cpu = {k: v - cpu_before[k] for k, v in worker.cpu_seconds().items()}
-    worker.stop()
-    return {"rate": rate, "rss": rss, "start": started - begun,
+    try:  # a benchmark that fails halfway must not leave the worker running beside the next one
+        while not worker.folding():
+            time.sleep(0.05)
+        started = time.perf_counter()
+        cpu_before, machine_before = worker.cpu_seconds(), cpu_ticks()
+        rss = [("ready", 0, rss_mb(worker.proc.pid))]
+        marks = [n // 4, n // 2, 3 * n // 4, n]
+        while marks:  # the worker's own count (no store query: the benchmark must not load what it times)
+            folded = (worker.health().get("worker") or {}).get("events_folded", 0)
+            while marks and folded >= marks[0]:
+                rss.append((f"{marks[0]:,}", folded, rss_mb(worker.proc.pid)))
+                say(f"  {folded:,}/{n:,} after {time.perf_counter() - started:.1f}s, RSS {rss[-1][2]:.0f} MB")
+                marks.pop(0)
+            time.sleep(0.1)
+        while worker.status()["events"] < n:  # written and committed means stored; the store confirms it
+            time.sleep(0.1)
+        rate = n / (time.perf_counter() - started)
+        cpu = {k: v - cpu_before[k] for k, v in worker.cpu_seconds().items()}
+        stolen = stolen_share(machine_before, cpu_ticks())
+    finally:
+        worker.stop()
+    return {"rate": rate, "rss": rss, "start": started - begun, "stolen": stolen,
             "cpu_us": {k: 1e6 * v / n for k, v in cpu.items()}}
 
 
@@ -210,6 +229,7 @@ def run(args: argparse.Namespace) -> dict:
         "worker_events_per_s": round(timed["rate"]),
         "worker_vs_baseline": round(timed["rate"] / baseline_rate, 3),
         "worker_start_s": round(timed["start"], 2),
+        "worker_cpu_stolen_share": round(timed["stolen"], 3),
         **{f"worker_cpu_us_per_event_{k}": round(v, 1) for k, v in timed["cpu_us"].items()},
         "replay_events_per_s": round(replay_rate),
         "replay_vs_baseline": round(replay_rate / baseline_rate, 3),

@@ -13,9 +13,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 INSERT_SETTINGS = {"throw_on_max_partitions_per_insert_block": 0}
-"""Settings of every insert. Event-keyed projection tables are partitioned by month of event time, so
-one batch of a long history (an import, a replay) can touch more months than the engine's default
-limit (100 partitions per insert block), which guards against a mistaken partition key; ours is not."""
+"""Settings of every insert. Event-keyed projection tables are partitioned by year of event time, so
+one batch of a long history (an import of old records, a replay) may touch more years than the
+engine's default limit (100 partitions per insert block), which guards against a mistaken partition
+key; ours is not."""
 
 
 class StoreError(RuntimeError):
