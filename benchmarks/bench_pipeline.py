@@ -58,18 +58,6 @@ def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (the worker's prepare processes), in MB."""
-    text = Path(f"/proc/{pid}/status").read_text()
-    total = int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:  # threads and children come and go while we look
-            total += sum(rss_mb(int(child)) for child in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
-
-
 def produce(bootstrap: str, topic: str, events: list[tuple[str, bytes]]) -> float:
     producer = make_producer(bootstrap, linger_ms=20, batch_size=512 * 1024)
     started = time.perf_counter()
@@ -138,12 +126,12 @@ def time_worker(worker: WorkerProcess, n: int) -> dict:
             time.sleep(0.05)
         started = time.perf_counter()
         cpu_before, machine_before = worker.cpu_seconds(), cpu_ticks()
-        rss = [("ready", 0, rss_mb(worker.proc.pid))]
+        rss = [("ready", 0, worker.rss_mb())]
         marks = [n // 4, n // 2, 3 * n // 4, n]
         while marks:  # the worker's own count (no store query: the benchmark must not load what it times)
             folded = (worker.health().get("worker") or {}).get("events_folded", 0)
             while marks and folded >= marks[0]:
-                rss.append((f"{marks[0]:,}", folded, rss_mb(worker.proc.pid)))
+                rss.append((f"{marks[0]:,}", folded, worker.rss_mb()))
                 say(f"  {folded:,}/{n:,} after {time.perf_counter() - started:.1f}s, RSS {rss[-1][2]:.0f} MB")
                 marks.pop(0)
             time.sleep(0.1)

@@ -52,7 +52,7 @@ class Store(ABC):
         """Insert an Arrow table (`projections.project.encode` makes them) whose field names match the
         table's; returns rows written. The backend serialises it once, its own way.
 
-        It returns only once the engine confirmed every row, and raise `StoreError` otherwise
+        It returns only once the engine confirmed every row and raises `StoreError` otherwise
         (no space, a read-only directory, a server that wrote fewer rows): the worker commits a batch's
         offsets only after they returned."""
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from .consumer_lag import fold_group
 from ..dead_letters import DeadLetter
-from .prepare import Prepared, Preparer, Record, Reject, decode_records, prepare
+from .prepare import Prepared, Preparer, Reject, decode_records, prepare, rows_of
 from .sink import EventSink
 from .store_refusal import NotOneEvent, StoreRefused, split_refused
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CATCH_UP = 4
+CATCH_UP = 16
 """A worker that is behind takes up to this many batches' worth of fetched events at once."""
 
 SendDeadLetter = Callable[[bytes | None, bytes, list], Awaitable[Any]]
@@ -37,7 +37,7 @@ SendDeadLetter = Callable[[bytes | None, bytes, list], Awaitable[Any]]
 class Batch:
     """Records polled together, and the offset to commit per partition once they are stored."""
 
-    records: list[Record]
+    records: list[Any]  # aiokafka ConsumerRecords as polled: `Record`'s fields, by name
     next_offsets: dict[Any, int]  # aiokafka TopicPartition -> offset after the batch's last record
 
 
@@ -111,8 +111,7 @@ class Fold:
             for tp, rs in more.items():
                 polled[tp] = polled.get(tp, []) + rs
             taken += sum(map(len, more.values()))
-        records = [Record(r.value, list(r.headers or ()), r.partition, r.offset, r.key)
-                   for rs in polled.values() for r in rs]
+        records = [r for rs in polled.values() for r in rs]
         return Batch(records, {tp: rs[-1].offset + 1 for tp, rs in polled.items() if rs})
 
     def prepare(self, batch: Batch) -> "asyncio.Future[Prepared]":
@@ -160,12 +159,12 @@ class Fold:
         store, not the data, is at fault, and the batch is retried whole as any store fault is."""
         started = time.perf_counter()
         tokens, now_ms = self.erasures(), int(time.time() * 1000)
-        good, _ = decode_records(batch.records)  # the contract's rejects are dead-lettered already
+        good, _ = decode_records(rows_of(batch.records))  # the contract's rejects are dead-lettered already
         by_position = {(r.partition, r.offset): r for r in batch.records}
 
         def attempt(part: list) -> None:
             records = [by_position[(p.partition, p.offset)] for p in part]
-            self.sink.write_prepared(prepare(records, tokens, now_ms), refusable=True)
+            self.sink.write_prepared(prepare(rows_of(records), tokens, now_ms), refusable=True)
 
         try:  # an unknown error is blamed on the data only when one event alone explains it
             refused = split_refused(good, attempt, refusal, single=refusal.kind == "unknown")

@@ -36,7 +36,13 @@ MIN_SPLIT = 1000
 
 
 class Record(NamedTuple):
-    """One Kafka record as the fold reads it: what `prepare` decodes and where it was in the log."""
+    """One Kafka record as the fold reads it: what `prepare` decodes and where it was in the log.
+
+    `prepare` and `decode_records` take rows in this field order (a `Record`, or a plain tuple).
+    `PackedRecords.of` and `rows_of` read the fields by name, so they also take aiokafka's
+    `ConsumerRecord`s as the consumer returns them: the fold passes those on as they are, because
+    building a `Record` per polled record was a sizeable share of the writing process's time
+    (docs/benchmarks.md)."""
 
     value: bytes | None
     headers: list[tuple[str, bytes]] | None
@@ -87,7 +93,7 @@ class PackedRecords:
     headers: dict[int, list]
 
     @classmethod
-    def of(cls, records: Sequence[Record]) -> "PackedRecords":
+    def of(cls, records: Sequence[Any]) -> "PackedRecords":
         values = [r.value or b"" for r in records]
         return cls(b"".join(values), array("q", accumulate(map(len, values))),
                    array("i", [r.partition for r in records]), array("q", [r.offset for r in records]),
@@ -104,6 +110,11 @@ class PackedRecords:
         headers = self.headers
         return [(bytes(view[a:b]), headers.get(i), p, o, k)
                 for i, (a, b, p, o, k) in enumerate(zip(starts, self.ends, self.partitions, self.offsets, self.keys))]
+
+
+def rows_of(records: Iterable[Any]) -> list[tuple]:
+    """Records with `Record`'s fields (a `Record`, aiokafka's `ConsumerRecord`) as rows `prepare` takes."""
+    return [(r.value, r.headers or None, r.partition, r.offset, r.key) for r in records]
 
 
 def prepare_packed(packed: PackedRecords, tokens: Mapping[str, str], now_ms: int,
@@ -237,13 +248,14 @@ class Preparer:
             return fut
         return self.pool.submit(fn, *args)
 
-    def submit(self, records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
+    def submit(self, records: Sequence[Any], tokens: Mapping[str, str], now_ms: int,
                tables: Iterable[str] | None = None, *, split: bool = False) -> "asyncio.Future[Prepared]":
-        """Start preparing a batch; await the result (inline: already done). `split`: share one batch
-        among the processes (the worker, which prepares one batch at a time)."""
+        """Start preparing a batch of records with `Record`'s fields (see `Record`); await the result
+        (inline: already done). `split`: share one batch among the processes (the worker, which
+        prepares one batch at a time)."""
         tables = None if tables is None else frozenset(tables)
         if self.pool is None:
-            return asyncio.wrap_future(self.call(prepare, records, tokens, now_ms, tables))
+            return asyncio.wrap_future(self.call(prepare, rows_of(records), tokens, now_ms, tables))
         if split and self.processes > 1 and len(records) >= 2 * MIN_SPLIT:
             return asyncio.ensure_future(self._split(records, _snapshot(tokens), now_ms, tables))
         return asyncio.wrap_future(self.pool.submit(prepare_packed, PackedRecords.of(records), _snapshot(tokens),

@@ -15,6 +15,28 @@ from pathlib import Path
 from .services import REPO, free_port
 
 
+def child_pids(pid: int) -> set[int]:
+    """The child processes of `pid`, started by any of its threads, from /proc."""
+    pids: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:  # threads come and go while we look
+            pids.update(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return pids
+
+
+def _sum_alive(measure, pids) -> float:
+    """`measure(pid)` summed over the processes still there when asked."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += measure(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
 @dataclass
 class WorkerProcess:
     """`python -m teamflow worker --with-dashboards` with its own topics, group, data dir and port."""
@@ -90,19 +112,16 @@ class WorkerProcess:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             return (int(fields[11]) + int(fields[12])) / tick
 
-        pids = set()
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:  # threads come and go while we look
-                pids.update(int(child) for child in (task / "children").read_text().split())
-            except (FileNotFoundError, ProcessLookupError):
-                pass
-        children = 0.0
-        for pid in pids:
-            try:
-                children += used(pid)
-            except (FileNotFoundError, ProcessLookupError):
-                pass
-        return {"worker": used(self.proc.pid), "children": children}
+        return {"worker": used(self.proc.pid), "children": _sum_alive(used, child_pids(self.proc.pid))}
+
+    def rss_mb(self) -> float:
+        """Resident memory of the worker process and its live child processes, in MB."""
+
+        def rss(pid: int) -> float:
+            text = Path(f"/proc/{pid}/status").read_text()
+            return int(text.split("VmRSS:", 1)[1].split()[0]) / 1024
+
+        return rss(self.proc.pid) + _sum_alive(rss, child_pids(self.proc.pid))
 
     def wait_for(self, predicate, timeout: float = 60.0, what: str = "condition") -> dict:
         deadline = time.monotonic() + timeout

@@ -66,3 +66,38 @@ def test_each_step_of_the_fold_on_a_real_broker(kafka, store):
             assert sum(ends.values()) == len(sent)
 
     asyncio.run(run())
+
+
+def test_a_fold_behind_takes_several_batches_of_what_is_fetched_at_once(kafka, store):
+    """Behind (a batch in flight), poll does not wait and takes up to CATCH_UP batches' worth of the
+    fetched records for one write; waiting, it takes one batch. Nothing is skipped or taken twice."""
+    from streams.fold.loop import CATCH_UP
+
+    events_topic, dead_topic = f"fold-{uuid.uuid4().hex[:8]}", f"fold-dead-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka.bootstrap_servers, [events_topic, dead_topic], 1)
+    batch_size = 5
+    sent = [(k.encode(), v) for k, v in simulate(4, batch_size * (CATCH_UP + 3),
+                                                   start=datetime(2025, 7, 1, tzinfo=timezone.utc))]
+
+    async def run() -> None:
+        async with fold_on(kafka.bootstrap_servers, store, events_topic, dead_topic,
+                           batch_size=batch_size) as (fold, producer):
+            for key, value in sent:
+                await producer.send(events_topic, value, key=key)
+            await producer.flush()
+            first = await fold.poll()
+            assert first is not None and len(first.records) == batch_size
+            taken, sizes = list(first.records), []
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while len(taken) < len(sent) and loop.time() < deadline:
+                behind = await fold.poll(wait=False)
+                if behind is None:  # not fetched yet
+                    await asyncio.sleep(0.05)
+                    continue
+                sizes.append(len(behind.records))
+                taken += behind.records
+            assert [r.offset for r in taken] == list(range(len(sent)))
+            assert max(sizes) > batch_size and all(s <= CATCH_UP * batch_size for s in sizes)
+
+    asyncio.run(run())

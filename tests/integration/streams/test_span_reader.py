@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streams.fold.log_spans import Span, SpanReader, log_offsets, plan_spans
+from streams.fold.prepare import Record
 from streams.producer import make_producer
 from streams.topics import ensure_topics
 
@@ -37,15 +38,15 @@ def test_offsets_then_spans_read_exactly_their_records(kafka, two_partitions):
         got = {0: [], 1: []}
         spans = plan_spans(low, high, size=15)
         for span in spans:
-            records = reader.read(span)
+            records = [Record(*row) for row in reader.read(span)]  # rows in Record's field order
             assert [r.offset for r in records] == list(range(span.start, span.end)), span
             assert all(r.partition == span.partition for r in records)
             got[span.partition].extend(records)
         for p in (0, 1):
             assert [(r.value, list(r.headers or [])) for r in got[p]] == sent[p]
         # out of order and mid-partition: a span the reader is not standing at, then one it is
-        assert [r.offset for r in reader.read(Span(0, 3, 6))] == [3, 4, 5]
-        assert [r.value for r in reader.read(Span(0, 6, 9))] == [b"v6", None, b"v8"]
+        assert [Record(*r).offset for r in reader.read(Span(0, 3, 6))] == [3, 4, 5]
+        assert [Record(*r).value for r in reader.read(Span(0, 6, 9))] == [b"v6", None, b"v8"]
         assert reader.read(Span(1, 5, 5)) == []
     finally:
         reader.close()
