@@ -119,8 +119,10 @@ def rows_of(records: Iterable[Any]) -> list[tuple]:
 
 def prepare_packed(packed: PackedRecords, tokens: Mapping[str, str], now_ms: int,
                    tables: Iterable[str] | None = None) -> Prepared:
-    """`prepare` on packed records (what runs in a prepare process)."""
-    return prepare(packed.rows(), tokens, now_ms, tables)
+    """`prepare` on packed records (what runs in a prepare process); unpacking them, a tuple per
+    record, runs with the collector paused too."""
+    with gc_paused():
+        return _prepare(packed.rows(), tokens, now_ms, tables)
 
 
 def prepare(records: Sequence[Record], tokens: Mapping[str, str], now_ms: int,
