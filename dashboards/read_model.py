@@ -18,8 +18,9 @@ browser already shows the latest snapshot, so an idle page costs a dictionary lo
 Keys nobody asked for within `watch_seconds` stop being refreshed until someone asks again (they are
 then served from the last snapshot and refreshed in the background at once). The refresher takes the
 snapshot that has been stale longest first (the cheapest among those that went stale together), lets
-each snapshot rest as long as its compute took (no floor: a new event should be on screen within
-seconds), and itself rests REST_RATIO as long after each compute (a share of the process kept for
+each snapshot rest as long as its compute took while other snapshots are stale (alone, and with no
+backlog being written, a snapshot is recomputed as soon as the data changed: a new event should be on
+screen within seconds), and itself rests REST_RATIO as long after each compute (a share of the process kept for
 the worker while it catches up). Oldest first is what keeps an expensive page current
 while the data changes every second: cheapest first let the cheap snapshots, stale again after every
 event, take every turn, and Team live's snapshot of all teams was never recomputed under a
@@ -164,7 +165,10 @@ class ReadModel:
 
     # -- the refresher ---------------------------------------------------------------------
     def _due(self, *, resting_too: bool) -> list[tuple[tuple, _Entry]]:
-        """Watched snapshots older than the store's data: stale longest first, then cheapest."""
+        """Watched snapshots older than the store's data: stale longest first, then cheapest. Without
+        `resting_too`, those resting are left out while another one is due or a backlog is being
+        written (a rest lets other snapshots take their turn; with nothing else waiting it would
+        only make the page later)."""
         version = activity.data_version(self.store)
         now = self.clock()
         wall = datetime.now(timezone.utc).isoformat()
@@ -174,10 +178,12 @@ class ReadModel:
                     e.confirmed_at = wall
                 if e.value is not None and e.version != version and e.stale_since is None:
                     e.stale_since = now
-            due = [(k, e) for k, e in self._entries.items()
-                   if e.value is not None and e.version != version
-                   and now - e.last_read <= self.watch_seconds and now >= e.retry_at
-                   and (resting_too or now >= e.rest_until)]
+            stale = [(k, e) for k, e in self._entries.items()
+                     if e.value is not None and e.version != version
+                     and now - e.last_read <= self.watch_seconds and now >= e.retry_at]
+        due = stale if resting_too else [(k, e) for k, e in stale if now >= e.rest_until]
+        if not due and not self.busy:  # nothing else waits: a resting snapshot need not
+            due = stale
         return sorted(due, key=lambda item: (item[1].stale_since or 0.0, item[1].seconds))
 
     def refresh_stale(self) -> int:
@@ -186,10 +192,11 @@ class ReadModel:
                    if not self._stop.is_set())
 
     def refresh_next(self) -> float | None:
-        """Recompute the cheapest stale snapshot that is not resting; returns how long it took (None:
-        nothing was due). A snapshot rests as long as its compute took, so
-        cheap live pages refresh often and an expensive one (the executive page on a large store)
-        neither starves nor hogs."""
+        """Recompute the stale snapshot that has been stale longest, preferring those not resting;
+        returns how long it took (None: nothing was due). A snapshot rests as long as its compute
+        took while others are stale too, so cheap live pages refresh often and an expensive one (the
+        executive page on a large store) neither starves nor hogs; alone, it is recomputed as soon as
+        the data changed."""
         due = self._due(resting_too=False)
         if not due or self._foreground:  # a first visit began meanwhile: it goes first
             return None

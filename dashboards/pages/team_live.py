@@ -95,7 +95,8 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
 
 
 def _fetch_all(store, period: str) -> dict[str, Any]:
-    """Every team's page data of the period, one query per area for all teams (`_fetch`'s figures)."""
+    """Every team's page data of the period, one query per area for all teams (`_fetch`'s figures);
+    `teams` maps each team to its page data, built when that team's page first asks for it."""
     from projections.metrics import team_views, teams, trends
 
     names = teams(store)
@@ -103,10 +104,11 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     detail = team_views.team_live(store, period, names)
     people = views.display_names(store)
     known = names_digest(people)
-    out = {t: {"metrics": metrics[t], **detail[t], "names_digest": known} for t in names}
-    for page in out.values():  # once per snapshot, not per browser tick
-        page["tiles"] = tile_digests(page)
-    return {"teams": out, "names": people}
+
+    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+        out = {"metrics": metrics[team], **detail[team], "names_digest": known}
+        return {**out, "tiles": tile_digests(out)}
+    return {"teams": team_views.Lazy(names, page), "names": people}
 
 
 def names_digest(names: dict[str, str]) -> str:

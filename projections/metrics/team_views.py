@@ -7,8 +7,10 @@ functions give for t (tests/integration/projections/test_trend_metrics_chdb.py c
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -44,19 +46,56 @@ for _sql, _needle in ((views.TEAM_ROSTER_SQL, _ONE_TEAM_ROSTER), (TEAM_HELP_SQL,
     assert _needle in _sql, "the one-team query changed: derive its all-teams form again"
 
 
-def _by_team(df: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Each team's rows without the team column, in the query's order, indexed from 0 (one pass), and
-    the empty frame of those columns for a team without rows."""
+class Lazy(Mapping):
+    """A mapping of `keys` whose values `build(key)` makes on first use and keeps: a snapshot of every
+    team holds what all teams' pages share, and only the pages someone opens pay for their own frames
+    (building a hundred teams' frames cost about as much as the snapshot's queries)."""
+
+    def __init__(self, keys: Iterable[str], build: Callable[[str], Any]) -> None:
+        self._keys = list(dict.fromkeys(keys))
+        self._known = set(self._keys)
+        self._build = build
+        self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._values:
+            if key not in self._known:
+                raise KeyError(key)
+            value = self._build(key)  # outside the lock: two pages open at once build at once
+            with self._lock:
+                self._values.setdefault(key, value)
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @property
+    def built(self) -> set[str]:
+        return set(self._values)
+
+
+def _by_team(df: pd.DataFrame) -> tuple[Callable[[str], pd.DataFrame | None], pd.DataFrame]:
+    """A team's rows without the team column, in the query's order, indexed from 0 (None: no rows),
+    and the empty frame of those columns for a team without rows."""
     empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True)
     if df.empty:
-        return {}, empty
+        return lambda team: None, empty
     rest = df.drop(columns="team")
-    return {str(t): rest.take(rows).reset_index(drop=True)
-            for t, rows in df.groupby("team", sort=False).indices.items()}, empty
+    rows_of = {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
+
+    def of(team: str) -> pd.DataFrame | None:
+        rows = rows_of.get(team)
+        return None if rows is None else rest.take(rows).reset_index(drop=True)
+    return of, empty
 
 
-def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> dict[str, dict[str, Any]]:
-    """team -> {members, acts, edges, balance, by_kind, failed, lessons} as the one-team views give them."""
+def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> Lazy:
+    """team -> {members, edges, balance, by_kind, failed, lessons} as the one-team views give them: the
+    queries run here, for every team at once; a team's frames are built when first asked for (`Lazy`)."""
     params = Period.of(period).params()
     rosters = store.query_df(ROSTERS_SQL, params)
     acts = store.query_df(HELP_SQL, params)
@@ -78,23 +117,27 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
         given[ht][h] += 1
         received[rt][r] += 1
     members_of, no_members = (_by_team(rosters) if not rosters.empty
-                              else ({}, views.team_roster(store, teams[0], period).iloc[0:0] if teams else None))
+                              else (lambda team: None,
+                                    views.team_roster(store, teams[0], period).iloc[0:0] if teams else None))
     failed_of, no_failed = _by_team(failed)
     lessons_of, no_lessons = _by_team(lessons)
 
-    out: dict[str, dict[str, Any]] = {}
-    for team in teams:
-        members = members_of.get(team, no_members)
-        deals = failed_of.get(team, no_failed)
+    def frames(team: str) -> dict[str, Any]:
+        members = _or(members_of(team), no_members)
+        deals = _or(failed_of(team), no_failed)
         rows = sorted(i for d in deals.get("deal_id", []) for i in reviews_by_deal.get(str(d), []))
         cell = (team, period)
-        out[team] = {
+        return {
             "members": members,
             "edges": views.edges_frame(ties.get(team, ())),
             "balance": views.balance_frame(members.get("person", []), given.get(team, Counter()),
                                            received.get(team, Counter())),
             "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
             "failed": views.failed_rows(deals, reviews.iloc[rows]),
-            "lessons": lessons_of.get(team, no_lessons),
+            "lessons": _or(lessons_of(team), no_lessons),
         }
-    return out
+    return Lazy(teams, frames)
+
+
+def _or(frame: pd.DataFrame | None, empty: pd.DataFrame) -> pd.DataFrame:
+    return empty if frame is None else frame

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from .common import (
@@ -120,15 +121,15 @@ def edges_frame(ties: Iterable[tuple[str, str]]) -> pd.DataFrame:
     one-team and all-teams views both build their network with it)."""
     counts = sorted(Counter(ties).items())
     return pd.DataFrame({"helper": [h for (h, _), _ in counts], "recipient": [r for (_, r), _ in counts],
-                         "acts": pd.Series([n for _, n in counts], dtype="int64")})
+                         "acts": np.array([n for _, n in counts], dtype=np.int64)})
 
 
 def balance_frame(members: Iterable[Any], given: Counter, received: Counter) -> pd.DataFrame:
     """Help given and received per person: every member (zero rows too) and anyone who gave or received
     as a member, ordered by person (pure)."""
     people = sorted({str(p) for p in members} | set(given) | set(received))
-    return pd.DataFrame({"person": people, "given": pd.Series([given.get(p, 0) for p in people], dtype="int64"),
-                         "received": pd.Series([received.get(p, 0) for p in people], dtype="int64")})
+    return pd.DataFrame({"person": people, "given": np.array([given.get(p, 0) for p in people], dtype=np.int64),
+                         "received": np.array([received.get(p, 0) for p in people], dtype=np.int64)})
 
 
 def knowledge_by_kind(store: Any, team: str, period: str) -> pd.DataFrame:
@@ -174,13 +175,16 @@ def failed_rows(deals: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     by_deal: dict[str, list[Any]] = {}
     for d, t in zip(reviews.get("deal_id", []), reviews.get("time", [])):
         by_deal.setdefault(str(d), []).append(t)
-    rows = []
+    columns: dict[str, list[Any]] = {"deal_id": [], "outcome": [], "closed_at": [], "days_to_review": [],
+                                     "reviewed_in_window": []}
     for d, outcome, closed_at in zip(deals.get("deal_id", []), deals.get("outcome", []), deals.get("closed_at", [])):
         after = [t for t in by_deal.get(str(d), []) if t >= closed_at]
         days = (min(after) - closed_at).total_seconds() / 86400 if after else float("nan")
-        rows.append({"deal_id": str(d), "outcome": str(outcome), "closed_at": closed_at, "days_to_review": days,
-                     "reviewed_in_window": bool(after) and days <= REVIEW_WINDOW_DAYS})
-    return pd.DataFrame(rows, columns=["deal_id", "outcome", "closed_at", "days_to_review", "reviewed_in_window"])
+        for name, value in zip(columns, (str(d), str(outcome), closed_at, days,
+                                         bool(after) and days <= REVIEW_WINDOW_DAYS)):
+            columns[name].append(value)
+    # built by column, not from a dict per row: cheaper, and a snapshot builds it for every team page open
+    return pd.DataFrame(columns) if columns["deal_id"] else pd.DataFrame(columns=list(columns))
 
 
 LESSONS_SQL = f"""

@@ -49,8 +49,12 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store):
         model = read_model.for_store(store)
         for period in (period_options(span, "quarter")[0], period_options(span, "month")[1]):
             before = model.refreshes
+            first = team_live.fetch(store, names[0], period)
+            built = model._entries[("team_live_all", period)].value["teams"].built
+            assert built == {names[0]}, "only the page asked for built its frames"
             pages = {t: team_live.fetch(store, t, period) for t in names}
             assert model.refreshes - before == 1, "one compute for every team page of the period"
+            assert pages[names[0]]["members"] is first["members"], "a page's frames are built once per snapshot"
             keys = [k for k in model._entries if k and str(k[0]).startswith("team_live")]
             assert ("team_live_all", period) in keys and not [k for k in keys if k[0] == "team_live"]
             for team, page in pages.items():

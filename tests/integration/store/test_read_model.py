@@ -128,7 +128,7 @@ def test_warming_computes_the_first_pages_people_open(store):
         read_model.clear()
 
 
-def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store):
+def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest_while_another_waits(store):
     clock = Clock()
     model = ReadModel(store, clock=clock, watch_seconds=10_000)
     order: list[str] = []
@@ -145,11 +145,30 @@ def test_refresher_takes_the_cheapest_stale_page_first_and_lets_each_rest(store)
     assert model.refresh_next() == 100.0 and order == ["fast", "slow"]
     insert_event(store, 2)
     assert model.refresh_next() == 1.0 and order[-1] == "fast", "fast rested while slow computed"
-    assert model.refresh_next() is None, "each rests as long as its compute took"
-    clock.now += 1.5
-    insert_event(store, 3)
+    insert_event(store, 3)  # both stale again; both rest (slow for 100 s, fast for 1 s)
+    assert model.refresh_next() == 100.0 and order[-1] == "slow", "resting, but stale longest and alone in line"
     assert model.refresh_next() == 1.0 and order[-1] == "fast"
-    assert model.refresh_next() is None and order.count("slow") == 1, "slow still rests"
+    assert model.refresh_next() is None, "nothing stale: nothing computed"
+    clock.now += 0.5
+    insert_event(store, 4)  # both stale at once, both resting
+    assert model.refresh_next() == 1.0 and order[-1] == "fast", "stale as long: cheapest first"
+    assert model.refresh_next() == 100.0 and order[-1] == "slow"
+    insert_event(store, 5)  # both stale again; fast rests 1 s, slow 100 s
+    clock.now += 1.5  # fast rested, slow still rests: fast goes first though slow went stale as early
+    assert model.refresh_next() == 1.0 and order[-1] == "fast", "a rested page before a resting one"
+    assert model.refresh_next() == 100.0 and order[-1] == "slow", "then the resting one, nothing else waiting"
+
+
+def test_a_resting_page_waits_out_its_rest_while_a_backlog_is_written(store):
+    clock = Clock()
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
+    order: list[str] = []
+    model.get(("slow",), timed_page(store, clock, order, "slow", 10.0))
+    insert_event(store, 1)
+    model.busy = True  # what catching_up() concludes while a worker writes a backlog
+    assert model.refresh_next() is None and order == ["slow"], "it rests as long as its compute took"
+    clock.now += 10.5
+    assert model.refresh_next() == 10.0 and order == ["slow", "slow"]
 
 
 def test_an_expensive_page_is_not_starved_by_cheap_ones_while_the_data_changes_every_second(store):
