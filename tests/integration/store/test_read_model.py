@@ -264,18 +264,24 @@ def test_a_first_visit_goes_before_the_refresher_and_warming_does_not(store):
         while model.get(("watched",), counting(store, calls))["events"] != 1:
             assert time.monotonic() < deadline, "the refresher did not resume after the first visit"
             time.sleep(0.05)
-        release.clear()
-        entered.clear()
+        # warming blocks on events of its own: "new" stays watched and is refreshed too, at once
+        warm_release, warm_entered = threading.Event(), threading.Event()
+
+        def slow_warm():
+            warm_entered.set()
+            warm_release.wait(10)
+            return {"events": 0}
+
         with in_background():  # warming: the refresher keeps going
-            warm = threading.Thread(target=lambda: (_bg(), model.get(("warm",), slow_first)))
+            warm = threading.Thread(target=lambda: (_bg(), model.get(("warm",), slow_warm)))
             warm.start()
-        entered.wait(5)
+        warm_entered.wait(5)
         insert_event(store, 2)
         deadline = time.monotonic() + 10
         while model.get(("watched",), counting(store, calls))["events"] != 2:
             assert time.monotonic() < deadline, "warming held the refresher up"
             time.sleep(0.05)
-        release.set()
+        warm_release.set()
         warm.join(5)
     finally:
         model.stop()
