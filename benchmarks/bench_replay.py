@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -32,14 +31,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 from bench_pipeline import cpu_ticks, produce, say, stolen_share, time_replay  # noqa: E402
 from streams.simulator import simulate  # noqa: E402
 from streams.topics import ensure_topics  # noqa: E402
+from support.processes import WorkerProcess  # noqa: E402
 from support.services import start_local_broker  # noqa: E402
-
-
-def replay_env(bootstrap: str, topic: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMFLOW_")}
-    env.update(TEAMFLOW_KAFKA_BOOTSTRAP_SERVERS=bootstrap, TEAMFLOW_EVENTS_TOPIC=topic,
-               TEAMFLOW_DEAD_LETTER_TOPIC=f"{topic}-dead", TEAMFLOW_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
-    return env
 
 
 def order_of(round_: int, versions: list[Path]) -> list[Path]:
@@ -92,7 +85,9 @@ def main() -> int:
             for v in order_of(round_, versions):
                 store = work / f"store-{uuid.uuid4().hex[:8]}"
                 before = cpu_ticks()
-                rate = time_replay(replay_env(broker.bootstrap_servers, topic, store), v)
+                env = WorkerProcess(broker.bootstrap_servers, store, events_topic=topic,
+                                    dead_letter_topic=f"{topic}-dead").env  # what a worker of this log would get
+                rate = time_replay(env, v)
                 runs[v].append({"rate": rate, "stolen": round(stolen_share(before, cpu_ticks()), 3)})
                 shutil.rmtree(store, ignore_errors=True)
                 say(f"  round {round_ + 1}/{args.rounds} {v}: {rate:,.0f} events/s")

@@ -52,15 +52,14 @@ class Lazy(Mapping):
     (building a hundred teams' frames cost about as much as the snapshot's queries)."""
 
     def __init__(self, keys: Iterable[str], build: Callable[[str], Any]) -> None:
-        self._keys = list(dict.fromkeys(keys))
-        self._known = set(self._keys)
+        self._keys = dict.fromkeys(keys)  # ordered, and a set
         self._build = build
         self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._values:
-            if key not in self._known:
+            if key not in self._keys:
                 raise KeyError(key)
             value = self._build(key)  # outside the lock: two pages open at once build at once
             with self._lock:
@@ -78,19 +77,20 @@ class Lazy(Mapping):
         return set(self._values)
 
 
-def _by_team(df: pd.DataFrame) -> tuple[Callable[[str], pd.DataFrame | None], pd.DataFrame]:
-    """A team's rows without the team column, in the query's order, indexed from 0 (None: no rows),
-    and the empty frame of those columns for a team without rows."""
-    empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True)
+def _by_team(df: pd.DataFrame, empty: pd.DataFrame | None = None) -> Callable[[str], pd.DataFrame]:
+    """team -> its rows without the team column, in the query's order, indexed from 0; a team without
+    rows gets `empty` (by default the query's columns, no rows)."""
+    if empty is None:
+        empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True)
     if df.empty:
-        return lambda team: None, empty
+        return lambda team: empty
     rest = df.drop(columns="team")
     rows_of = {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
 
-    def of(team: str) -> pd.DataFrame | None:
+    def of(team: str) -> pd.DataFrame:
         rows = rows_of.get(team)
-        return None if rows is None else rest.take(rows).reset_index(drop=True)
-    return of, empty
+        return empty if rows is None else rest.take(rows).reset_index(drop=True)
+    return of
 
 
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> Lazy:
@@ -116,15 +116,13 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
             ties[ht].append((h, r))
         given[ht][h] += 1
         received[rt][r] += 1
-    members_of, no_members = (_by_team(rosters) if not rosters.empty
-                              else (lambda team: None,
-                                    views.team_roster(store, teams[0], period).iloc[0:0] if teams else None))
-    failed_of, no_failed = _by_team(failed)
-    lessons_of, no_lessons = _by_team(lessons)
+    # no roster rows at all: the one-team query's empty frame (its column types)
+    no_members = views.team_roster(store, teams[0], period).iloc[0:0] if rosters.empty and teams else None
+    members_of, failed_of, lessons_of = _by_team(rosters, no_members), _by_team(failed), _by_team(lessons)
 
     def frames(team: str) -> dict[str, Any]:
-        members = _or(members_of(team), no_members)
-        deals = _or(failed_of(team), no_failed)
+        members = members_of(team)
+        deals = failed_of(team)
         rows = sorted(i for d in deals.get("deal_id", []) for i in reviews_by_deal.get(str(d), []))
         cell = (team, period)
         return {
@@ -134,10 +132,6 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
                                            received.get(team, Counter())),
             "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
             "failed": views.failed_rows(deals, reviews.iloc[rows]),
-            "lessons": _or(lessons_of(team), no_lessons),
+            "lessons": lessons_of(team),
         }
     return Lazy(teams, frames)
-
-
-def _or(frame: pd.DataFrame | None, empty: pd.DataFrame) -> pd.DataFrame:
-    return empty if frame is None else frame
