@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboards import guard
@@ -62,10 +63,10 @@ def test_running_period_is_partial_and_drawn_apart():
     assert my_view.partial_period(["2026-11", "2026-12"], now) == "2026-12"
     assert my_view.partial_period(["2026-10", "2026-11"], now) is None
     trend = pd.DataFrame({"period": ["2026-10", "2026-11", "2026-12"], "a": [4.0, 5.0, 0.0]})
-    fig = trend_with_partial(trend, [("a", "given")], partial="2026-12")
+    fig = go.Figure(trend_with_partial(trend, [("a", "given")], partial="2026-12"))
     lines = [t for t in fig.data if t.mode == "lines+markers"]
     assert list(lines[0].x) == ["2026-10", "2026-11"], "the line stops at the last full period"
     hollow = [t for t in fig.data if t.mode == "markers"]
     assert list(hollow[0].x) == ["2026-12 so far"] and hollow[0].marker.symbol.endswith("-open")
-    empty = trend_with_partial(trend.assign(a=float("nan")), [("a", "given")], partial="2026-12")
+    empty = go.Figure(trend_with_partial(trend.assign(a=float("nan")), [("a", "given")], partial="2026-12"))
     assert "Not enough data" in empty.layout.annotations[0].text

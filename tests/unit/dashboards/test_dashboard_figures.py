@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from dash import html
 
@@ -53,16 +54,16 @@ def test_fmt_says_not_enough_data():
 
 
 def test_network_circle_layout_reciprocated_and_isolates():
-    fig = figures.network_figure(MEMBERS, EDGES, show_names=True)
+    fig = go.Figure(figures.network_figure(MEMBERS, EDGES, show_names=True))
     names = {t.name for t in fig.data}
     assert {"reciprocated tie", "one-way tie", "with ties", "no ties (isolate)"} <= names
     iso = next(t for t in fig.data if t.name == "no ties (isolate)")
     assert list(iso.text) == ["Flo"]  # p-5 has no tie
     ties = set(zip(EDGES["helper"], EDGES["recipient"]))
     assert len(fig.layout.annotations) == sum(1 for h, r in ties if (r, h) not in ties) > 0, "an arrow per one-way tie"
-    again = figures.network_figure(MEMBERS, EDGES, show_names=True)
+    again = go.Figure(figures.network_figure(MEMBERS, EDGES, show_names=True))
     assert fig.to_json() == again.to_json()  # deterministic layout
-    anonymous = figures.network_figure(MEMBERS, EDGES, show_names=False, me="p-1")
+    anonymous = go.Figure(figures.network_figure(MEMBERS, EDGES, show_names=False, me="p-1"))
     labels = [x for t in anonymous.data if t.mode == "markers+text" for x in t.text]
     assert set(labels) == {"", "you"}
     assert "Ana" not in anonymous.to_json()
@@ -70,29 +71,29 @@ def test_network_circle_layout_reciprocated_and_isolates():
 
 def test_balance_is_a_histogram_without_names():
     bal = pd.DataFrame({"person": ["p-0", "p-1", "p-2"], "given": [5, 1, 2], "received": [1, 4, 2]})
-    fig = figures.balance_histogram(bal)
+    fig = go.Figure(figures.balance_histogram(bal))
     assert fig.data[0].type == "histogram" and sorted(fig.data[0].x) == [-3, 0, 4]
     assert "p-0" not in fig.to_json()
 
 
 def test_other_builders_and_empty_states():
-    assert "Nothing shared" in figures.knowledge_figure(pd.DataFrame()).to_json()
+    assert "Nothing shared" in go.Figure(figures.knowledge_figure(pd.DataFrame())).to_json()
     by_kind = pd.DataFrame({"kind": ["lesson", "playbook"], "shared": [3, 4], "reused": [1, 2], "reuses": [2, 2],
                             "cross_team_reuses": [1, 0]})
-    assert len(figures.knowledge_figure(by_kind).data) == 3
+    assert len(go.Figure(figures.knowledge_figure(by_kind)).data) == 3
     failed = pd.DataFrame({"deal_id": ["d1", "d2", "d3"], "outcome": ["lost", "lost", "no_decision"],
                            "closed_at": [None] * 3, "days_to_review": [2.0, float("nan"), 20.0],
                            "reviewed_in_window": [True, False, False]})
-    fig = figures.failure_figure(failed)
+    fig = go.Figure(figures.failure_figure(failed))
     assert [list(t.y) for t in fig.data] == [[1, 0], [0, 1], [1, 0]]
-    bars = figures.share_bars([("a", F(0.5)), ("b", F(None, 2, 5))])
+    bars = go.Figure(figures.share_bars([("a", F(0.5)), ("b", F(None, 2, 5))]))
     assert "not enough data (n=2, needs 5)" in bars.to_json()
     deals = pd.DataFrame({"seller_gave": [3, 1], "buyer_gave": [0, 2], "all_give_no_get": [True, False]})
-    assert {t.name for t in figures.buyer_scatter(deals).data} >= {"all give, no get", "balanced or early"}
-    assert len(figures.rediscovery_figure(Auto()["ends"]).data) == 4
-    assert figures.roles_figure(pd.DataFrame({"role": ["sme"], "collaborators": [2], "deals": [2]})).data
+    assert {t.name for t in go.Figure(figures.buyer_scatter(deals)).data} >= {"all give, no get", "balanced or early"}
+    assert len(go.Figure(figures.rediscovery_figure(Auto()["ends"])).data) == 4
+    assert go.Figure(figures.roles_figure(pd.DataFrame({"role": ["sme"], "collaborators": [2], "deals": [2]}))).data
     trend = pd.DataFrame({"period": ["2026-01", "2026-02"], "v": [1.0, float("nan")]})
-    assert figures.trend_figure(trend, [("v", "v")]).data[0].connectgaps is False
+    assert go.Figure(figures.trend_figure(trend, [("v", "v")])).data[0].connectgaps is False
     assert set(figures.OKABE_ITO.values()) >= set(figures.SEQUENCE)
 
 
@@ -128,8 +129,33 @@ def test_team_live_render_shows_samples_and_no_ranking(user):
     text = guard.layout_text(tree)
     assert "n=10" in text and "rests on" in text
     if user.role == "rep":
-        assert "Ana" not in text and "Ana" not in tiles["net"][0].to_json()
+        assert "Ana" not in text and "Ana" not in go.Figure(tiles["net"][0]).to_json()
 
+
+
+def test_every_figure_is_a_plain_valid_plotly_figure():
+    """The builders write plotly's schema by hand (no graph objects, for speed): plotly's own
+    validation must accept every figure, or plotly.js would silently drop what it does not know."""
+    from dashboards.pages import team_live
+
+    failed = pd.DataFrame({"deal_id": ["d1", "d2"], "outcome": ["lost", "no_decision"], "closed_at": [None] * 2,
+                           "days_to_review": [2.0, float("nan")], "reviewed_in_window": [True, False]})
+    by_kind = pd.DataFrame({"kind": ["war_story"], "shared": [3], "reused": [1], "reuses": [2],
+                            "cross_team_reuses": [1]})
+    tiles = team_live.render({**_team_live_data(), "failed": failed, "by_kind": by_kind}, MANAGER)
+    built = [fig for fig, _texts, _foot in tiles.values()] + [
+        figures.buyer_scatter(pd.DataFrame({"seller_gave": [3, 1], "buyer_gave": [0, 2],
+                                            "all_give_no_get": [True, False]})),
+        figures.rediscovery_figure(Auto()["ends"]),
+        figures.roles_figure(pd.DataFrame({"role": ["sme"], "collaborators": [2], "deals": [2]})),
+        figures.trend_with_partial(pd.DataFrame({"period": ["2026-01", "2026-02"], "v": [1.0, 2.0]}), [("v", "v")],
+                                   partial="2026-02"),
+        figures.empty_figure("nothing")]
+    for fig in built:
+        assert isinstance(fig, dict) and set(fig) == {"data", "layout"}
+        checked = go.Figure(fig)  # raises on a property plotly does not know
+        assert checked.layout.height == fig["layout"]["height"] and len(checked.data) == len(fig["data"])
+    assert sum(len(f["data"]) for f in built) >= 15, "the figures drew their traces"
 
 def test_guard_catches_rankings():
     assert guard.text_violations("Top performers this month") != []
@@ -224,7 +250,7 @@ def test_network_names_go_outward_and_empty_shares_say_why():
     assert figures.label_position(0, 1) == "top center" and figures.label_position(0, -1) == "bottom center"
     assert figures.label_position(1, 0) == "middle right" and figures.label_position(-1, 0) == "middle left"
     none = {"value": None, "sample": 2, "min_sample": 5, "insufficient": True}
-    fig = figures.share_bars([("handed off with criteria", none)])
+    fig = go.Figure(figures.share_bars([("handed off with criteria", none)]))
     assert not fig.data and "handed off with criteria n=2, needs 5" in fig.layout.annotations[0].text
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime, timezone
 
+import plotly.graph_objects as go
 import pytest
 
 from dashboards import exec_export, exec_trends, figures, guard
@@ -113,7 +114,7 @@ def test_the_small_multiples_colour_each_change_and_mark_gaps():
     qs, rows = _rows()
     mine = exec_trends.of_measure(rows, REVIEW.replace("__", "."))
     panels = [(s, [r for r in mine if r["scope"] == s]) for s in ("atlas", "borealis", ORGANISATION)]
-    f = figures.trend_multiples(panels, qs)
+    f = go.Figure(figures.trend_multiples(panels, qs))
     markers = [t for t in f.data if t.mode == "markers" and not isinstance(t.marker.symbol, str)]
     atlas = markers[0]
     assert list(atlas.marker.color[1:]) == [figures.DIRECTION_COLOURS["better"]] * 3
