@@ -11,7 +11,7 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from projections.metrics import team_metrics, views
+from projections.metrics import team_metrics, team_views, views
 
 from .. import access, auth, figures, read_model
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
@@ -94,10 +94,16 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
     return {**data, "team": team, "period": period, "names": everyone["names"], "summary": everyone["summary"]}
 
 
+PAGES = team_views.LastBuilt()
+"""Every team's page as last built, with the fingerprint of what it was built from: a new snapshot
+rebuilds only the pages of the teams its events touched (the others keep the same objects)."""
+
+
 def _fetch_all(store, period: str) -> dict[str, Any]:
     """Every team's page data of the period, one query per area for all teams (`_fetch`'s figures);
-    `teams` maps each team to its page data, built when that team's page first asks for it."""
-    from projections.metrics import team_views, teams, trends
+    `teams` maps each team to its page data, built when that team's page first asks for it, and the
+    same object as in the last snapshot while nothing the page is drawn from changed."""
+    from projections.metrics import teams, trends
 
     names = teams(store)
     metrics = trends.team_metrics_all(store, period, names)
@@ -105,9 +111,13 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     people = views.display_names(store)
     known = names_digest(people)
 
-    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+    def build(team: str) -> dict[str, Any]:
         out = {"metrics": metrics[team], **detail[team], "names_digest": known}
         return {**out, "tiles": tile_digests(out)}
+
+    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+        drawn_from = team_views.digest(detail.fingerprint(team), metrics[team], known)
+        return PAGES.get((period, team), drawn_from, lambda: build(team))
     return {"teams": team_views.Lazy(names, page), "names": people}
 
 

@@ -7,11 +7,13 @@ functions give for t (tests/integration/projections/test_trend_metrics_chdb.py c
 """
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import views
@@ -49,11 +51,14 @@ for _sql, _needle in ((views.TEAM_ROSTER_SQL, _ONE_TEAM_ROSTER), (TEAM_HELP_SQL,
 class Lazy(Mapping):
     """A mapping of `keys` whose values `build(key)` makes on first use and keeps: a snapshot of every
     team holds what all teams' pages share, and only the pages someone opens pay for their own frames
-    (building a hundred teams' frames cost about as much as the snapshot's queries)."""
+    (building a hundred teams' frames cost about as much as the snapshot's queries). `fingerprint(key)`,
+    when given, digests everything `build(key)` reads: equal fingerprints, equal values."""
 
-    def __init__(self, keys: Iterable[str], build: Callable[[str], Any]) -> None:
+    def __init__(self, keys: Iterable[str], build: Callable[[str], Any],
+                 fingerprint: Callable[[str], bytes] | None = None) -> None:
         self._keys = dict.fromkeys(keys)  # ordered, and a set
         self._build = build
+        self._fingerprint = fingerprint
         self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -72,25 +77,79 @@ class Lazy(Mapping):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def fingerprint(self, key: str) -> bytes:
+        if self._fingerprint is None:
+            raise TypeError("this mapping was made without a fingerprint")
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._fingerprint(key)
+
     @property
     def built(self) -> set[str]:
         return set(self._values)
 
 
-def _by_team(df: pd.DataFrame, empty: pd.DataFrame | None = None) -> Callable[[str], pd.DataFrame]:
-    """team -> its rows without the team column, in the query's order, indexed from 0; a team without
-    rows gets `empty` (by default the query's columns, no rows)."""
-    if empty is None:
-        empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True)
-    if df.empty:
-        return lambda team: empty
-    rest = df.drop(columns="team")
-    rows_of = {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
+class LastBuilt:
+    """The value last built for each key, kept with the fingerprint of what it was built from:
+    `get(key, fingerprint, build)` returns it again while the fingerprint is the same, else builds,
+    keeps and returns a new one. Each snapshot of every team recomputes every team's figures, but an
+    event touches a few teams: their pages are rebuilt, the others' are the same objects as before
+    (and a browser finds their tiles unchanged). At most `size` keys, least recently used dropped."""
 
-    def of(team: str) -> pd.DataFrame:
-        rows = rows_of.get(team)
-        return empty if rows is None else rest.take(rows).reset_index(drop=True)
-    return of
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._kept: "OrderedDict[Any, tuple[bytes, Any]]" = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, key: Any, fingerprint: bytes, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == fingerprint:
+                self._kept.move_to_end(key)
+                return kept[1]
+        value = build()  # outside the lock: pages of several teams build at once
+        with self._lock:
+            self.builds += 1
+            self._kept[key] = (fingerprint, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def digest(*parts: Any) -> bytes:
+    """A 16-byte digest of `parts` (bytes taken as they are, anything else by its repr)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode())
+        h.update(b"\x00")
+    return h.digest()
+
+
+class _ByTeam:
+    """A query's rows of every team, split by its team column. Calling it with a team gives that team's
+    rows without the team column, in the query's order, indexed from 0 (`empty` when it has none: by
+    default the query's columns, no rows); `digest(team)` is those rows' content as bytes, from one hash
+    per row computed for all teams at once (pandas' hash_pandas_object), without building the frame."""
+
+    def __init__(self, df: pd.DataFrame, empty: pd.DataFrame | None = None) -> None:
+        self.empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True) if empty is None else empty
+        self._rest = df.drop(columns="team")
+        self._rows = {} if df.empty else {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
+        self._hashes = np.zeros(0, np.uint64) if df.empty else pd.util.hash_pandas_object(self._rest, index=False).to_numpy()
+
+    def __call__(self, team: str) -> pd.DataFrame:
+        rows = self._rows.get(team)
+        return self.empty if rows is None else self._rest.take(rows).reset_index(drop=True)
+
+    def digest(self, team: str) -> bytes:
+        rows = self._rows.get(team)
+        return b"" if rows is None else self._hashes[rows].tobytes()
 
 
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> Lazy:
@@ -105,6 +164,11 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(reviews.get("deal_id", [])):
         reviews_by_deal[str(d)].append(i)
+    review_rows: dict[str, list[int]] = defaultdict(list)  # team -> the reviews of its failed deals
+    for t, d in zip(failed.get("team", []), failed.get("deal_id", [])):
+        review_rows[str(t)].extend(reviews_by_deal.get(str(d), []))
+    review_hashes = (np.zeros(0, np.uint64) if reviews.empty
+                     else pd.util.hash_pandas_object(reviews, index=False).to_numpy())
     lessons = store.query_df(LESSONS_SQL, {**params, "limit": lessons_limit})
 
     # the help acts in one pass: ties inside each team, help given and received as a member
@@ -118,12 +182,10 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
         received[rt][r] += 1
     # no roster rows at all: the one-team query's empty frame (its column types)
     no_members = views.team_roster(store, teams[0], period).iloc[0:0] if rosters.empty and teams else None
-    members_of, failed_of, lessons_of = _by_team(rosters, no_members), _by_team(failed), _by_team(lessons)
+    members_of, failed_of, lessons_of = _ByTeam(rosters, no_members), _ByTeam(failed), _ByTeam(lessons)
 
     def frames(team: str) -> dict[str, Any]:
         members = members_of(team)
-        deals = failed_of(team)
-        rows = sorted(i for d in deals.get("deal_id", []) for i in reviews_by_deal.get(str(d), []))
         cell = (team, period)
         return {
             "members": members,
@@ -131,7 +193,18 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
             "balance": views.balance_frame(members.get("person", []), given.get(team, Counter()),
                                            received.get(team, Counter())),
             "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
-            "failed": views.failed_rows(deals, reviews.iloc[rows]),
+            "failed": views.failed_rows(failed_of(team), reviews.iloc[sorted(review_rows.get(team, []))]),
             "lessons": lessons_of(team),
         }
-    return Lazy(teams, frames)
+
+    def fingerprint(team: str) -> bytes:
+        """Everything frames(team) reads, without building a frame. The acts, reuse pairs and reviews
+        come in no set order and the frames do not depend on it: sorted, so an unchanged team's
+        fingerprint is the same in every snapshot."""
+        cell = (team, period)
+        return digest(members_of.digest(team), failed_of.digest(team), lessons_of.digest(team),
+                      np.sort(review_hashes[review_rows.get(team, [])]).tobytes(), cell,
+                      sorted(ties.get(team, ())), sorted(given.get(team, Counter()).items()),
+                      sorted(received.get(team, Counter()).items()), sorted(artifacts.get(cell, ())),
+                      sorted(pairs.get(cell, ())))
+    return Lazy(teams, frames, fingerprint)

@@ -7,6 +7,7 @@ for the period, computed once, however many team pages ask.
 from __future__ import annotations
 
 import math
+import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,7 @@ from pandas.testing import assert_frame_equal
 from dashboards import read_model
 from dashboards.components import period_options
 from dashboards.pages import team_live
-from projections.metrics import teams, views
+from projections.metrics import team_views, teams, views
 from projections.project import Positioned
 from streams.simulator import simulate
 from streams.fold.sink import store_events
@@ -75,3 +76,72 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store):
             assert len({id(p["edges"]) for p in pages.values()}) == len(names), "each page its own team's edges"
     finally:
         read_model.clear()
+
+
+def _recognition(giver: str, n: int, now: datetime):
+    import json
+
+    import schemas
+
+    return schemas.decode(json.dumps({
+        "specversion": "1.0", "id": f"reuse-{n}", "source": "test", "type": "teamflow.recognition.given",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "datacontenttype": "application/json",
+        "dataschema": "https://schemas.teamflow.dev/recognition.given/v1",
+        "data": {"giver": giver, "receiver": f"reuse-receiver-{n}", "reason": "helping"}}).encode())
+
+
+def test_a_new_snapshot_rebuilds_only_the_pages_its_events_touched_and_every_page_equals_a_fresh_build(store):
+    """team_live.PAGES keeps a team's page while the fingerprint of what it is drawn from holds. Kept
+    pages must equal pages built from nothing after batches of every event type, and an event of one
+    team must rebuild that team's page only."""
+    import json
+
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    events = [schemas.decode(v) for _, v in simulate(11, 3000, start=now - timedelta(days=60), teams=3, days=60)]
+    late = set(random.Random(5).sample(range(len(events)), 96))  # of every type, landing late, a few at a time
+    history, live = [e for i, e in enumerate(events) if i not in late], [events[i] for i in sorted(late)]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(history)], 0)
+    names = teams(store)
+    period = period_options(views.data_span(store), "quarter")[0]
+
+    def pages() -> dict:
+        data = team_live._fetch_all(store, period)
+        return {t: data["teams"][t] for t in names}
+
+    def plain(value):
+        return value.to_dict("records") if hasattr(value, "columns") else str(value)
+
+    def fresh() -> str:
+        team_live.PAGES.clear()
+        return json.dumps(pages(), sort_keys=True, default=plain)
+
+    team_live.PAGES.clear()
+    before = pages()
+    again = pages()
+    assert all(again[t] is before[t] for t in names), "nothing changed: every page is kept"
+
+    team = names[0]
+    period_members = views.team_roster(store, team, period)["person"]
+    giver = next(p for p in period_members if views.current_team(store, p) == team)
+    store_events(store, [Positioned(_recognition(giver, 0, now), 1, 0)], 0)
+    after = pages()
+    assert after[team] is not before[team], "the giver's team is rebuilt"
+    assert (after[team]["metrics"]["recognition"]["recognitions"]["value"]
+            == before[team]["metrics"]["recognition"]["recognitions"]["value"] + 1)
+    assert all(after[t] is before[t] for t in names if t != team), "the other teams' pages are kept"
+
+    kept = rebuilt = frames_held = 0
+    for start in range(0, len(live), 4):  # small batches of every event type
+        last, detail = pages(), team_views.team_live(store, period, names)
+        store_events(store, [Positioned(e, 2, start + i) for i, e in enumerate(live[start:start + 4])], 0)
+        now_pages, now_detail = pages(), team_views.team_live(store, period, names)
+        kept += sum(now_pages[t] is last[t] for t in names)
+        rebuilt += sum(now_pages[t] is not last[t] for t in names)
+        assert json.dumps(now_pages, sort_keys=True, default=plain) == fresh(), f"after batch {start // 4}"
+        for t in names:  # the frames' own fingerprint, apart from the figures (which move with most events)
+            if now_detail.fingerprint(t) == detail.fingerprint(t):
+                frames_held += 1
+                assert json.dumps(now_detail[t], default=plain) == json.dumps(detail[t], default=plain), t
+    assert kept and rebuilt and frames_held, (kept, rebuilt, frames_held)
