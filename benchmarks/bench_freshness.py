@@ -19,7 +19,9 @@ Per marked event it records
 - figure: until the Team live page data (`team_live.fetch`, what the page's callback calls) of the
   event's team shows the new count, watched for every page at once, as browsers would;
 - on screen: until the first browser tick (each watched page ticks every --tick-ms with its own phase,
-  calling the page's callback body: fetch + render) shows it.
+  calling the page's callback body: fetch + render) shows it. Each page also runs its needs-attention
+  tile's callback body on every ATTENTION_EVERY_TICKS-th tick, as the page does, so the read model
+  keeps that tile's snapshot current too.
 A row `1m:8` is 1 million events with 8 team pages watched; the marked events rotate over them.
 """
 from __future__ import annotations
@@ -138,11 +140,14 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
     screen_seen: dict[tuple, bool] = {}
     stop = threading.Event()
 
-    def browser(team: str) -> None:  # one open tab: ticks at its own phase, runs the callback body
+    def browser(team: str) -> None:  # one open tab: ticks at its own phase, runs the callbacks' bodies
         tick = tick_ms / 1000
         stop.wait(random.random() * tick)
-        shown = None
+        shown, ticks = None, 0
         while not stop.is_set():
+            if ticks % team_live.ATTENTION_EVERY_TICKS == 0:  # the needs-attention tile's own callback
+                team_live.attention_outputs(store, team, users[team])
+            ticks += 1
             data = team_live.fetch(store, team, period)
             if hasattr(team_live, "ticked"):  # the callback's body: nothing sent when nothing changed
                 out = team_live.ticked(data, users[team], shown)

@@ -79,6 +79,8 @@ class _Entry:
     retry_at: float = 0.0
     rest_until: float = 0.0  # refresh_next leaves it alone until then (as long again as its last compute took)
     confirmed_at: str | None = None  # wall-clock time the refresher last found its data version unchanged
+    every: float = 0.0  # recomputed at most this often (seconds), however often the data changes
+    computed_at: float | None = None  # clock time its last compute ended
     stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -136,14 +138,16 @@ class ReadModel:
         self.refreshes = 0
 
     # -- what pages call -------------------------------------------------------------------
-    def get(self, key: tuple, compute: Callable[[], dict]) -> dict:
-        """The latest snapshot for `key`; computed here only when there is none yet."""
+    def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0) -> dict:
+        """The latest snapshot for `key`; computed here only when there is none yet. `every`: the
+        refresher recomputes it at most this often (for what changes by the day, such as needs-attention
+        lists, so it does not take turns from live figures after every event)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry(compute)
                 self._evict()
-            entry.compute = compute
+            entry.compute, entry.every = compute, every
             if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
                 entry.last_read = self.clock()
             self._entries.move_to_end(key)
@@ -180,7 +184,8 @@ class ReadModel:
                     e.stale_since = now
             stale = [(k, e) for k, e in self._entries.items()
                      if e.value is not None and e.version != version
-                     and now - e.last_read <= self.watch_seconds and now >= e.retry_at]
+                     and now - e.last_read <= self.watch_seconds and now >= e.retry_at
+                     and (e.computed_at is None or now >= e.computed_at + e.every)]
         due = stale if resting_too else [(k, e) for k, e in stale if now >= e.rest_until]
         if not due and not self.busy:  # nothing else waits: a resting snapshot need not
             due = stale
@@ -219,7 +224,7 @@ class ReadModel:
         started = self.clock()
         entry.version, entry.value = snapshot(self.store, entry.compute)
         entry.confirmed_at, entry.stale_since = None, None
-        done = self.clock()
+        done = entry.computed_at = self.clock()
         entry.seconds = done - started
         entry.rest_until = done + entry.seconds  # it rests as long as it took
         if self.busy and entry.seconds > BUSY_CHEAP_SECONDS and key not in ALWAYS_CURRENT:
@@ -312,9 +317,9 @@ def for_store(store: Any) -> ReadModel:
         return model
 
 
-def page_data(store: Any, key: tuple, compute: Callable[[], dict]) -> dict:
-    """A page's data from the store's read model (see the module text)."""
-    return for_store(store).get(key, compute)
+def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0) -> dict:
+    """A page's data from the store's read model (see the module text and `ReadModel.get`)."""
+    return for_store(store).get(key, compute, every)
 
 
 def shape(store: Any) -> dict:

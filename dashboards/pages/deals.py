@@ -162,4 +162,4 @@ def register(app, store) -> None:
 
         auth.require(PATH, team=team)
         data = attention_data(store, team)
-        return render_attention(data["items"], views.display_names(store), selected_deal(search), data["summary"])
+        return render_attention(data["items"], data["names"], selected_deal(search), data["summary"])

@@ -61,11 +61,34 @@ ATTENTION_HELP_REP = ("Your own next actions, most urgent first: your losses wai
                       "heading to all give, no get, criteria due soon, help waiting for an acknowledgement.")
 
 
-def attention_data(store, team: str) -> dict[str, Any]:
-    """The team's needs-attention items as of now, kept current in the background (read model)."""
-    from projections.metrics import attention
+ATTENTION_EVERY_TICKS = 5
+"""The needs-attention list is redrawn on every fifth tick of the page (its items change by the day)."""
+ATTENTION_REFRESH_SECONDS = 10.0
+"""and its snapshot of every team is recomputed at most this often, so it does not take the live
+figures' turn after every event (its footer says how old it is)."""
 
-    return read_model.page_data(store, ("attention", team), lambda: {"items": attention.team_items(store, team)})
+
+def attention_data(store, team: str) -> dict[str, Any]:
+    """The team's needs-attention items as of now (`items`) and the display names as of then (`names`):
+    its slice of one snapshot of every team's items, kept current in the background (read model), so a
+    hundred watched teams cost four queries per change, not four hundred, and a redraw no query."""
+    from projections.metrics import attention, teams
+
+    everyone = read_model.page_data(store, ("attention_all",), lambda: {
+        "items": attention.all_team_items(store, teams(store)), "names": views.display_names(store)},
+        every=ATTENTION_REFRESH_SECONDS)
+    found = everyone["items"].get(team)
+    if found is None:  # a team named after the snapshot was computed: its own snapshot until the next one
+        return read_model.page_data(store, ("attention", team), lambda: {
+            "items": attention.team_items(store, team), "names": views.display_names(store)},
+            every=ATTENTION_REFRESH_SECONDS)
+    return {"items": found, "names": everyone["names"], "summary": everyone["summary"]}
+
+
+def attention_outputs(store, team: str, user) -> tuple:
+    """The needs-attention tile's callback body: (list, footer) from the snapshot, names as of it."""
+    data = attention_data(store, team)
+    return render_attention(data if access.shows_names(user) else {**data, "names": {}}, user)
 
 
 def render_attention(data: dict[str, Any], user) -> tuple:
@@ -246,8 +269,6 @@ def outputs_for(data: dict[str, Any], user, only: set[str] | None = None) -> lis
     return [x for tid in TILES for x in tiles[tid]]
 
 
-ATTENTION_EVERY_TICKS = 5
-"""The needs-attention list is redrawn on every fifth tick of the page (its items change by the day)."""
 
 
 def register(app, store) -> None:
@@ -269,9 +290,7 @@ def register(app, store) -> None:
         user = auth.require(PATH, team=team)
         if ctx.triggered_id == "team-tick" and (n or 0) % ATTENTION_EVERY_TICKS:
             return no_update, no_update  # the list changes by the day: no need to redraw it every tick
-        data = attention_data(store, team)
-        names = views.display_names(store) if access.shows_names(user) else {}
-        return render_attention({**data, "names": names}, user)
+        return attention_outputs(store, team, user)
 
 
 def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:

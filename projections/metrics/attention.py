@@ -212,20 +212,73 @@ def _records(store: Any, sql: str, params: dict[str, Any]) -> list[dict]:
     return [{k: (str(v) if isinstance(v, str) else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def team_facts(store: Any, team: str, now: datetime) -> dict[str, list[dict]]:
-    """What the rules read for the team as of `now` (plain records)."""
-    base = {"team": team, "now": _ts(now)}
-    failed = _records(store, FAILED_SQL, {**base, "since": _ts(now - (REVIEW_WINDOW_DAYS + GRACE_DAYS + 1) * DAY)})
-    criteria = _records(store, CRITERIA_SQL, {**base, "from_day": (now.date() - GRACE_DAYS * DAY).isoformat(),
-                                              "to_day": (now.date() + CRITERIA_SOON_DAYS * DAY).isoformat()})
-    help_acts = _records(store, HELP_SQL, {**base, "since": _ts(now - (ACK_DAYS + GRACE_DAYS + 1) * DAY)})
-    open_deals = _records(store, OPEN_DEALS_SQL, {"team": team, "end": _ts(now)})  # the Deals page's open deals
+def _windows(now: datetime) -> dict[str, dict[str, Any]]:
+    """Each fact query's time parameters as of `now` (the team parameter apart)."""
+    return {"failed": {"now": _ts(now), "since": _ts(now - (REVIEW_WINDOW_DAYS + GRACE_DAYS + 1) * DAY)},
+            "criteria": {"now": _ts(now), "from_day": (now.date() - GRACE_DAYS * DAY).isoformat(),
+                         "to_day": (now.date() + CRITERIA_SOON_DAYS * DAY).isoformat()},
+            "help": {"now": _ts(now), "since": _ts(now - (ACK_DAYS + GRACE_DAYS + 1) * DAY)},
+            "open": {"end": _ts(now)}}  # the Deals page's open deals
+
+
+def _buyer_kinds(open_deals: list[dict]) -> list[dict]:
     for d in open_deals:
         k = d.get("buyer_kinds")
         d["buyer_kinds"] = [str(x) for x in k] if k is not None and hasattr(k, "__iter__") else []
-    return {"failed": failed, "criteria": criteria, "help": help_acts, "open": open_deals}
+    return open_deals
+
+
+def team_facts(store: Any, team: str, now: datetime) -> dict[str, list[dict]]:
+    """What the rules read for the team as of `now` (plain records)."""
+    sql = {"failed": FAILED_SQL, "criteria": CRITERIA_SQL, "help": HELP_SQL, "open": OPEN_DEALS_SQL}
+    facts = {name: _records(store, sql[name], {**params, "team": team}) for name, params in _windows(now).items()}
+    facts["open"] = _buyer_kinds(facts["open"])
+    return facts
 
 
 def team_items(store: Any, team: str, now: datetime | None = None) -> list[Item]:
     now = now or datetime.now(timezone.utc)
     return items(team, team_facts(store, team, now), now)
+
+
+# ---- every team at once: the same queries with the team filter turned into team columns -------------
+
+def _every_team(sql: str, one_team: str, every_team: str, select: str, team_columns: str) -> str:
+    assert one_team in sql and select in sql, "the one-team query changed: derive its all-teams form again"
+    return sql.replace(one_team, every_team).replace(select, f"SELECT {team_columns}, {select[len('SELECT '):]}", 1)
+
+
+ALL_TEAMS_SQL = {
+    "failed": _every_team(FAILED_SQL, "WHERE c.team = {team:String} AND", "WHERE c.team != '' AND",
+                          "SELECT c.deal_id AS deal_id", "c.team AS _team"),
+    "criteria": _every_team(CRITERIA_SQL, "cd.team = {team:String}", "cd.team != ''",
+                            "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
+    "help": _every_team(HELP_SQL, "WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
+                        "WHERE h.h_team != '' OR r.r_team != ''",
+                        "SELECT g.help_id AS help_id", "h.h_team AS _team, r.r_team AS _team2"),
+    "open": _every_team(OPEN_DEALS_SQL, "WHERE d.team = {team:String}", "WHERE d.team != ''",
+                        "SELECT d.deal_id AS deal_id", "d.team AS _team"),
+}
+"""Each fact query of `team_facts` for every team, its rows tagged with their team (`_team`; a help
+act also with the recipient's team, `_team2`: it belongs to both teams' lists), in the one-team
+query's order."""
+
+
+def all_team_facts(store: Any, teams: Iterable[str], now: datetime) -> dict[str, dict[str, list[dict]]]:
+    """team -> `team_facts(store, team, now)` for every team, four queries in all, not four per team."""
+    facts: dict[str, dict[str, list[dict]]] = {t: {name: [] for name in ALL_TEAMS_SQL} for t in teams}
+    for name, params in _windows(now).items():
+        for record in _records(store, ALL_TEAMS_SQL[name], params):
+            owners = [record.pop("_team"), record.pop("_team2", "")]
+            for i, team in enumerate(dict.fromkeys(t for t in owners if t)):
+                if team in facts:
+                    facts[team][name].append(record if i == 0 else dict(record))
+    for team_facts_ in facts.values():
+        team_facts_["open"] = _buyer_kinds(team_facts_["open"])
+    return facts
+
+
+def all_team_items(store: Any, teams: Iterable[str], now: datetime | None = None) -> dict[str, list[Item]]:
+    """team -> `team_items(store, team, now)` for every team."""
+    now = now or datetime.now(timezone.utc)
+    return {team: items(team, facts, now) for team, facts in all_team_facts(store, teams, now).items()}

@@ -145,3 +145,33 @@ def test_a_new_snapshot_rebuilds_only_the_pages_its_events_touched_and_every_pag
                 frames_held += 1
                 assert json.dumps(now_detail[t], default=plain) == json.dumps(detail[t], default=plain), t
     assert kept and rebuilt and frames_held, (kept, rebuilt, frames_held)
+
+
+def test_needs_attention_of_every_team_at_once_equals_each_teams_own_list(store):
+    """On a simulated history of every event type, at several moments: one all-teams snapshot gives
+    each team the items its own queries give, and the Team live tile reads that one snapshot."""
+    import schemas
+    from projections.metrics import attention
+
+    now = datetime.now(timezone.utc)
+    events = [schemas.decode(v) for _, v in simulate(21, 4000, start=now - timedelta(days=90), teams=4, days=90)]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)], 0)
+    names = teams(store)
+    found = 0
+    for at in (now, now - timedelta(days=20), now - timedelta(days=45)):
+        every = attention.all_team_items(store, names, at)
+        assert sorted(every) == sorted(names)
+        for team in names:
+            assert every[team] == attention.team_items(store, team, at), (at, team)
+            found += len(every[team])
+    assert found >= 10, "the history has items to compare"
+    read_model.clear()
+    try:
+        model = read_model.for_store(store)
+        pages = {t: team_live.attention_data(store, t) for t in names}
+        assert [k for k in model._entries if k and k[0] in ("attention", "attention_all")] == [("attention_all",)]
+        for team, data in pages.items():
+            assert {(i.kind, i.deal_id) for i in data["items"]} == {
+                (i.kind, i.deal_id) for i in attention.team_items(store, team)}, team
+    finally:
+        read_model.clear()

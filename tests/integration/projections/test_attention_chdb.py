@@ -108,3 +108,13 @@ def test_a_person_sees_their_own_items_and_no_other_team(store):
     south = attention.team_items(store, "south", NOW)
     assert [(i.kind, i.deal_id or i.ref) for i in south] == [("review", "d-lost-south"), ("ack", "h-south")]
     assert attention.for_person(south, "b") == []
+
+
+def test_every_team_at_once_finds_what_each_team_finds(store):
+    """all_team_items (four queries for all teams) equals team_items team by team, in the same order;
+    help between north and south is in both teams' lists."""
+    every = attention.all_team_items(store, ["north", "south", "nobody"], NOW)
+    assert sorted(every) == ["nobody", "north", "south"] and every["nobody"] == []
+    for team in ("north", "south"):
+        assert every[team] == attention.team_items(store, team, NOW), team
+    assert any(i.kind == "ack" for i in every["south"]) and any(i.kind == "review" for i in every["north"])

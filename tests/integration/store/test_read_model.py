@@ -64,6 +64,22 @@ def test_refresher_thread_brings_new_data_without_any_request(store):
         model.stop()
 
 
+
+def test_a_snapshot_refreshed_at_most_every_n_seconds_waits_out_its_interval_and_then_refreshes(store):
+    clock = Clock()
+    model, slow, live = ReadModel(store, clock=clock), [], []
+    model.get(("attention",), counting(store, slow), every=10.0)
+    model.get(("live",), counting(store, live))
+    insert_event(store, 1)
+    clock.now += 3
+    assert model.refresh_stale() == 1 and len(live) == 2 and len(slow) == 1, "only the live one, within 10 s"
+    assert model.get(("attention",), counting(store, slow), every=10.0)["events"] == 0
+    clock.now += 7
+    assert model.refresh_stale() == 1 and len(slow) == 2, "10 s after its compute: recomputed"
+    assert model.get(("attention",), counting(store, slow), every=10.0)["events"] == 1
+    clock.now += 60
+    assert model.refresh_stale() == 0, "nothing changed since: nothing recomputed, however long ago"
+
 def test_unwatched_keys_wait_until_read_again(store):
     clock = Clock()
     model, calls = ReadModel(store, watch_seconds=60, clock=clock), []
