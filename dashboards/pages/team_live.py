@@ -63,7 +63,7 @@ ATTENTION_HELP_REP = ("Your own next actions, most urgent first: your losses wai
 
 ATTENTION_EVERY_TICKS = 5
 """The needs-attention list is redrawn on every fifth tick of the page (its items change by the day)."""
-ATTENTION_REFRESH_SECONDS = 10.0
+ATTENTION_REFRESH_SECONDS = 30.0
 """and its snapshot of every team is recomputed at most this often, so it does not take the live
 figures' turn after every event (its footer says how old it is)."""
 
@@ -267,8 +267,6 @@ def render(data: dict[str, Any], user, only: set[str] | None = None) -> dict[str
 def outputs_for(data: dict[str, Any], user, only: set[str] | None = None) -> list[Any]:
     tiles = render(data, user, only)
     return [x for tid in TILES for x in tiles[tid]]
-
-
 
 
 def register(app, store) -> None:
