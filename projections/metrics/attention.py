@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from .buyer import ALL_GIVE_NO_GET_SELLER_GIVES
-from .common import REVIEW_WINDOW_DAYS, TS, closed_deals, roster_asof
+from .common import REVIEW_WINDOW_DAYS, TS, closed_deals, every_team, roster_asof
 from .views import OPEN_DEALS_SQL
 
 GRACE_DAYS = 7
@@ -202,6 +202,9 @@ WHERE h.h_team = {{team:String}} OR r.r_team = {{team:String}}
 ORDER BY time, help_id
 """
 
+ONE_TEAM_SQL = {"failed": FAILED_SQL, "criteria": CRITERIA_SQL, "help": HELP_SQL, "open": OPEN_DEALS_SQL}
+"""The fact queries the rules read, by fact, for one team (`{team:String}`), with `_windows`' parameters."""
+
 
 def _ts(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000")
@@ -230,8 +233,7 @@ def _buyer_kinds(open_deals: list[dict]) -> list[dict]:
 
 def team_facts(store: Any, team: str, now: datetime) -> dict[str, list[dict]]:
     """What the rules read for the team as of `now` (plain records)."""
-    sql = {"failed": FAILED_SQL, "criteria": CRITERIA_SQL, "help": HELP_SQL, "open": OPEN_DEALS_SQL}
-    facts = {name: _records(store, sql[name], {**params, "team": team}) for name, params in _windows(now).items()}
+    facts = {name: _records(store, ONE_TEAM_SQL[name], {**params, "team": team}) for name, params in _windows(now).items()}
     facts["open"] = _buyer_kinds(facts["open"])
     return facts
 
@@ -243,21 +245,22 @@ def team_items(store: Any, team: str, now: datetime | None = None) -> list[Item]
 
 # ---- every team at once: the same queries with the team filter turned into team columns -------------
 
-def _every_team(sql: str, one_team: str, every_team: str, select: str, team_columns: str) -> str:
-    assert one_team in sql and select in sql, "the one-team query changed: derive its all-teams form again"
-    return sql.replace(one_team, every_team).replace(select, f"SELECT {team_columns}, {select[len('SELECT '):]}", 1)
+def _tagged(sql: str, one_team: str, every_team_filter: str, select: str, team_columns: str) -> str:
+    """`sql` for every team, its first column preceded by the team columns."""
+    return every_team(sql, (one_team, every_team_filter),
+                      (select, f"SELECT {team_columns}, {select[len('SELECT '):]}"))
 
 
 ALL_TEAMS_SQL = {
-    "failed": _every_team(FAILED_SQL, "WHERE c.team = {team:String} AND", "WHERE c.team != '' AND",
-                          "SELECT c.deal_id AS deal_id", "c.team AS _team"),
-    "criteria": _every_team(CRITERIA_SQL, "cd.team = {team:String}", "cd.team != ''",
-                            "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
-    "help": _every_team(HELP_SQL, "WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
-                        "WHERE h.h_team != '' OR r.r_team != ''",
-                        "SELECT g.help_id AS help_id", "h.h_team AS _team, r.r_team AS _team2"),
-    "open": _every_team(OPEN_DEALS_SQL, "WHERE d.team = {team:String}", "WHERE d.team != ''",
-                        "SELECT d.deal_id AS deal_id", "d.team AS _team"),
+    "failed": _tagged(ONE_TEAM_SQL["failed"], "WHERE c.team = {team:String} AND", "WHERE c.team != '' AND",
+                      "SELECT c.deal_id AS deal_id", "c.team AS _team"),
+    "criteria": _tagged(ONE_TEAM_SQL["criteria"], "cd.team = {team:String}", "cd.team != ''",
+                        "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
+    "help": _tagged(ONE_TEAM_SQL["help"], "WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
+                    "WHERE h.h_team != '' OR r.r_team != ''",
+                    "SELECT g.help_id AS help_id", "h.h_team AS _team, r.r_team AS _team2"),
+    "open": _tagged(ONE_TEAM_SQL["open"], "WHERE d.team = {team:String}", "WHERE d.team != ''",
+                    "SELECT d.deal_id AS deal_id", "d.team AS _team"),
 }
 """Each fact query of `team_facts` for every team, its rows tagged with their team (`_team`; a help
 act also with the recipient's team, `_team2`: it belongs to both teams' lists), in the one-team

@@ -35,6 +35,17 @@ IN_PERIOD = f"time >= {{start:{TS}}} AND time < {{end:{TS}}}"
 FAR_FUTURE = "toDateTime64('2200-01-01 00:00:00', 3, 'UTC')"
 
 
+def every_team(sql: str, *replacements: tuple[str, str]) -> str:
+    """A one-team query's every-team form: `sql` with the first occurrence of each needle replaced,
+    in turn (the team filter made a team-wide one, the team added as a column, grouped or limited by it).
+    Each needle must be in the query: when the one-team query changes, this fails at import
+    instead of quietly filtering nothing or every team into one."""
+    for needle, replacement in replacements:
+        assert needle in sql, f"the one-team query changed ({needle!r} is gone): derive its every-team form again"
+        sql = sql.replace(needle, replacement, 1)
+    return sql
+
+
 def figure(value: Any, sample: int | float, min_sample: int | float = 0) -> dict[str, Any]:
     insufficient = sample < min_sample or value is None
     return {

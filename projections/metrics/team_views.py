@@ -17,19 +17,18 @@ import numpy as np
 import pandas as pd
 
 from . import views
-from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals
+from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals, every_team
 from .periods import Period
 from .reciprocity import TEAM_HELP_SQL
 from .trends import SQL, knowledge, period_kind
 
-_ONE_TEAM_ROSTER = "WHERE m.team = {team:String} AND"
-ROSTERS_SQL = (views.TEAM_ROSTER_SQL.replace(_ONE_TEAM_ROSTER, "WHERE m.team != '' AND")
-               .replace("SELECT m.person AS person", "SELECT m.team AS team, m.person AS person")
-               .replace("GROUP BY m.person", "GROUP BY m.team, m.person")
-               .replace("ORDER BY m.person", "ORDER BY m.team, m.person"))
+ROSTERS_SQL = every_team(views.TEAM_ROSTER_SQL, ("WHERE m.team = {team:String} AND", "WHERE m.team != '' AND"),
+                         ("SELECT m.person AS person", "SELECT m.team AS team, m.person AS person"),
+                         ("GROUP BY m.person", "GROUP BY m.team, m.person"),
+                         ("ORDER BY m.person", "ORDER BY m.team, m.person"))
 
-_ONE_TEAM_HELP = "WHERE h.h_team = {team:String} OR r.r_team = {team:String}"
-HELP_SQL = TEAM_HELP_SQL.replace(_ONE_TEAM_HELP, "WHERE h.h_team != '' OR r.r_team != ''")
+HELP_SQL = every_team(TEAM_HELP_SQL, ("WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
+                                      "WHERE h.h_team != '' OR r.r_team != ''"))
 
 FAILED_SQL = f"""
 SELECT team, deal_id, outcome, closed_at FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
@@ -38,14 +37,9 @@ ORDER BY closed_at, deal_id
 """
 FAILED_REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE deal_id IN (SELECT deal_id FROM ({FAILED_SQL}))"
 
-_ONE_TEAM_LESSONS = "WHERE a.a_team = {team:String}"
-LESSONS_SQL = (views.LESSONS_SQL.replace(_ONE_TEAM_LESSONS, "WHERE a.a_team != ''")
-               .replace("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time")
-               .replace("LIMIT {limit:UInt32}", "LIMIT {limit:UInt32} BY team"))
-
-for _sql, _needle in ((views.TEAM_ROSTER_SQL, _ONE_TEAM_ROSTER), (TEAM_HELP_SQL, _ONE_TEAM_HELP),
-                      (views.LESSONS_SQL, _ONE_TEAM_LESSONS)):
-    assert _needle in _sql, "the one-team query changed: derive its all-teams form again"
+LESSONS_SQL = every_team(views.LESSONS_SQL, ("WHERE a.a_team = {team:String}", "WHERE a.a_team != ''"),
+                         ("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time"),
+                         ("LIMIT {limit:UInt32}", "LIMIT {limit:UInt32} BY team"))
 
 
 class Lazy(Mapping):
