@@ -125,6 +125,11 @@ def digest(*parts: Any) -> bytes:
     return h.digest()
 
 
+def row_hashes(df: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row of `df`, of its values only (pandas' hash_pandas_object, index left out)."""
+    return np.zeros(0, np.uint64) if df.empty else pd.util.hash_pandas_object(df, index=False).to_numpy()
+
+
 class _ByTeam:
     """A query's rows of every team, split by its team column. Calling it with a team gives that team's
     rows without the team column, in the query's order, indexed from 0 (`empty` when it has none: by
@@ -135,7 +140,7 @@ class _ByTeam:
         self.empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True) if empty is None else empty
         self._rest = df.drop(columns="team")
         self._rows = {} if df.empty else {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
-        self._hashes = np.zeros(0, np.uint64) if df.empty else pd.util.hash_pandas_object(self._rest, index=False).to_numpy()
+        self._hashes = row_hashes(self._rest)
 
     def __call__(self, team: str) -> pd.DataFrame:
         rows = self._rows.get(team)
@@ -161,8 +166,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
     review_rows: dict[str, list[int]] = defaultdict(list)  # team -> the reviews of its failed deals
     for t, d in zip(failed.get("team", []), failed.get("deal_id", [])):
         review_rows[str(t)].extend(reviews_by_deal.get(str(d), []))
-    review_hashes = (np.zeros(0, np.uint64) if reviews.empty
-                     else pd.util.hash_pandas_object(reviews, index=False).to_numpy())
+    review_hashes = row_hashes(reviews)
     lessons = store.query_df(LESSONS_SQL, {**params, "limit": lessons_limit})
 
     # the help acts in one pass: ties inside each team, help given and received as a member
