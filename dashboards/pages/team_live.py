@@ -7,7 +7,7 @@ shared and reused, failure transparency, customer outcomes, recognition mix, act
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
@@ -74,14 +74,14 @@ def attention_data(store, team: str) -> dict[str, Any]:
     hundred watched teams cost four queries per change, not four hundred, and a redraw no query."""
     from projections.metrics import attention, teams
 
-    everyone = read_model.page_data(store, ("attention_all",), lambda: {
-        "items": attention.all_team_items(store, teams(store)), "names": views.display_names(store)},
-        every=ATTENTION_REFRESH_SECONDS)
+    def snapshot(key: tuple, items: Callable[[], Any]) -> dict[str, Any]:
+        return read_model.page_data(store, key, lambda: {"items": items(), "names": views.display_names(store)},
+                                    every=ATTENTION_REFRESH_SECONDS)
+
+    everyone = snapshot(("attention_all",), lambda: attention.all_team_items(store, teams(store)))
     found = everyone["items"].get(team)
     if found is None:  # a team named after the snapshot was computed: its own snapshot until the next one
-        return read_model.page_data(store, ("attention", team), lambda: {
-            "items": attention.team_items(store, team), "names": views.display_names(store)},
-            every=ATTENTION_REFRESH_SECONDS)
+        return snapshot(("attention", team), lambda: attention.team_items(store, team))
     return {"items": found, "names": everyone["names"], "summary": everyone["summary"]}
 
 
