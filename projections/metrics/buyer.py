@@ -51,13 +51,15 @@ def team(store: Any, params: dict[str, Any]) -> dict[str, Any]:
                 "all_give_no_get": flagged(seller, buyer),
             }
         )
-    buyer_total = sum(d["buyer_gave"] for d in deals)
-    total = sum(d["buyer_gave"] + d["seller_gave"] for d in deals)
-    n_flagged = sum(1 for d in deals if d["all_give_no_get"])
+    return {**figures([(d["seller_gave"], d["buyer_gave"]) for d in deals]), "deals": deals}
+
+
+def figures(deals: list[tuple[int, int]]) -> dict[str, Any]:
+    """The team figures of its deals' (seller gave, buyer gave) exchange counts in the period. Pure."""
+    n_flagged = sum(1 for seller, buyer in deals if flagged(seller, buyer))
     return {
-        "buyer_share": ratio(buyer_total, total, MIN_EXCHANGES_TEAM),
+        "buyer_share": ratio(sum(b for _, b in deals), sum(s + b for s, b in deals), MIN_EXCHANGES_TEAM),
         "deals_with_exchanges": count(len(deals)),
         "all_give_no_get": count(n_flagged),
         "all_give_no_get_share": ratio(n_flagged, len(deals), MIN_DEALS),
-        "deals": deals,
     }

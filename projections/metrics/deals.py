@@ -120,7 +120,12 @@ def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tu
 
 
 def _collaboration(store: Any, params: dict[str, Any], cohort: dict) -> dict[str, Any]:
-    collaborators = times_by_deal(store, COLLABORATORS_SQL, params)
+    return collaboration(cohort, times_by_deal(store, COLLABORATORS_SQL, params))
+
+
+def collaboration(cohort: dict, collaborators: dict) -> dict[str, Any]:
+    """Collaboration figures of a cohort (deal -> (outcome, close time)); `collaborators`: deal ->
+    the times collaborators joined it (a deal is collaborative with one joined by its close). Pure."""
     collaborative = {
         d for d, (_, closed_at) in cohort.items() if any(t <= closed_at for t in collaborators.get(d, []))
     }

@@ -49,22 +49,28 @@ def team(store: Any, params: dict[str, Any]) -> dict[str, Any]:
     restarts: dict[str, list[Any]] = {}
     for d, t in zip(red.get("deal_id", []), red.get("time", [])):
         restarts.setdefault(str(d), []).append(t)
+    withdrawn = [(str(d), int(n), first, str(outcome) if int(closed) else "open") for d, n, first, outcome, closed in zip(
+        deals.get("deal_id", []), deals.get("proposals", []), deals.get("first_withdrawn", []),
+        deals.get("outcome", []), deals.get("closed", []))]
+    return figures(withdrawn, restarts)
+
+
+def figures(withdrawn: list[tuple[str, int, Any, str]], restarts: dict[str, list[Any]]) -> dict[str, Any]:
+    """The figures of a cohort: `withdrawn` holds (deal, proposals withdrawn in the period, first
+    withdrawal, end: its close outcome or 'open') per deal; `restarts`: deal -> rediscovery times. Pure."""
     ends = {"restarted": dict.fromkeys(OUTCOMES, 0), "not_restarted": dict.fromkeys(OUTCOMES, 0)}
     proposals = 0
-    for d, n, first, outcome, closed in zip(
-        deals.get("deal_id", []), deals.get("proposals", []), deals.get("first_withdrawn", []),
-        deals.get("outcome", []), deals.get("closed", []),
-    ):
-        proposals += int(n)
-        group = "restarted" if any(t >= first for t in restarts.get(str(d), [])) else "not_restarted"
-        ends[group][str(outcome) if int(closed) else "open"] += 1
+    for d, n, first, end in withdrawn:
+        proposals += n
+        group = "restarted" if any(t >= first for t in restarts.get(d, [])) else "not_restarted"
+        ends[group][end] += 1
     restarted = sum(ends["restarted"].values())
     closed_restarted = restarted - ends["restarted"]["open"]
     return {
         "withdrawn_proposals": count(proposals),
-        "deals_with_withdrawal": count(len(deals)),
+        "deals_with_withdrawal": count(len(withdrawn)),
         "restarted_discovery": count(restarted),
-        "restart_rate": ratio(restarted, len(deals), MIN_WITHDRAWN_DEALS),
+        "restart_rate": ratio(restarted, len(withdrawn), MIN_WITHDRAWN_DEALS),
         "win_rate_after_restart": ratio(ends["restarted"]["won"], closed_restarted, MIN_CLOSED_AFTER_RESTART),
         "ends": ends,
     }

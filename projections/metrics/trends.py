@@ -19,23 +19,22 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import buyer, recognition, sharing
+from . import buyer, recognition, rediscovery, sharing
 from .common import (
     IN_PERIOD,
     MEMBERSHIP,
     MIN_ARTIFACTS,
     MIN_CRITERIA,
     MIN_DEALS,
-    MIN_EXCHANGES_TEAM,
     MIN_MEMBERS,
     MIN_PERSON_MONTHS,
     MIN_REUSES,
     MIN_REVIEWED,
     MIN_TIES,
-    MIN_WITHDRAWN_DEALS,
     MS_PER_MONTH,
     TS,
     closed_deals,
+    closes,
     count,
     deal_team_asof,
     deal_team_expr,
@@ -43,7 +42,7 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, first_reviews, times_by_deal
+from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_by_deal
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -146,12 +145,13 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     _WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
     WITHDRAWN_SQL = f"""
     SELECT w.deal_id AS deal_id, {deal_team_expr('wt')} AS team, {_q('w.time')} AS quarter,
-           min(w.time) AS first_withdrawn
+           min(w.time) AS first_withdrawn, toInt64(count()) AS proposals
     FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
     {deal_team_asof('wt', 'w.deal_id', 'w.time', _WITHDRAWN_IDS)}
     GROUP BY deal_id, team, quarter
     """
     REDISCOVERIES_SQL = f"SELECT deal_id, time FROM rediscoveries FINAL WHERE deal_id IN ({_WITHDRAWN_IDS})"
+    WITHDRAWN_ENDS_SQL = f"SELECT deal_id, outcome FROM {closes(_WITHDRAWN_IDS)}"
 
     RECOGNITION_SQL = f"""
     SELECT g.g_team AS team, {_q('x.time')} AS quarter, x.reason AS reason, toInt64(count()) AS n
@@ -167,7 +167,7 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     return {"members": MEMBERS_SQL, "help": HELP_SQL, "exchanges": EXCHANGES_SQL, "artifacts": ARTIFACTS_SQL,
             "reuse_pairs": REUSE_PAIRS_SQL, "closed": CLOSED_SQL, "criteria_due": CRITERIA_DUE_SQL,
             "referrals": REFERRALS_SQL, "withdrawn": WITHDRAWN_SQL, "rediscoveries": REDISCOVERIES_SQL,
-            "recognition": RECOGNITION_SQL}
+            "withdrawn_ends": WITHDRAWN_ENDS_SQL, "recognition": RECOGNITION_SQL}
 
 
 SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
@@ -254,9 +254,11 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
         due[(str(r["team"]), r["quarter"])].append(int(r["met_by_due"]))
     referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _rows(store, sql["referrals"], params)}
 
-    withdrawn: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    ends = {str(r["deal_id"]): str(r["outcome"]) for r in _rows(store, sql["withdrawn_ends"], params)}
+    withdrawn: dict[tuple[str, str], list[tuple[str, int, Any, str]]] = defaultdict(list)
     for r in _rows(store, sql["withdrawn"], params):
-        withdrawn[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = r["first_withdrawn"]
+        d = str(r["deal_id"])
+        withdrawn[(str(r["team"]), r["quarter"])].append((d, int(r["proposals"]), r["first_withdrawn"], ends.get(d, "open")))
     restarts = times_by_deal(store, sql["rediscoveries"], params)
 
     by_reason: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
@@ -275,9 +277,8 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
             cohort = cohorts.get(key, {})
             cell.update(_deals(cohort, reviews, collaborators, criteria, handed_off, due.get(key, []),
                                referrals.get(key, 0), artifacts.get(key, []), pairs.get(key, [])))
-            first = withdrawn.get(key, {})
-            restarted = sum(1 for d, t in first.items() if any(x >= t for x in restarts.get(d, [])))
-            cell["proposal_rediscovery.restart_rate"] = ratio(restarted, len(first), MIN_WITHDRAWN_DEALS)
+            cell.update({f"proposal_rediscovery.{k}": v
+                         for k, v in rediscovery.figures(withdrawn.get(key, []), restarts).items()})
             cell.update({f"recognition.{k}": v for k, v in recognition.mix(by_reason.get(key, {})).items()})
             out[team][q] = cell
     return out
@@ -313,12 +314,7 @@ def _network(members: dict[str, int], ties: set, acts: list[int]) -> dict[str, A
 
 
 def _buyer(deals: list[tuple[int, int]]) -> dict[str, Any]:
-    total = sum(s + b for s, b in deals)
-    flagged = sum(1 for s, b in deals if buyer.flagged(s, b))
-    return {
-        "buyer_reciprocity.buyer_share": ratio(sum(b for _, b in deals), total, MIN_EXCHANGES_TEAM),
-        "buyer_reciprocity.all_give_no_get_share": ratio(flagged, len(deals), MIN_DEALS),
-    }
+    return {f"buyer_reciprocity.{k}": v for k, v in buyer.figures(deals).items()}
 
 
 def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -> dict[str, Any]:
@@ -340,7 +336,6 @@ def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, han
     in_window, days = first_reviews(failed, reviews)
     lessons = {a for a, k in artifacts if k in sharing.LESSON_KINDS}
     reused_lessons = {a for a, *_ in pairs if a in lessons}
-    collaborative = {d for d, (_, c) in cohort.items() if any(t <= c for t in collaborators.get(d, []))}
     won = {d: t for d, (o, t) in cohort.items() if o == "won"}
     before = sum(1 for d, c in won.items() if any(t <= c for t in criteria.get(d, [])))
     return {
@@ -352,10 +347,10 @@ def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, han
         "failure_transparency.median_days_to_review": figure(statistics.median(days) if days else None, len(days),
                                                              MIN_REVIEWED),
         "failure_transparency.lesson_reuse_rate": ratio(len(reused_lessons), len(lessons), MIN_ARTIFACTS),
-        "collaboration.collaborative_share": ratio(len(collaborative), len(cohort), MIN_DEALS),
         "customer_outcomes.criteria_defined_before_close": ratio(before, len(won), MIN_DEALS),
         "customer_outcomes.handed_off_with_criteria": ratio(sum(1 for d in won if d in handed_off), len(won),
                                                             MIN_DEALS),
         "customer_outcomes.criteria_met_by_due": ratio(sum(met), len(met), MIN_CRITERIA),
         "customer_outcomes.referrals_made": count(referrals),
+        **{f"collaboration.{k}": v for k, v in collaboration(cohort, collaborators).items()},
     }
