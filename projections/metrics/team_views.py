@@ -7,6 +7,7 @@ functions give for t (tests/integration/projections/test_trend_metrics_chdb.py c
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import Counter, OrderedDict, defaultdict
@@ -130,17 +131,20 @@ def row_hashes(df: pd.DataFrame) -> np.ndarray:
     return np.zeros(0, np.uint64) if df.empty else pd.util.hash_pandas_object(df, index=False).to_numpy()
 
 
-class _ByTeam:
+class ByTeam:
     """A query's rows of every team, split by its team column. Calling it with a team gives that team's
     rows without the team column, in the query's order, indexed from 0 (`empty` when it has none: by
     default the query's columns, no rows); `digest(team)` is those rows' content as bytes, from one hash
     per row computed for all teams at once (pandas' hash_pandas_object), without building the frame."""
 
     def __init__(self, df: pd.DataFrame, empty: pd.DataFrame | None = None) -> None:
-        self.empty = df.iloc[0:0].drop(columns="team").reset_index(drop=True) if empty is None else empty
-        self._rest = df.drop(columns="team")
+        self._rest = df.drop(columns="team", errors="ignore")  # an empty result may have no columns at all
+        self.empty = self._rest.iloc[0:0].reset_index(drop=True) if empty is None else empty
         self._rows = {} if df.empty else {str(t): rows for t, rows in df.groupby("team", sort=False).indices.items()}
-        self._hashes = row_hashes(self._rest)
+
+    @functools.cached_property
+    def _hashes(self) -> np.ndarray:  # on the first digest: frames with list cells are split, never digested
+        return row_hashes(self._rest)
 
     def __call__(self, team: str) -> pd.DataFrame:
         rows = self._rows.get(team)
@@ -180,7 +184,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
         received[rt][r] += 1
     # no roster rows at all: the one-team query's empty frame (its column types)
     no_members = views.team_roster(store, teams[0], period).iloc[0:0] if rosters.empty and teams else None
-    members_of, failed_of, lessons_of = _ByTeam(rosters, no_members), _ByTeam(failed), _ByTeam(lessons)
+    members_of, failed_of, lessons_of = ByTeam(rosters, no_members), ByTeam(failed), ByTeam(lessons)
 
     def frames(team: str) -> dict[str, Any]:
         members = members_of(team)

@@ -226,12 +226,17 @@ def open_deals(store: Any, team: str, period: str) -> pd.DataFrame:
     Adds `all_give_no_get` (3+ seller gives, no buyer give) and `ask_next`: the buyer-side
     exchanges (commitment, decision-maker access, success criteria, mutual plan) not yet received.
     """
+    return open_deals_frame(store.query_df(OPEN_DEALS_SQL, _params(team, period)))
+
+
+def open_deals_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """`open_deals` of the rows of OPEN_DEALS_SQL (of one team or, with a team column, of several). Pure."""
     from .buyer import flagged
 
-    df = store.query_df(OPEN_DEALS_SQL, _params(team, period))
     if df.empty:
-        return pd.DataFrame(columns=["deal_id", "owner", "stage", "account", "opened_at", "seller_gave",
-                                     "buyer_gave", "buyer_kinds", "all_give_no_get", "ask_next"])
+        return pd.DataFrame(columns=[*(["team"] if "team" in df.columns else []), "deal_id", "owner", "stage",
+                                     "account", "opened_at", "seller_gave", "buyer_gave", "buyer_kinds",
+                                     "all_give_no_get", "ask_next"])
     df = df.assign(seller_gave=df["seller_gave"].fillna(0).astype("int64"),
                    buyer_gave=df["buyer_gave"].fillna(0).astype("int64"))
     kinds = [set(k) if isinstance(k, (list, tuple)) or hasattr(k, "__iter__") else set() for k in df["buyer_kinds"]]
@@ -248,13 +253,20 @@ FROM (SELECT deal_id, proposal_id, reason, time FROM proposal_withdrawals FINAL 
 WHERE {deal_team_expr('wt')} = {{team:String}}
 ORDER BY withdrawn_at, deal_id, proposal_id
 """
-WITHDRAWN_FOLLOWUP_SQL = f"""
+
+
+def withdrawn_followup_sql(withdrawn_sql: str) -> str:
+    """The rediscoveries and closes of the deals `withdrawn_sql` lists (deal_id, time, outcome, what)."""
+    return f"""
 SELECT deal_id, time, '' AS outcome, 'rediscovery' AS what
-FROM rediscoveries FINAL WHERE deal_id IN (SELECT deal_id FROM ({WITHDRAWN_SQL}))
+FROM rediscoveries FINAL WHERE deal_id IN (SELECT deal_id FROM ({withdrawn_sql}))
 UNION ALL
 SELECT c.deal_id AS deal_id, c.closed_at AS time, c.outcome AS outcome, 'close' AS what
-FROM {closes(WITHDRAWN_IDS)} AS c WHERE c.deal_id IN (SELECT deal_id FROM ({WITHDRAWN_SQL}))
+FROM {closes(WITHDRAWN_IDS)} AS c WHERE c.deal_id IN (SELECT deal_id FROM ({withdrawn_sql}))
 """
+
+
+WITHDRAWN_FOLLOWUP_SQL = withdrawn_followup_sql(WITHDRAWN_SQL)
 
 
 def withdrawn_proposals(store: Any, team: str, period: str) -> pd.DataFrame:
@@ -264,10 +276,18 @@ def withdrawn_proposals(store: Any, team: str, period: str) -> pd.DataFrame:
     """
     params = _params(team, period)
     df = store.query_df(WITHDRAWN_SQL, params)
-    cols = ["deal_id", "proposal_id", "withdrawn_at", "reason", "restarted", "end"]
+    return withdrawn_frame(df, store.query_df(WITHDRAWN_FOLLOWUP_SQL, params) if not df.empty else None)
+
+
+WITHDRAWN_COLUMNS = ["deal_id", "proposal_id", "withdrawn_at", "reason", "restarted", "end"]
+
+
+def withdrawn_frame(df: pd.DataFrame, follow: pd.DataFrame | None) -> pd.DataFrame:
+    """`withdrawn_proposals` of the rows of WITHDRAWN_SQL (with a team column: of several teams, which
+    it keeps) and of their follow-up rows (`withdrawn_followup_sql`). Pure."""
+    cols = [*(["team"] if "team" in df.columns else []), *WITHDRAWN_COLUMNS]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    follow = store.query_df(WITHDRAWN_FOLLOWUP_SQL, params)
     restarts: dict[str, list[Any]] = {}
     ends: dict[str, str] = {}
     for d, t, outcome, what in zip(follow.get("deal_id", []), follow.get("time", []), follow.get("outcome", []),

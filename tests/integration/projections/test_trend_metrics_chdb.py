@@ -10,13 +10,14 @@ data begins and redelivered events; every detail frame the same rows in the same
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import datetime, timezone
 
 import pytest
 from pandas.testing import assert_frame_equal
 
 from dashboards.exec_trends import KEYS, compact, quarters_ending
-from projections.metrics import team_metrics, team_views, teams, views
+from projections.metrics import deal_views, team_metrics, team_views, teams, views
 from projections.metrics.trends import quarterly, team_metrics_all
 from projections.project import Positioned
 from streams.simulator import simulate
@@ -116,3 +117,30 @@ def test_all_teams_in_one_pass_equal_the_one_team_functions_for_every_team_and_p
     assert compared >= len(ALL_TEAMS_PERIODS) * len(names) * 30, "every figure Team live shows is compared"
     assert shown > len(ALL_TEAMS_PERIODS) * len(names), "the history exercises the measures"
     assert rows > len(ALL_TEAMS_PERIODS) * len(names) * 10, "the views have rows to compare"
+
+
+def test_deals_views_of_every_team_equal_the_one_team_views_for_every_team_and_period_kind(store):
+    import schemas
+
+    events = [schemas.decode(v) for _, v in simulate(SEED, N_EVENTS, start=START, days=DAYS)]
+    _load(store, events)
+    _load(store, events[: N_EVENTS // 3], batch=2_500)  # redelivered: must change nothing
+    names = teams(store)
+    rows, empty = Counter(), Counter()
+    for period in ALL_TEAMS_PERIODS:
+        got = deal_views.deals(store, period, names)
+        assert sorted(got) == names
+        for team in names:
+            one_team = {"open": views.open_deals(store, team, period),
+                        "withdrawn": views.withdrawn_proposals(store, team, period),
+                        "roles": views.collaborator_roles(store, team, period)}
+            for name, frame in one_team.items():
+                if frame.empty:  # an empty result's column types vary with the query: same columns, no rows
+                    assert got[team][name].empty and list(got[team][name].columns) == list(frame.columns), \
+                        f"{period} {team} {name}"
+                    empty[name] += 1
+                else:
+                    assert_frame_equal(got[team][name], frame, obj=f"{period} {team} {name}")
+                    rows[name] += len(frame)
+    assert min(rows[n] for n in ("open", "withdrawn", "roles")) > len(names) * 3, f"rows compared: {rows}"
+    assert empty["open"] and empty["withdrawn"] and empty["roles"], "teams without rows are compared too"

@@ -1,0 +1,62 @@
+"""The Deals page's detail views (projections.metrics.views) of every team of one period, one query each.
+
+Each query is the one-team query of `views` with the team filter turned into a team column
+(`common.every_team`); the reductions are those of `views`, over every team's rows at once, then
+split by team. `deals(store, period, teams)[t]` equals what the one-team functions give for t
+(tests/integration/projections/test_trend_metrics_chdb.py checks it), so a hundred watched Deals
+pages cost these few queries per change, not a hundred sets of them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from . import views
+from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals, deal_team_expr, every_team
+from .periods import Period
+from .team_views import ByTeam, Lazy
+
+OPEN_DEALS_SQL = every_team(views.OPEN_DEALS_SQL, ("WHERE d.team = {team:String}", "WHERE d.team != ''"),
+                            ("SELECT d.deal_id AS deal_id", "SELECT d.team AS team, d.deal_id AS deal_id"))
+
+WITHDRAWN_SQL = every_team(views.WITHDRAWN_SQL,
+                           (f"WHERE {deal_team_expr('wt')} = {{team:String}}", f"WHERE {deal_team_expr('wt')} != ''"),
+                           ("SELECT w.deal_id AS deal_id", f"SELECT {deal_team_expr('wt')} AS team, w.deal_id AS deal_id"))
+WITHDRAWN_FOLLOWUP_SQL = views.withdrawn_followup_sql(WITHDRAWN_SQL)
+
+COLLABORATOR_ROLES_SQL = f"""
+SELECT c.team AS team, dc.role AS role, toInt64(uniqExact(dc.deal_id, dc.person)) AS collaborators,
+       toInt64(uniqExact(dc.deal_id)) AS deals
+FROM (SELECT deal_id, person, role FROM deal_collaborators FINAL
+      WHERE deal_id IN (SELECT deal_id FROM deal_closes WHERE time >= {{start:{TS}}} AND time < {{end:{TS}}})) AS dc
+INNER JOIN (SELECT deal_id, team FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
+            WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}) AS c
+  ON dc.deal_id = c.deal_id
+GROUP BY team, role ORDER BY team, role
+"""
+"""views.COLLABORATOR_ROLES_SQL for every team: a closed deal is in the cohort of the team it carried
+at its close, so each deal counts for one team."""
+
+
+def deals(store: Any, period: str, teams: list[str]) -> Lazy:
+    """team -> {open, withdrawn, roles} as views.open_deals, withdrawn_proposals and collaborator_roles
+    give them, from one set of queries for every team; a team's frames are built when first asked for."""
+    params = Period.of(period).params()
+    open_all = views.open_deals_frame(store.query_df(OPEN_DEALS_SQL, params))
+    withdrawn = store.query_df(WITHDRAWN_SQL, params)
+    withdrawn_all = views.withdrawn_frame(
+        withdrawn, store.query_df(WITHDRAWN_FOLLOWUP_SQL, params) if not withdrawn.empty else None)
+    roles = store.query_df(COLLABORATOR_ROLES_SQL, params)
+    open_of = ByTeam(open_all, _no_rows(open_all))
+    withdrawn_of = ByTeam(withdrawn_all, _no_rows(withdrawn_all))
+    roles_of = ByTeam(roles, pd.DataFrame(columns=["role", "collaborators", "deals"]) if roles.empty else None)
+
+    def frames(team: str) -> dict[str, Any]:
+        return {"open": open_of(team), "withdrawn": withdrawn_of(team), "roles": roles_of(team)}
+    return Lazy(teams, frames)
+
+
+def _no_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame a team without rows gets: the one-team function's empty frame (its columns, no dtypes)."""
+    return pd.DataFrame(columns=[c for c in df.columns if c != "team"])
