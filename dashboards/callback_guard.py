@@ -122,10 +122,11 @@ def server_text(value: Any) -> None:
 def shown_stamp(value: Any) -> None:
     """The stamp of the snapshot a page shows (dashboards.read_model.stamp), sent back by the browser:
     at most two short texts and, on Team live, the digest of each tile it shows (`tiles`: at most 16
-    short texts by tile id). A forged one only makes the page send its figures again, or not."""
+    short texts by tile id), on Deals the digest of what its tiles are drawn from (`drawn`). A forged
+    one only makes the page send its figures again, or not."""
     if value is None:
         return
-    if not isinstance(value, dict) or len(value) > 3 or not set(value) <= {"as_of", "confirmed_at", "tiles"}:
+    if not isinstance(value, dict) or len(value) > 3 or not set(value) <= {"as_of", "confirmed_at", "tiles", "drawn"}:
         raise BadInput("not a snapshot stamp")
     for k, v in value.items():
         if k == "tiles":
@@ -173,7 +174,7 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("team-team", "value"): identifier, ("deals-team", "value"): identifier,
         ("team-tick", "n_intervals"): opt(count), ("deals-tick", "n_intervals"): opt(count),
         ("live-tick", "n_intervals"): opt(count),
-        ("team-shown", "data"): shown_stamp,
+        ("team-shown", "data"): shown_stamp, ("deals-shown", "data"): shown_stamp,
         ("deals-flagged", "value"): opt(subset_of("flagged")),
         ("exec-period", "value"): quarter,  # never empty in the page; the CSV export needs one
         ("exec-scope", "value"): opt(lambda v: None if v == executive.ORG else identifier(v)),

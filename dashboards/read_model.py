@@ -322,6 +322,19 @@ def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float 
     return for_store(store).get(key, compute, every)
 
 
+def team_page(store: Any, page: str, team: str, period: str, every_team: Callable[[], dict],
+              one_team: Callable[[], dict]) -> dict:
+    """A team's page data as its slice of one snapshot of every team, `(page + "_all", period)`:
+    `every_team()` gives {"teams": team -> page data, "names": display names}, so any number of
+    watched teams cost one compute. A team named after that snapshot was computed gets its own,
+    `(page, team, period)` from `one_team()`, until the next one."""
+    everyone = page_data(store, (f"{page}_all", period), every_team)
+    data = everyone["teams"].get(team)
+    if data is None:
+        return page_data(store, (page, team, period), one_team)
+    return {**data, "team": team, "period": period, "names": everyone["names"], "summary": everyone["summary"]}
+
+
 def shape(store: Any) -> dict:
     """What page layouts and filters need (`span`: first and last event time or None, `teams`), from
     the read model: both scan the store, and every page visit needs them."""

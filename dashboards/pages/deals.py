@@ -6,18 +6,25 @@ success criteria, mutual plan). Deals are listed by id, never ordered by a figur
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from projections.metrics import team_metrics, views
+from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, figures, read_model
+from .. import access, auth, figures, read_model, ticks
 from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
                           table, tile)
 
 PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
+AREAS = ("buyer_reciprocity", "proposal_rediscovery", "collaboration")
+"""The metric areas the tiles show."""
+TICK_MS = 1000
+"""As Team live's: the page asks this often whether its snapshot changed; an unchanged one sends nothing."""
+ATTENTION_EVERY_TICKS = 5
+"""The needs-attention tile is redrawn on every fifth tick (its items change by the day)."""
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -35,7 +42,8 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                 *period_filter("deals", span),
                 labelled("Show", dcc.Checklist(id="deals-flagged", options=[{"label": " only all give, no get",
                                                                              "value": "flagged"}], value=[]))),
-        dcc.Interval(id="deals-tick", interval=max(refresh_ms, 15000)),
+        dcc.Interval(id="deals-tick", interval=min(refresh_ms, TICK_MS)),
+        dcc.Store(id="deals-shown"),  # the stamp of the snapshot on screen (read_model.unchanged)
         html.Div([
             tile("deals-buyer", "Buyer reciprocity on open deals", wide=True,
                  help_text="Open at the end of the period; exchanges over the deal's life up to then.", fill=True),
@@ -49,8 +57,22 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
-    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
-    return read_model.page_data(store, ("deals", team, period), lambda: _fetch(store, team, period))
+    """The team's page data: its slice of the period's snapshot of every team, kept current in the
+    background (dashboards.read_model), so any number of watched Deals pages cost one compute."""
+    return read_model.team_page(store, "deals", team, period, lambda: _fetch_all(store, period),
+                                lambda: _fetch(store, team, period))
+
+
+def _fetch_all(store, period: str) -> dict[str, Any]:
+    """Every team's page data of the period (`_fetch`'s), one query per area for all teams; a team's
+    is built when its page first asks for it."""
+    from projections.metrics import deal_views, teams, trends
+
+    names = teams(store)
+    metrics = trends.team_metrics_all(store, period, names)
+    detail = deal_views.deals(store, period, names)
+    return {"teams": team_views.Lazy(names, lambda team: {"metrics": metrics[team], **detail[team]}),
+            "names": views.display_names(store)}
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
@@ -62,6 +84,32 @@ def _fetch(store, team: str, period: str) -> dict[str, Any]:
         "roles": views.collaborator_roles(store, team, period),
         "names": views.display_names(store),
     }
+
+
+def drawn_from(data: dict[str, Any]) -> str:
+    """A digest of everything the tiles are drawn from but the freshness (figures, rows, the owners'
+    names): a new snapshot that leaves it unchanged redraws only the footers. Pure."""
+    m = data["metrics"]
+    frames = [data[k] for k in ("open", "withdrawn", "roles")]
+    owners = sorted({str(o) for o in data["open"].get("owner", [])})
+    return hashlib.blake2b(repr([[m.get(a) for a in AREAS], [(list(map(str, f.columns)), f.values.tolist())
+                                                              for f in frames],
+                                 [(o, data["names"].get(o)) for o in owners]]).encode(), digest_size=12).hexdigest()
+
+
+def ticked(data: dict[str, Any], user, only_flagged: bool, shown: Any) -> list[Any]:
+    """The tiles' callback outputs for `data` when the browser shows the snapshot stamped `shown`:
+    nothing (an unchanged snapshot costs a lookup), the footers only (a new snapshot this team's
+    tiles do not differ in), or every tile (`shown` None: the team, period or filter changed)."""
+    what = read_model.unchanged(data, shown)
+    if what == "none":
+        return ticks.nothing(len(TILES))
+    digest = drawn_from(data)
+    if what == "all" and isinstance(shown, dict) and shown.get("drawn") == digest:
+        what = "feet"
+    tiles = render(data, user, only_flagged)
+    out = [x for tid in TILES for x in tiles[tid]]
+    return (ticks.feet_only(out) if what == "feet" else out) + [{**read_model.stamp(data), "drawn": digest}]
 
 
 def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, tuple]:
@@ -146,20 +194,23 @@ def register(app, store) -> None:
     outputs = [Output(f"deals-{tid}-{part}", prop) for tid in TILES
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
 
-    @app.callback(*outputs, Input("deals-team", "value"), Input("deals-period", "value"),
-                  Input("deals-flagged", "value"), Input("deals-tick", "n_intervals"))
-    def refresh(team, period, flagged, _n):
+    @app.callback(*outputs, Output("deals-shown", "data"), Input("deals-team", "value"),
+                  Input("deals-period", "value"), Input("deals-flagged", "value"), Input("deals-tick", "n_intervals"),
+                  State("deals-shown", "data"))
+    def refresh(team, period, flagged, _n, shown):
         user = auth.require(PATH, team=team)
         if not period:
-            return [figures.empty_figure("Pick a period."), "", ""] * len(TILES)
-        tiles = render(fetch(store, team, period), user, only_flagged="flagged" in (flagged or []))
-        return [x for tid in TILES for x in tiles[tid]]
+            return [figures.empty_figure("Pick a period."), "", ""] * len(TILES) + [None]
+        return ticked(fetch(store, team, period), user, "flagged" in (flagged or []),
+                      shown if ctx.triggered_id == "deals-tick" else None)
 
     @app.callback(Output("deals-attention-text", "children"), Output("deals-attention-foot", "children"),
                   Input("deals-team", "value"), Input("url", "search"), Input("deals-tick", "n_intervals"))
-    def refresh_attention(team, search, _n):
+    def refresh_attention(team, search, n):
         from .team_live import attention_data
 
         auth.require(PATH, team=team)
+        if ctx.triggered_id == "deals-tick" and (n or 0) % ATTENTION_EVERY_TICKS:
+            return no_update, no_update
         data = attention_data(store, team)
         return render_attention(data["items"], data["names"], selected_deal(search), data["summary"])

@@ -13,7 +13,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, figures, read_model
+from .. import access, auth, figures, read_model, ticks
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
@@ -110,11 +110,8 @@ def render_attention(data: dict[str, Any], user) -> tuple:
 def fetch(store, team: str, period: str) -> dict[str, Any]:
     """The team's page data: its slice of the period's snapshot of every team, kept current in the
     background (dashboards.read_model), so any number of watched team pages cost one compute."""
-    everyone = read_model.page_data(store, ("team_live_all", period), lambda: _fetch_all(store, period))
-    data = everyone["teams"].get(team)
-    if data is None:  # a team named after the snapshot was computed: its own snapshot until the next one
-        return read_model.page_data(store, ("team_live", team, period), lambda: _fetch(store, team, period))
-    return {**data, "team": team, "period": period, "names": everyone["names"], "summary": everyone["summary"]}
+    return read_model.team_page(store, "team_live", team, period, lambda: _fetch_all(store, period),
+                                lambda: _fetch(store, team, period))
 
 
 PAGES = team_views.LastBuilt()
@@ -298,7 +295,7 @@ def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:
     browser shows none)."""
     what = read_model.unchanged(data, shown)
     if what == "none":
-        return [no_update] * (3 * len(TILES) + 1)
+        return ticks.nothing(len(TILES))
     digests = data.get("tiles") or tile_digests(data)
     if what == "feet":
         only: set[str] | None = set()
@@ -307,5 +304,5 @@ def ticked(data: dict[str, Any], user, shown: Any) -> list[Any]:
         only = None if not isinstance(before, dict) else {t for t in TILES if before.get(t) != digests[t]}
     out = outputs_for(data, user, only)
     if what == "feet":
-        out = [x if i % 3 == 2 else no_update for i, x in enumerate(out)]
+        out = ticks.feet_only(out)
     return out + [{**read_model.stamp(data), "tiles": digests}]

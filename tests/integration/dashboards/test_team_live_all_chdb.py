@@ -1,8 +1,8 @@
-"""Team live on chDB: one snapshot per period serves every team's page, each page its own team's data.
+"""Team live and Deals on chDB: one snapshot per period serves every team's page, each page its own team's data.
 
-Every team's `team_live.fetch` must equal what the one-team `_fetch` computes (the figures the page
-shows, the detail frames and the names), and the read model must hold a single all-teams snapshot
-for the period, computed once, however many team pages ask.
+Every team's `team_live.fetch` (`deals.fetch`) must equal what the one-team `_fetch` computes (the
+figures the page shows, the detail frames and the names), and the read model must hold a single
+all-teams snapshot for the period, computed once, however many team pages ask.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 
 from dashboards import read_model
 from dashboards.components import period_options
-from dashboards.pages import team_live
+from dashboards.pages import deals, team_live
 from projections.metrics import team_views, teams, views
 from projections.project import Positioned
 from streams.simulator import simulate
@@ -24,6 +24,7 @@ from streams.fold.sink import store_events
 pytestmark = pytest.mark.integration
 
 FRAMES = ("members", "edges", "balance", "by_kind", "failed", "lessons")
+PAGES = {"team_live": (team_live, FRAMES), "deals": (deals, ("open", "withdrawn", "roles"))}
 
 
 def _same(got, want) -> bool:
@@ -36,8 +37,11 @@ def _same(got, want) -> bool:
     return got == want
 
 
-def test_every_team_page_is_its_slice_of_one_snapshot(store):
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_team_page_is_its_slice_of_one_snapshot(store, page_name):
     import schemas
+
+    page_module, frames = PAGES[page_name]
 
     now = datetime.now(timezone.utc)
     events = [schemas.decode(v) for _, v in simulate(7, 4000, start=now - timedelta(days=80), teams=3)]
@@ -50,16 +54,16 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store):
         model = read_model.for_store(store)
         for period in (period_options(span, "quarter")[0], period_options(span, "month")[1]):
             before = model.refreshes
-            first = team_live.fetch(store, names[0], period)
-            built = model._entries[("team_live_all", period)].value["teams"].built
+            first = page_module.fetch(store, names[0], period)
+            built = model._entries[(f"{page_name}_all", period)].value["teams"].built
             assert built == {names[0]}, "only the page asked for built its frames"
-            pages = {t: team_live.fetch(store, t, period) for t in names}
+            pages = {t: page_module.fetch(store, t, period) for t in names}
             assert model.refreshes - before == 1, "one compute for every team page of the period"
-            assert pages[names[0]]["members"] is first["members"], "a page's frames are built once per snapshot"
-            keys = [k for k in model._entries if k and str(k[0]).startswith("team_live")]
-            assert ("team_live_all", period) in keys and not [k for k in keys if k[0] == "team_live"]
+            assert pages[names[0]][frames[0]] is first[frames[0]], "a page's frames are built once per snapshot"
+            keys = [k for k in model._entries if k and str(k[0]).startswith(page_name)]
+            assert (f"{page_name}_all", period) in keys and not [k for k in keys if k[0] == page_name]
             for team, page in pages.items():
-                want = team_live._fetch(store, team, period)
+                want = page_module._fetch(store, team, period)
                 assert page["team"] == team and page["period"] == period and page["names"] == want["names"]
                 for area, figures in page["metrics"].items():
                     if area in ("team", "period"):
@@ -67,13 +71,15 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store):
                         continue
                     for key, fig in figures.items():
                         assert _same(fig, want["metrics"][area][key]), (period, team, area, key)
-                for name in FRAMES:
+                for name in frames:
                     if want[name].empty:
                         assert page[name].empty and list(page[name].columns) == list(want[name].columns)
                     else:
                         assert_frame_equal(page[name], want[name], obj=f"{period} {team} {name}")
-            assert any(not p["members"].empty for p in pages.values())
-            assert len({id(p["edges"]) for p in pages.values()}) == len(names), "each page its own team's edges"
+            for name in frames:
+                assert any(not p[name].empty for p in pages.values()), f"{period}: some team has {name} rows"
+            if page_name == "team_live":
+                assert len({id(p["edges"]) for p in pages.values()}) == len(names), "each page its own team's edges"
     finally:
         read_model.clear()
 

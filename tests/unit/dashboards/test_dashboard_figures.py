@@ -275,3 +275,41 @@ def test_a_new_snapshot_redraws_only_the_tiles_whose_inputs_changed():
     renamed = {**newer, "names_digest": "other", "summary": {**data["summary"], "as_of": "2026-01-10T00:00:03+00:00"}}
     third = team_live.ticked(renamed, MANAGER, second[-1])
     assert {tid for tid, g in zip(team_live.TILES, third[0:-1:3]) if g is not no_update} == {"failure"}
+
+
+def _deals_data(as_of: str, seller_gave: int = 3, buyer_share: float = 0.5):
+    from projections.metrics import views
+
+    open_deals = views.open_deals_frame(pd.DataFrame({
+        "deal_id": ["d-1", "d-2"], "owner": ["p-0", "p-1"], "stage": ["proposal", "discovery"],
+        "account": ["Acme", "Globex"], "opened_at": [datetime(2026, 1, 2, tzinfo=timezone.utc)] * 2,
+        "seller_gave": [seller_gave, 1], "buyer_gave": [0, 1], "buyer_kinds": [[], ["commitment"]]}))
+    return {"team": "north", "period": "2026-Q1",
+            "metrics": {"buyer_reciprocity": Auto(buyer_share=F(buyer_share)), "proposal_rediscovery": Auto(),
+                        "collaboration": Auto()},
+            "open": open_deals, "withdrawn": views.withdrawn_frame(pd.DataFrame(), None),
+            "roles": pd.DataFrame({"role": ["engineer"], "collaborators": [2], "deals": [1]}),
+            "names": dict(zip(MEMBERS["person"], MEMBERS["display_name"])),
+            "summary": {"events": 100, "dead_letters": 0, "last_ingested": "2026-01-10T00:00:00+00:00",
+                        "as_of": as_of}}
+
+
+def test_a_deals_tick_sends_nothing_for_the_shown_snapshot_and_only_footers_when_its_team_is_unchanged():
+    from dash import no_update
+
+    from dashboards.pages import deals
+
+    parts = 3 * len(deals.TILES)
+    first = deals.ticked(_deals_data("2026-01-10T00:00:01+00:00"), MANAGER, False, None)
+    assert len(first) == parts + 1 and all(x is not no_update for x in first[:parts]), "nothing shown yet: all"
+    assert "Ana" in str(first[1]), "a manager sees the owners' names"
+    assert deals.ticked(_deals_data("2026-01-10T00:00:01+00:00"), MANAGER, False, first[-1]) == [no_update] * (parts + 1)
+
+    other_team_changed = deals.ticked(_deals_data("2026-01-10T00:00:02+00:00"), MANAGER, False, first[-1])
+    assert [i for i, x in enumerate(other_team_changed[:parts]) if x is not no_update] == list(range(2, parts, 3)), \
+        "a new snapshot with this team's tiles unchanged: the footers only"
+    for changed in (_deals_data("2026-01-10T00:00:03+00:00", seller_gave=4),
+                    _deals_data("2026-01-10T00:00:03+00:00", buyer_share=0.7)):
+        out = deals.ticked(changed, MANAGER, False, other_team_changed[-1])
+        assert all(x is not no_update for x in out[:parts]), "a changed row or figure redraws the tiles"
+        assert out[-1]["drawn"] != first[-1]["drawn"]
