@@ -1,23 +1,27 @@
-"""How old is what a screen shows? Event -> queryable -> Team live figure -> on screen, p50/p95/max.
+"""How old is what a screen shows? Event -> queryable -> page figure -> on screen, p50/p95/max.
 
     python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 1000]
                                          [--store-root DIR] [--teams 100] [--mixed K] [--no-memo]
+                                         [--page team_live|deals]
 
 Runs the components `teamflow up` runs in one process, in-process: a chDB store holding a simulated
 history (streams.simulator with --teams teams, built as bench_dashboards builds it: decode ->
 the encoder -> `insert_arrow`; kept under --store-root and reused), the dashboards' read model with
 its refresher thread, and a writer standing in for the worker that lands one marked event a second
-for --seconds (a `recognition.given` by a member of a watched team, to a fresh receiver so the
-per-pair cap never hides it; the team's recognition count on Team live must move by one). With
+for --seconds. On Team live (`--page team_live`, the default) a mark is a `recognition.given` by a
+member of a watched team, to a fresh receiver so the per-pair cap never hides it: the team's
+recognition count must move by one. On Deals (`--page deals`) it is a seller-side `deal.exchange`
+on one of the team's open deals: the seller gives summed over its open deals must move by one. With
 --mixed K each mark lands in a batch with K simulated events of the other types (help, deals,
-knowledge, outcomes...), so every kind of table changes as it does under live traffic. The pages
+knowledge, outcomes...; on Deals no deal events, which could close or move the marked deals), so
+the tables change as they do under live traffic. The pages
 read the store through the query memo, as the dashboards do (--no-memo: straight from the store).
 No broker: the broker-to-store leg is what bench_pipeline measures; this measures the read side.
 
 Per marked event it records
 - queryable: until a query of the store sees the event (its row in `recognitions`);
-- figure: until the Team live page data (`team_live.fetch`, what the page's callback calls) of the
-  event's team shows the new count, watched for every page at once, as browsers would;
+- figure: until the page data (`team_live.fetch` or `deals.fetch`, what the page's callback calls) of
+  the event's team shows the new count, watched for every page at once, as browsers would;
 - on screen: until the first browser tick (each watched page ticks every --tick-ms with its own phase,
   calling the page's callback body: fetch + render) shows it. Each page also runs its needs-attention
   tile's callback body on every ATTENTION_EVERY_TICKS-th tick, as the page does, so the read model
@@ -32,8 +36,10 @@ import random
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
@@ -52,15 +58,63 @@ def open_history(root: Path, events: int, teams: int):
     return simulated_store(root / f"s{events}-{teams}", events, teams)
 
 
-def marked_event(n: int, giver: str) -> bytes:
+def _event(n: int, kind: str, data: dict) -> bytes:
     now = datetime.now(timezone.utc)
     return json.dumps({
         "specversion": "1.0", "id": f"fresh-{time.time_ns()}-{n}", "source": "bench-freshness",
-        "type": "teamflow.recognition.given", "time": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-        "datacontenttype": "application/json",
-        "dataschema": "https://schemas.teamflow.dev/recognition.given/v1",
-        "data": {"giver": giver, "receiver": f"bench-r-{time.time_ns()}", "reason": "helping"},
-    }).encode()
+        "type": f"teamflow.{kind}", "time": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "datacontenttype": "application/json", "dataschema": f"https://schemas.teamflow.dev/{kind}/v1",
+        "data": data}).encode()
+
+
+def marked_event(n: int, giver: str) -> bytes:
+    return _event(n, "recognition.given", {"giver": giver, "receiver": f"bench-r-{time.time_ns()}", "reason": "helping"})
+
+
+def marked_exchange(n: int, deal_id: str) -> bytes:
+    return _event(n, "deal.exchange", {"deal_id": deal_id, "direction": "seller_gave", "kind": "demo"})
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the benchmark needs of a page: its data, the count a mark moves, a mark for a team's
+    `subject` (a giver; a deal), the table a mark lands in, its callback body and what the mix leaves out."""
+    module: Any
+    count: Callable[[dict], int]
+    subjects: Callable[[Any, str, str, dict], list[str]]
+    mark: Callable[[int, str], bytes]
+    table: str
+    leaves_out: tuple[str, ...]
+    tick: Callable[[dict, Any, Any], list]
+    attention: Callable[[Any, str, Any], Any]
+
+
+def _team_live() -> Page:
+    from dashboards.pages import team_live
+    from projections.metrics import views
+
+    def givers(store, team, period, _data) -> list[str]:
+        return [p for p in views.team_roster(store, team, period)["person"] if views.current_team(store, p) == team]
+    return Page(team_live, lambda d: int(d["metrics"]["recognition"]["recognitions"]["value"]), givers,
+                marked_event, "recognitions", MIX_LEAVES_OUT,
+                lambda data, user, shown: team_live.ticked(data, user, shown), team_live.attention_outputs)
+
+
+def _deals() -> Page:
+    from dashboards.pages import deals, team_live
+
+    def open_deals(_store, _team, _period, data) -> list[str]:
+        return [str(d) for d in data["open"]["deal_id"]][:1]
+
+    def attention(store, team, _user):  # the Deals page's needs-attention callback body
+        data = team_live.attention_data(store, team)
+        return deals.render_attention(data["items"], data["names"], "", data["summary"])
+    return Page(deals, lambda d: int(d["open"]["seller_gave"].sum()) if not d["open"].empty else 0, open_deals,
+                marked_exchange, "deal_exchanges", (*MIX_LEAVES_OUT, "teamflow.deal."),
+                lambda data, user, shown: deals.ticked(data, user, False, shown), attention)
+
+
+PAGES = {"team_live": _team_live, "deals": _deals}
 
 
 def land(store, value: bytes, offset: int, others: list[bytes] = ()) -> str:
@@ -80,7 +134,7 @@ MIX_LEAVES_OUT = ("teamflow.recognition.given", "teamflow.roster.")
 changes (they would move the marks' givers between teams)."""
 
 
-def mixed_events(per_second: int, seconds: float, teams: int) -> list[bytes]:
+def mixed_events(per_second: int, seconds: float, teams: int, leaves_out: tuple[str, ...] = MIX_LEAVES_OUT) -> list[bytes]:
     """Events of every other type, dated over the last day (so they land in the current period),
     for a trickle of `per_second` beside the marks."""
     from datetime import timedelta
@@ -93,47 +147,45 @@ def mixed_events(per_second: int, seconds: float, teams: int) -> list[bytes]:
     out: list[bytes] = []
     n = 4 * wanted
     for _, value in simulate(97, n, start=datetime.now(timezone.utc) - timedelta(days=1), teams=teams, days=1):
-        if not json.loads(value)["type"].startswith(MIX_LEAVES_OUT):
+        if not json.loads(value)["type"].startswith(leaves_out):
             out.append(value)
     return out[:wanted]
 
 
-def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True) -> dict:
+def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True,
+            page: str = "team_live") -> dict:
     """`store` is written as the worker writes; the pages read it as the dashboards do (through the
     query memo unless `memo` is off)."""
     from dashboards import query_memo, read_model
     from dashboards.components import period_of
-    from dashboards.pages import team_live
     from dashboards.users import User
-    from projections.metrics import teams, views
+    from projections.metrics import teams
 
     read_model.clear()
+    kind = PAGES[page]()
     writer, store = store, (query_memo.memoised(store) if memo else store)
-    trickle = mixed_events(mixed, seconds, len(teams(store)))
+    trickle = mixed_events(mixed, seconds, len(teams(store)), kind.leaves_out)
     period = period_of(datetime.now(timezone.utc), "quarter")
     watched, givers = [], {}
-    for team in teams(store):
-        members = [p for p in views.team_roster(store, team, period)["person"] if views.current_team(store, p) == team]
-        if members:
-            watched.append(team)
-            givers[team] = members
-        if len(watched) == pages:
-            break
-    users = {t: User("m", "manager", givers[t][0], (t,)) for t in watched}
     t0 = time.perf_counter()
     first = {}
-    for t in watched:  # first visits, one after another as people arrive
+    for team in teams(store):  # first visits, one after another as people arrive
         s = time.perf_counter()
-        team_live.fetch(store, t, period)
-        first[t] = time.perf_counter() - s
+        data = kind.module.fetch(store, team, period)
+        subjects = kind.subjects(store, team, period, data)
+        if subjects:
+            first[team] = time.perf_counter() - s
+            watched.append(team)
+            givers[team] = subjects
+        if len(watched) == pages:
+            break
+    users = {t: User("m", "manager", "p-bench", (t,)) for t in watched}
     print(f"  [{label}] {len(watched)} pages visited in {time.perf_counter() - t0:.1f}s "
           f"(first visit max {max(first.values()):.2f}s)", file=sys.stderr, flush=True)
 
-    def count(data) -> int:
-        return int(data["metrics"]["recognition"]["recognitions"]["value"])
-
+    count, fetch = kind.count, kind.module.fetch
     lock = threading.Lock()
-    expected = {t: count(team_live.fetch(store, t, period)) for t in watched}  # marks land on top of this
+    expected = {t: count(fetch(store, t, period)) for t in watched}  # marks land on top of this
     pending: dict[str, list[tuple[int, float]]] = {t: [] for t in watched}  # team -> [(count needed, sent)]
     results = {"queryable": [], "figure": [], "screen": []}
     figure_seen: dict[tuple, bool] = {}
@@ -145,15 +197,12 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
         stop.wait(random.random() * tick)
         shown, ticks = None, 0
         while not stop.is_set():
-            if ticks % team_live.ATTENTION_EVERY_TICKS == 0:  # the needs-attention tile's own callback
-                team_live.attention_outputs(store, team, users[team])
+            if ticks % kind.module.ATTENTION_EVERY_TICKS == 0:  # the needs-attention tile's own callback
+                kind.attention(store, team, users[team])
             ticks += 1
-            data = team_live.fetch(store, team, period)
-            if hasattr(team_live, "ticked"):  # the callback's body: nothing sent when nothing changed
-                out = team_live.ticked(data, users[team], shown)
-                shown = out[-1] if isinstance(out[-1], dict) else shown
-            else:
-                team_live.render(data, users[team])
+            data = fetch(store, team, period)
+            out = kind.tick(data, users[team], shown)  # the callback's body: nothing sent when nothing changed
+            shown = out[-1] if isinstance(out[-1], dict) else shown
             now, c = time.perf_counter(), count(data)
             with lock:
                 for need, sent in pending[team]:
@@ -165,7 +214,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
     def watcher() -> None:  # the page data of every watched page, polled tightly (no tick)
         while not stop.is_set():
             for team in watched:
-                c = count(team_live.fetch(store, team, period))
+                c = count(fetch(store, team, period))
                 now = time.perf_counter()
                 with lock:
                     for need, sent in pending[team]:
@@ -183,11 +232,11 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
         team = watched[n % len(watched)]
         giver = givers[team][n % len(givers[team])]
         sent = time.perf_counter()
-        event_id = land(writer, marked_event(n, giver), 10_000_000 + n, trickle[n * mixed:(n + 1) * mixed])
+        event_id = land(writer, kind.mark(n, giver), 10_000_000 + n, trickle[n * mixed:(n + 1) * mixed])
         with lock:
             expected[team] += 1
             pending[team].append((expected[team], sent))
-        while not writer.query_scalar("SELECT count() FROM recognitions WHERE event_id = {e:String}", {"e": event_id}):
+        while not writer.query_scalar(f"SELECT count() FROM {kind.table} WHERE event_id = {{e:String}}", {"e": event_id}):
             time.sleep(0.01)
         results["queryable"].append(time.perf_counter() - sent)
         n += 1
@@ -203,7 +252,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
         th.join(timeout=10)
     missing = n - len(results["screen"])
     read_model.clear()
-    return {"label": label, "pages": len(watched), "events": n, "missing": missing, "mixed": mixed,
+    return {"label": label, "page": page, "pages": len(watched), "events": n, "missing": missing, "mixed": mixed,
             "first_visit_max": max(first.values()), **results}
 
 
@@ -220,12 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-memo", action="store_true",
                     help="pages read the store without the query memo (dashboards.query_memo), for comparison")
     ap.add_argument("--store-root", default="/tmp/teamflow-bench-freshness", help="built stores are kept here")
+    ap.add_argument("--page", default="team_live", choices=sorted(PAGES),
+                    help="the watched page (default team_live); its marks are described above")
     args = ap.parse_args(argv)
     from dashboards.settings import DashboardSettings
-    from dashboards.pages import team_live
 
     refresh_ms = DashboardSettings().dash_refresh_ms  # the default a browser gets
-    tick = args.tick_ms or min(refresh_ms, team_live.TICK_MS)
+    tick = args.tick_ms or min(refresh_ms, PAGES[args.page]().module.TICK_MS)
     rows = []
     stores = {}
     for spec in args.rows.split(","):
@@ -236,10 +286,11 @@ def main(argv: list[str] | None = None) -> int:
                 s.close()
             stores = {events: open_history(Path(args.store_root), events, args.teams)}
         print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms", file=sys.stderr, flush=True)
-        rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo))
+        rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo,
+                            args.page))
     for s in stores.values():
         s.close()
-    print(f"\nseconds from sending a marked event; browser tick {tick} ms; one marked event a second for "
+    print(f"\n{args.page} pages; seconds from sending a marked event; browser tick {tick} ms; one marked event a second for "
           f"{args.seconds:.0f}s, with {args.mixed} other events in each batch; query memo "
           f"{'off' if args.no_memo else 'on'}")
     print("| history, pages | queryable p50 / p95 / max | figure p50 / p95 / max | on screen p50 / p95 / max "
