@@ -71,8 +71,12 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     names = teams(store)
     metrics = trends.team_metrics_all(store, period, names)
     detail = deal_views.deals(store, period, names)
-    return {"teams": team_views.Lazy(names, lambda team: {"metrics": metrics[team], **detail[team]}),
-            "names": views.display_names(store)}
+    people = views.display_names(store)
+
+    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+        data = {"metrics": metrics[team], **detail[team]}
+        return {**data, "drawn": drawn_from({**data, "names": people})}
+    return {"teams": team_views.Lazy(names, page), "names": people}
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:
@@ -104,16 +108,18 @@ def ticked(data: dict[str, Any], user, only_flagged: bool, shown: Any) -> list[A
     what = read_model.unchanged(data, shown)
     if what == "none":
         return ticks.nothing(len(TILES))
-    digest = drawn_from(data)
-    if what == "all" and isinstance(shown, dict) and shown.get("drawn") == digest:
-        what = "feet"
-    tiles = render(data, user, only_flagged)
-    out = [x for tid in TILES for x in tiles[tid]]
-    return (ticks.feet_only(out) if what == "feet" else out) + [{**read_model.stamp(data), "drawn": digest}]
+    digest = data.get("drawn") or drawn_from(data)
+    if what == "feet" or (isinstance(shown, dict) and shown.get("drawn") == digest):
+        feet = footers(data)
+        out = ticks.feet_only([x for tid in TILES for x in (None, None, feet[tid])])
+    else:
+        tiles = render(data, user, only_flagged)
+        out = [x for tid in TILES for x in tiles[tid]]
+    return out + [{**read_model.stamp(data), "drawn": digest}]
 
 
 def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, tuple]:
-    m, last = data["metrics"], data["summary"]
+    m, feet = data["metrics"], footers(data)
     br, red, col = m["buyer_reciprocity"], m["proposal_rediscovery"], m["collaboration"]
     deals = data["open"]
     names = data["names"]
@@ -139,7 +145,7 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
                         else "No open deal is all give, no get.", tid="deals-table", total=len(shown),
                         more="Flagged deals come first; tick 'only all give, no get' or pick a shorter period "
                              "to narrow the list."), className="scroll")],
-        foot(f"{len(deals)} open deals, {br['deals_with_exchanges']['value']} with exchanges in the period", last),
+        feet["buyer"],
     )
     w = data["withdrawn"]
     wrows = [{"deal": r["deal_id"], "withdrawn": r["withdrawn_at"], "reason": r["reason"] or "—",
@@ -152,17 +158,29 @@ def render(data: dict[str, Any], user, only_flagged: bool = False) -> dict[str, 
          html.Div(table(wrows, [("deal", "deal"), ("withdrawn", "withdrawn"), ("reason", "reason"),
                                 ("restarted", "restarted discovery"), ("end", "became")],
                         "No proposal was withdrawn in this period.", total=len(w)), className="scroll short")],
-        foot(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
-                  f"{red['deals_with_withdrawal']['value']} deals", last),
+        feet["rediscovery"],
     )
     out["collab"] = (
         figures.roles_figure(data["roles"]),
         [stat("deals with collaborators", col["collaborative_share"], "pct", "closed deals"),
          stat("win rate, collaborative", col["win_rate_collaborative"], "pct", "deals"),
          stat("win rate, solo", col["win_rate_solo"], "pct", "deals")],
-        foot(f"{col['closed_deals']['value']} deals closed in the period", last),
+        feet["collab"],
     )
     return out
+
+
+def footers(data: dict[str, Any]) -> dict[str, Any]:
+    """tile id -> its footer: what the figures rest on and how fresh they are. Pure."""
+    m, last = data["metrics"], data["summary"]
+    br, red, col = m["buyer_reciprocity"], m["proposal_rediscovery"], m["collaboration"]
+    return {
+        "buyer": foot(f"{len(data['open'])} open deals, {br['deals_with_exchanges']['value']} with exchanges in "
+                      "the period", last),
+        "rediscovery": foot(f"{red['withdrawn_proposals']['value']} withdrawn proposals on "
+                            f"{red['deals_with_withdrawal']['value']} deals", last),
+        "collab": foot(f"{col['closed_deals']['value']} deals closed in the period", last),
+    }
 
 
 def selected_deal(search: str | None) -> str:
