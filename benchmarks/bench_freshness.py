@@ -2,7 +2,7 @@
 
     python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 1000]
                                          [--store-root DIR] [--teams 100] [--mixed K] [--no-memo]
-                                         [--page team_live|deals]
+                                         [--page team_live|deals] [--my-views N]
 
 Runs the components `teamflow up` runs in one process, in-process: a chDB store holding a simulated
 history (streams.simulator with --teams teams, built as bench_dashboards builds it: decode ->
@@ -27,6 +27,8 @@ Per marked event it records
   tile's callback body on every ATTENTION_EVERY_TICKS-th tick, as the page does, so the read model
   keeps that tile's snapshot current too.
 A row `1m:8` is 1 million events with 8 team pages watched; the marked events rotate over them.
+With --my-views N, N people open My view once before the marks start (a page that does not poll:
+its snapshots must not take the watched pages' turns).
 """
 from __future__ import annotations
 
@@ -152,8 +154,27 @@ def mixed_events(per_second: int, seconds: float, teams: int, leaves_out: tuple[
     return out[:wanted]
 
 
+def my_view_visits(store, people: int) -> float:
+    """`people` members open My view once, on its default range (the last 180 days by month), one
+    after another; returns how long that took. The page does not poll: what it shows is what they got."""
+    from datetime import date, timedelta
+
+    from dashboards.components import periods_between
+    from dashboards.pages import my_view
+    from projections.metrics import teams, views
+
+    period = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
+    persons = [p for t in teams(store) for p in views.team_roster(store, t, period)["person"]][:people]
+    last = date.today()
+    periods = periods_between(last - timedelta(days=180), last, "month")
+    started = time.perf_counter()
+    for person in persons:
+        my_view.fetch(store, str(person), periods)
+    return time.perf_counter() - started
+
+
 def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True,
-            page: str = "team_live") -> dict:
+            page: str = "team_live", my_views: int = 0) -> dict:
     """`store` is written as the worker writes; the pages read it as the dashboards do (through the
     query memo unless `memo` is off)."""
     from dashboards import query_memo, read_model
@@ -180,6 +201,9 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
         if len(watched) == pages:
             break
     users = {t: User("m", "manager", "p-bench", (t,)) for t in watched}
+    if my_views:
+        print(f"  [{label}] {my_views} people opened My view in {my_view_visits(store, my_views):.1f}s",
+              file=sys.stderr, flush=True)
     print(f"  [{label}] {len(watched)} pages visited in {time.perf_counter() - t0:.1f}s "
           f"(first visit max {max(first.values()):.2f}s)", file=sys.stderr, flush=True)
 
@@ -271,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store-root", default="/tmp/teamflow-bench-freshness", help="built stores are kept here")
     ap.add_argument("--page", default="team_live", choices=sorted(PAGES),
                     help="the watched page (default team_live); its marks are described above")
+    ap.add_argument("--my-views", type=int, default=0, metavar="N",
+                    help="N people open My view once before the marks start (it does not poll)")
     args = ap.parse_args(argv)
     from dashboards.settings import DashboardSettings
 
@@ -287,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             stores = {events: open_history(Path(args.store_root), events, args.teams)}
         print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms", file=sys.stderr, flush=True)
         rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo,
-                            args.page))
+                            args.page, args.my_views))
     for s in stores.values():
         s.close()
     print(f"\n{args.page} pages; seconds from sending a marked event; browser tick {tick} ms; one marked event a second for "

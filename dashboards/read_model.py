@@ -15,6 +15,11 @@ Only the first request for a key computes in the request (nothing to show before
 does the refresher starts no compute of its own, so a first visit waits for its own page only.
 After that a request never runs the page's queries; `unchanged` tells a page callback whether the
 browser already shows the latest snapshot, so an idle page costs a dictionary lookup per tick.
+That holds for live pages, those that poll. A page that does not poll (My view: `live=False`) is
+never recomputed in the background, since nobody would see the result: a visit finding its snapshot
+older than the data computes it in the request, as a first visit does. Twenty people who had opened
+My view in the last five minutes made 8 watched Team live pages 24 s late at 200,000 events
+(docs/benchmarks.md, "Visited pages leave the refresher to watched ones").
 Keys nobody asked for within `watch_seconds` stop being refreshed until someone asks again (they are
 then served from the last snapshot and refreshed in the background at once). The refresher takes the
 snapshot that has been stale longest first (the cheapest among those that went stale together), lets
@@ -82,6 +87,7 @@ class _Entry:
     every: float = 0.0  # recomputed at most this often (seconds), however often the data changes
     computed_at: float | None = None  # clock time its last compute ended
     stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
+    live: bool = True  # its page polls: the refresher keeps it current (False: computed again when asked)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -138,26 +144,32 @@ class ReadModel:
         self.refreshes = 0
 
     # -- what pages call -------------------------------------------------------------------
-    def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0) -> dict:
+    def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True) -> dict:
         """The latest snapshot for `key`; computed here only when there is none yet. `every`: the
         refresher recomputes it at most this often (for what changes by the day, such as needs-attention
-        lists, so it does not take turns from live figures after every event)."""
+        lists, so it does not take turns from live figures after every event). `live=False`: the page
+        does not poll (what a visit shows is what it got), so the refresher never recomputes it and a
+        visit finding it older than the data computes it again here, as a first visit does: a snapshot
+        per person kept current after every event would take the turns of everyone's live pages."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry(compute)
                 self._evict()
-            entry.compute, entry.every = compute, every
+            entry.compute, entry.every, entry.live = compute, every, live
             if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
                 entry.last_read = self.clock()
             self._entries.move_to_end(key)
-        if entry.value is None:
+        def outdated() -> bool:  # nothing yet, or a visited page's snapshot older than the data
+            return entry.value is None or (not live and entry.version != activity.data_version(self.store))
+
+        if outdated():
             person = not getattr(_background, "on", False)  # a request, not warming
             with self._lock:
                 self._foreground += person
             try:
-                with entry.lock:  # concurrent first requests compute once
-                    if entry.value is None:
+                with entry.lock:  # concurrent requests compute once
+                    if outdated():
                         self._compute(key, entry)
             finally:
                 with self._lock:
@@ -183,7 +195,7 @@ class ReadModel:
                 if e.value is not None and e.version != version and e.stale_since is None:
                     e.stale_since = now
             stale = [(k, e) for k, e in self._entries.items()
-                     if e.value is not None and e.version != version
+                     if e.value is not None and e.live and e.version != version
                      and now - e.last_read <= self.watch_seconds and now >= e.retry_at
                      and (e.computed_at is None or now >= e.computed_at + e.every)]
         due = stale if resting_too else [(k, e) for k, e in stale if now >= e.rest_until]
@@ -317,9 +329,9 @@ def for_store(store: Any) -> ReadModel:
         return model
 
 
-def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0) -> dict:
+def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True) -> dict:
     """A page's data from the store's read model (see the module text and `ReadModel.get`)."""
-    return for_store(store).get(key, compute, every)
+    return for_store(store).get(key, compute, every, live)
 
 
 def team_page(store: Any, page: str, team: str, period: str, every_team: Callable[[], dict],

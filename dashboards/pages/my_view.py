@@ -78,8 +78,10 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 
 def fetch(store, person: str, periods: list[str]) -> dict[str, Any]:
-    """The page's latest snapshot, kept current in the background (dashboards.read_model)."""
-    return read_model.page_data(store, ("my_view", person, tuple(periods)), lambda: _fetch(store, person, periods))
+    """The person's figures as of this visit: the page does not poll, so its snapshot is not kept
+    current in the background (read_model, `live=False`); a visit after new data computes it again."""
+    return read_model.page_data(store, ("my_view", person, tuple(periods)), lambda: _fetch(store, person, periods),
+                                live=False)
 
 
 def _fetch(store, person: str, periods: list[str]) -> dict[str, Any]:

@@ -356,3 +356,18 @@ def test_while_a_worker_catches_up_only_expensive_snapshots_rest(store):
     model.busy = True
     model.get(("shape",), costing(1.0))  # the layouts' span and teams, from 102.01: never held back
     assert model._entries[("shape",)].rest_until == pytest.approx(103.01 + 1.0)
+
+
+def test_a_visited_page_is_never_refreshed_in_the_background_and_a_visit_after_new_data_computes_it(store):
+    """My view does not poll (live=False): keeping a snapshot per visitor current after every event took
+    the live pages' turns. The refresher leaves it alone; a visit finds it current or computes it."""
+    model, visited, watched = ReadModel(store, watch_seconds=10_000), [], []
+    assert model.get(("my_view", "p-1"), counting(store, visited), live=False)["events"] == 0
+    model.get(("team_live_all", "q"), counting(store, watched))
+    again = model.get(("my_view", "p-1"), counting(store, visited), live=False)
+    assert len(visited) == 1 and again["events"] == 0, "unchanged data: the same snapshot, no compute"
+    insert_event(store, 1)
+    assert model.refresh_stale() == 1 and len(watched) == 2 and len(visited) == 1, "only the live page refreshed"
+    after = model.get(("my_view", "p-1"), counting(store, visited), live=False)
+    assert len(visited) == 2 and after["events"] == 1, "a visit after new data sees it"
+    assert model.get(("my_view", "p-1"), counting(store, visited), live=False) is after and len(visited) == 2
