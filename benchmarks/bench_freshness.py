@@ -2,7 +2,7 @@
 
     python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 1000]
                                          [--store-root DIR] [--teams 100] [--mixed K] [--no-memo]
-                                         [--page team_live|deals] [--my-views N]
+                                         [--page team_live|deals] [--my-views N] [--executive]
 
 Runs the components `teamflow up` runs in one process, in-process: a chDB store holding a simulated
 history (streams.simulator with --teams teams, built as bench_dashboards builds it: decode ->
@@ -28,7 +28,8 @@ Per marked event it records
   keeps that tile's snapshot current too.
 A row `1m:8` is 1 million events with 8 team pages watched; the marked events rotate over them.
 With --my-views N, N people open My view once before the marks start (a page that does not poll:
-its snapshots must not take the watched pages' turns).
+its snapshots must not take the watched pages' turns); with --executive an executive opens the
+executive page once (nor does it poll).
 """
 from __future__ import annotations
 
@@ -174,7 +175,7 @@ def my_view_visits(store, people: int) -> float:
 
 
 def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True,
-            page: str = "team_live", my_views: int = 0) -> dict:
+            page: str = "team_live", my_views: int = 0, executive: bool = False) -> dict:
     """`store` is written as the worker writes; the pages read it as the dashboards do (through the
     query memo unless `memo` is off)."""
     from dashboards import query_memo, read_model
@@ -203,6 +204,13 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
     users = {t: User("m", "manager", "p-bench", (t,)) for t in watched}
     if my_views:
         print(f"  [{label}] {my_views} people opened My view in {my_view_visits(store, my_views):.1f}s",
+              file=sys.stderr, flush=True)
+    if executive:
+        from dashboards.pages import executive as executive_page
+
+        s = time.perf_counter()
+        executive_page.fetch(store, period)
+        print(f"  [{label}] an executive opened the executive page in {time.perf_counter() - s:.1f}s",
               file=sys.stderr, flush=True)
     print(f"  [{label}] {len(watched)} pages visited in {time.perf_counter() - t0:.1f}s "
           f"(first visit max {max(first.values()):.2f}s)", file=sys.stderr, flush=True)
@@ -297,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the watched page (default team_live); its marks are described above")
     ap.add_argument("--my-views", type=int, default=0, metavar="N",
                     help="N people open My view once before the marks start (it does not poll)")
+    ap.add_argument("--executive", action="store_true",
+                    help="an executive opens the executive page once before the marks start (it does not poll)")
     args = ap.parse_args(argv)
     from dashboards.settings import DashboardSettings
 
@@ -313,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             stores = {events: open_history(Path(args.store_root), events, args.teams)}
         print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms", file=sys.stderr, flush=True)
         rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo,
-                            args.page, args.my_views))
+                            args.page, args.my_views, args.executive))
     for s in stores.values():
         s.close()
     print(f"\n{args.page} pages; seconds from sending a marked event; browser tick {tick} ms; one marked event a second for "

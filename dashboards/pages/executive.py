@@ -73,11 +73,19 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
     ])
 
 
+REFRESH_SECONDS = 60.0
+"""The page's snapshots are recomputed in the background at most this often: quarterly trends need
+no second-by-second refresh, the page does not poll, and kept current after every event one visit's
+snapshot took the watched pages' turns (docs/benchmarks.md, "Visited pages leave the refresher to
+watched ones")."""
+
+
 def fetch(store, quarter: str, team_list: list[str] | None = None, n: int = exec_trends.N_QUARTERS) -> dict[str, Any]:
     """Every team's measures for up to n quarters ending at `quarter` (none before the data's first
-    quarter): the page's snapshot, kept current in the background (dashboards.read_model)."""
+    quarter): the page's snapshot, kept current in the background (dashboards.read_model) at most
+    every REFRESH_SECONDS."""
     key = ("executive", quarter, n, None if team_list is None else tuple(team_list))
-    return read_model.page_data(store, key, lambda: _fetch(store, quarter, team_list, n))
+    return read_model.page_data(store, key, lambda: _fetch(store, quarter, team_list, n), every=REFRESH_SECONDS)
 
 
 def _fetch(store, quarter: str, team_list: list[str] | None, n: int) -> dict[str, Any]:
