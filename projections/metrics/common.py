@@ -121,6 +121,9 @@ TEAM_CLOSED_IN_PERIOD = (
     f"WHERE team = {{team:String}} AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}})"
 )
 """The team's deals whose close falls in the period (the cohort of most deal metrics)."""
+EVERY_TEAM_CLOSED_IN_PERIOD = every_team(TEAM_CLOSED_IN_PERIOD, ("WHERE team = {team:String}", "WHERE team != ''"),
+                                         ("(SELECT deal_id,", "(SELECT team, deal_id,"))
+"""TEAM_CLOSED_IN_PERIOD of every team, with the team each deal carried at its close (`team`)."""
 
 MEMBERSHIP = (
     "(SELECT person, team_after AS team, time AS since, "

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import views
-from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals, deal_team_expr, every_team
+from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_team_expr, every_team
 from .periods import Period
 from .team_views import ByTeam, Lazy
 
@@ -28,11 +28,8 @@ WITHDRAWN_FOLLOWUP_SQL = views.withdrawn_followup_sql(WITHDRAWN_SQL)
 COLLABORATOR_ROLES_SQL = f"""
 SELECT c.team AS team, dc.role AS role, toInt64(uniqExact(dc.deal_id, dc.person)) AS collaborators,
        toInt64(uniqExact(dc.deal_id)) AS deals
-FROM (SELECT deal_id, person, role FROM deal_collaborators FINAL
-      WHERE deal_id IN (SELECT deal_id FROM deal_closes WHERE time >= {{start:{TS}}} AND time < {{end:{TS}}})) AS dc
-INNER JOIN (SELECT deal_id, team FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
-            WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}) AS c
-  ON dc.deal_id = c.deal_id
+FROM (SELECT deal_id, person, role FROM deal_collaborators FINAL WHERE deal_id IN ({CLOSED_IN_PERIOD_IDS})) AS dc
+INNER JOIN {EVERY_TEAM_CLOSED_IN_PERIOD} AS c ON dc.deal_id = c.deal_id
 GROUP BY team, role ORDER BY team, role
 """
 """views.COLLABORATOR_ROLES_SQL for every team: a closed deal is in the cohort of the team it carried
