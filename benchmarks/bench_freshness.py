@@ -155,7 +155,7 @@ def mixed_events(per_second: int, seconds: float, teams: int, leaves_out: tuple[
     return out[:wanted]
 
 
-def my_view_visits(store, people: int) -> float:
+def my_view_visits(store, people: int, period: str) -> float:
     """`people` members open My view once, on its default range (the last 180 days by month), one
     after another; returns how long that took. The page does not poll: what it shows is what they got."""
     from datetime import date, timedelta
@@ -164,7 +164,6 @@ def my_view_visits(store, people: int) -> float:
     from dashboards.pages import my_view
     from projections.metrics import teams, views
 
-    period = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
     persons = [p for t in teams(store) for p in views.team_roster(store, t, period)["person"]][:people]
     last = date.today()
     periods = periods_between(last - timedelta(days=180), last, "month")
@@ -203,7 +202,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
             break
     users = {t: User("m", "manager", "p-bench", (t,)) for t in watched}
     if my_views:
-        print(f"  [{label}] {my_views} people opened My view in {my_view_visits(store, my_views):.1f}s",
+        print(f"  [{label}] {my_views} people opened My view in {my_view_visits(store, my_views, period):.1f}s",
               file=sys.stderr, flush=True)
     if executive:
         from dashboards.pages import executive as executive_page

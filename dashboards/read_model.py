@@ -160,6 +160,7 @@ class ReadModel:
             if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
                 entry.last_read = self.clock()
             self._entries.move_to_end(key)
+
         def outdated() -> bool:  # nothing yet, or a visited page's snapshot older than the data
             return entry.value is None or (not live and entry.version != activity.data_version(self.store))
 
