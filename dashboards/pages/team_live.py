@@ -126,8 +126,9 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     from projections.metrics import teams, trends
 
     names = teams(store)
-    metrics = trends.team_metrics_all(store, period, names)
-    detail = team_views.team_live(store, period, names)
+    reads = trends.Reads.of(store, period)  # what the figures and the detail views both read
+    metrics = trends.team_metrics_all(store, period, names, reads)
+    detail = team_views.team_live(store, period, names, reads=reads)
     people = views.display_names(store)
     known = names_digest(people)
 

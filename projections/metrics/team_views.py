@@ -20,23 +20,20 @@ import pandas as pd
 from . import views
 from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals, every_team
 from .periods import Period
-from .reciprocity import TEAM_HELP_SQL
-from .trends import SQL, knowledge, period_kind
+from .trends import Reads
 
 ROSTERS_SQL = every_team(views.TEAM_ROSTER_SQL, ("WHERE m.team = {team:String} AND", "WHERE m.team != '' AND"),
                          ("SELECT m.person AS person", "SELECT m.team AS team, m.person AS person"),
                          ("GROUP BY m.person", "GROUP BY m.team, m.person"),
                          ("ORDER BY m.person", "ORDER BY m.team, m.person"))
 
-HELP_SQL = every_team(TEAM_HELP_SQL, ("WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
-                                      "WHERE h.h_team != '' OR r.r_team != ''"))
-
 FAILED_SQL = f"""
 SELECT team, deal_id, outcome, closed_at FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
 WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}} AND outcome IN ('lost', 'no_decision')
 ORDER BY closed_at, deal_id
 """
-FAILED_REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE deal_id IN (SELECT deal_id FROM ({FAILED_SQL}))"
+FAILED_REVIEWS_SQL = "SELECT deal_id, time FROM reviews FINAL WHERE deal_id IN (SELECT arrayJoin({failed:Array(String)}))"
+"""The reviews of the failed deals `FAILED_SQL` gave (their ids as a parameter: the closes are not read twice)."""
 
 LESSONS_SQL = every_team(views.LESSONS_SQL, ("WHERE a.a_team = {team:String}", "WHERE a.a_team != ''"),
                          ("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time"),
@@ -155,15 +152,17 @@ class ByTeam:
         return b"" if rows is None else self._hashes[rows].tobytes()
 
 
-def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8) -> Lazy:
+def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
+              reads: Reads | None = None) -> Lazy:
     """team -> {members, edges, balance, by_kind, failed, lessons} as the one-team views give them: the
-    queries run here, for every team at once; a team's frames are built when first asked for (`Lazy`)."""
+    queries run here, for every team at once; a team's frames are built when first asked for (`Lazy`).
+    `reads`: the period's `trends.Reads`, when the caller passes them to the figures too."""
     params = Period.of(period).params()
+    reads = Reads.of(store, period) if reads is None else reads
     rosters = store.query_df(ROSTERS_SQL, params)
-    acts = store.query_df(HELP_SQL, params)
-    artifacts, pairs = knowledge(store, SQL[period_kind(period)], params)
+    artifacts, pairs = reads.knowledge
     failed = store.query_df(FAILED_SQL, params)
-    reviews = store.query_df(FAILED_REVIEWS_SQL, params)
+    reviews = store.query_df(FAILED_REVIEWS_SQL, {"failed": sorted({str(d) for d in failed.get("deal_id", [])})})
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(reviews.get("deal_id", [])):
         reviews_by_deal[str(d)].append(i)
@@ -177,7 +176,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8)
     ties: dict[str, list[tuple[str, str]]] = defaultdict(list)
     given: dict[str, Counter] = defaultdict(Counter)
     received: dict[str, Counter] = defaultdict(Counter)
-    for h, r, ht, rt in views._act_rows(acts):
+    for h, r, ht, rt, _ in reads.help:
         if ht == rt:
             ties[ht].append((h, r))
         given[ht][h] += 1

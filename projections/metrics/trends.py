@@ -13,6 +13,7 @@ checks every figure against `team_metrics`.
 """
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import defaultdict
 from typing import Any, Callable
@@ -180,6 +181,15 @@ def _rows(store: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
 
 
+def _tuples(store: Any, sql: str, params: dict[str, Any], *columns: str) -> list[tuple]:
+    """The result's `columns` as one tuple per row, strings as `str` (what the row loops need, without a
+    dict per row); no rows, no columns needed."""
+    df = store.query_df(sql, params)
+    if df.empty:
+        return []
+    return list(zip(*(df[c].astype(str).tolist() for c in columns)))
+
+
 def _ms(t: Any) -> int:
     return int(pd.Timestamp(t).value // 1_000_000)
 
@@ -197,19 +207,47 @@ def _members(store: Any, sql: str, params: dict[str, Any], periods: list[str]) -
     return out
 
 
-def knowledge(store: Any, sql: dict[str, str], params: dict[str, Any]) -> tuple[dict, dict]:
+Knowledge = tuple[dict, dict]
+"""What `knowledge` gives: (team, period) -> artifacts, and (team, period) -> reuse pairs."""
+
+
+def knowledge(store: Any, sql: dict[str, str], params: dict[str, Any]) -> Knowledge:
     """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
     sharing.cohort_and_pairs gives them for one team and period."""
     artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
-    for r in _rows(store, sql["artifacts"], params):
-        artifacts[(str(r["team"]), r["quarter"])].append((str(r["artifact_id"]), str(r["kind"])))
-        shared_in[str(r["artifact_id"])].add((str(r["team"]), r["quarter"]))
+    for artifact, kind, team, q in _tuples(store, sql["artifacts"], params, "artifact_id", "kind", "team", "quarter"):
+        artifacts[(team, q)].append((artifact, kind))
+        shared_in[artifact].add((team, q))
     pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for r in _rows(store, sql["reuse_pairs"], params):
-        for key in shared_in[str(r["artifact_id"])]:
-            pairs[key].append((str(r["artifact_id"]), str(r["user"]), str(r["kind"]), str(r["user_team"])))
+    for pair in _tuples(store, sql["reuse_pairs"], params, "artifact_id", "user", "kind", "user_team"):
+        for key in shared_in[pair[0]]:
+            pairs[key].append(pair)
     return artifacts, pairs
+
+
+class Reads:
+    """Results that more than one part of a snapshot reads, read once, on first use, for one span:
+    Team live's figures (`grouped`) and its detail views (`team_views.team_live`) both read the help
+    acts and the knowledge of the period; a snapshot of every team passes one `Reads` to both."""
+
+    def __init__(self, store: Any, kind: str, params: dict[str, Any]) -> None:
+        self._store, self._sql, self._params = store, SQL[kind], params
+
+    @classmethod
+    def of(cls, store: Any, period: str) -> "Reads":
+        return cls(store, period_kind(period), Period.of(period).params())
+
+    @functools.cached_property
+    def help(self) -> list[tuple[str, str, str, str, str]]:
+        """Acknowledged help acts: (helper, recipient, helper's team, recipient's team, period) strings,
+        each act with a team on either side (`team_views` needs the acts, `grouped` their counts)."""
+        return _tuples(self._store, self._sql["help"], self._params,
+                       "helper", "recipient", "helper_team", "recipient_team", "quarter")
+
+    @functools.cached_property
+    def knowledge(self) -> Knowledge:
+        return knowledge(self._store, self._sql, self._params)
 
 
 def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -217,28 +255,31 @@ def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, di
     return grouped(store, quarters, teams)
 
 
-def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """team -> period -> {"members": n, "<area>.<key>": figure}; periods of one kind, oldest first."""
-    sql = SQL[period_kind(periods[0])]
+def grouped(store: Any, periods: list[str], teams: list[str],
+            reads: Reads | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """team -> period -> {"members": n, "<area>.<key>": figure}; periods of one kind, oldest first.
+    `reads`: the span's shared reads, when the caller passes them to others too."""
+    kind = period_kind(periods[0])
+    sql = SQL[kind]
     span = Period("range", parse_period(periods[0])[0], parse_period(periods[-1])[1])
     params = span.params()
+    reads = Reads(store, kind, params) if reads is None else reads
     members = _members(store, sql["members"], params, periods)
 
     ties: dict[tuple[str, str], set] = defaultdict(set)
     acts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # given, received, within
-    for r in _rows(store, sql["help"], params):
-        ht, rt, q = str(r["helper_team"]), str(r["recipient_team"]), r["quarter"]
+    for h, r, ht, rt, q in reads.help:
         acts[(ht, q)][0] += 1
         acts[(rt, q)][1] += 1
         if ht == rt:
             acts[(ht, q)][2] += 1
-            ties[(ht, q)].add((str(r["helper"]), str(r["recipient"])))
+            ties[(ht, q)].add((h, r))
 
     exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for r in _rows(store, sql["exchanges"], params):
         exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
 
-    artifacts, pairs = knowledge(store, sql, params)
+    artifacts, pairs = reads.knowledge
 
     closed = _rows(store, sql["closed"], params)
     deal_params = {**params, "cohort": sorted({str(r["deal_id"]) for r in closed})}
@@ -284,11 +325,13 @@ def grouped(store: Any, periods: list[str], teams: list[str]) -> dict[str, dict[
     return out
 
 
-def team_metrics_all(store: Any, period: str, teams: list[str]) -> dict[str, dict[str, Any]]:
+def team_metrics_all(store: Any, period: str, teams: list[str],
+                     reads: Reads | None = None) -> dict[str, dict[str, Any]]:
     """team -> the figures Team live shows of team_metrics(store, team, period), nested as there
-    (area -> key -> figure), for every team from the grouped queries of one period."""
+    (area -> key -> figure), for every team from the grouped queries of one period; `reads` as in
+    `grouped` (`Reads.of(store, period)`)."""
     out: dict[str, dict[str, Any]] = {}
-    for team, cells in grouped(store, [period], teams).items():
+    for team, cells in grouped(store, [period], teams, reads).items():
         nested: dict[str, Any] = {"team": team, "period": Period.of(period).as_dict()}
         for name, value in cells[period].items():
             if "." in name:

@@ -84,6 +84,30 @@ def test_every_team_page_is_its_slice_of_one_snapshot(store, page_name):
         read_model.clear()
 
 
+def test_a_snapshot_of_every_team_runs_no_query_twice(store, monkeypatch):
+    """The figures and the detail views read the same help acts and knowledge of the period
+    (trends.Reads): one snapshot reads each once, whichever part asks first."""
+    from collections import Counter
+
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    events = [schemas.decode(v) for _, v in simulate(3, 1500, start=now - timedelta(days=40), teams=3, days=40)]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events)], 0)
+    names, period = teams(store), period_options(views.data_span(store), "quarter")[0]
+    run, query_df = Counter(), store.query_df
+
+    def counted(sql, params=None):
+        run[sql] += 1
+        return query_df(sql, params)
+    monkeypatch.setattr(store, "query_df", counted)
+    team_live.PAGES.clear()
+    data = team_live._fetch_all(store, period)
+    assert data["teams"][names[0]]["edges"] is not None
+    assert len(run) >= 15, "the snapshot's queries were counted"
+    assert [sql.split()[:6] for sql, n in run.items() if n > 1] == []
+
+
 def _recognition(giver: str, n: int, now: datetime):
     import json
 

@@ -26,7 +26,7 @@ def test_a_missing_needle_fails_naming_it():
         every_team(ONE, ("WHERE d.team = {team:String}", "WHERE d.team != ''"), ("GROUP BY m.person", "x"))
 
 
-@pytest.mark.parametrize("sql", [team_views.ROSTERS_SQL, team_views.HELP_SQL, team_views.LESSONS_SQL,
+@pytest.mark.parametrize("sql", [team_views.ROSTERS_SQL, team_views.LESSONS_SQL,
                                  *attention.ALL_TEAMS_SQL.values()], ids=lambda s: s.split()[1])
 def test_every_derived_query_has_no_team_parameter_left(sql):
     assert "{team:String}" not in sql
