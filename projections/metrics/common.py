@@ -28,6 +28,9 @@ MIN_RECOGNITIONS = 5  # recognition mix: recognitions after the cap
 RECOGNITION_CAP = 3
 """At most this many recognitions from one giver to the same receiver count per period."""
 
+FAILED_OUTCOMES = ("lost", "no_decision")
+"""The outcomes of a failed deal (the deals failure transparency asks to be reviewed)."""
+
 REUSE_WINDOW_DAYS = 30
 REVIEW_WINDOW_DAYS = 14
 

@@ -10,7 +10,10 @@ import statistics
 from datetime import timedelta
 from typing import Any
 
+import pandas as pd
+
 from .common import (
+    FAILED_OUTCOMES,
     IN_PERIOD,
     MIN_ARTIFACTS,
     MIN_CRITERIA,
@@ -67,7 +70,11 @@ def _cohort(store: Any, params: dict[str, Any]) -> dict[str, tuple[str, Any]]:
 
 def times_by_deal(store: Any, sql: str, params: dict[str, Any]) -> dict[str, list[Any]]:
     """Deal id -> the times the query gives for it (its `time` column, or `first_time`), in its order."""
-    df = store.query_df(sql, params)
+    return times_of(store.query_df(sql, params))
+
+
+def times_of(df: pd.DataFrame) -> dict[str, list[Any]]:
+    """Deal id -> the times of `df`'s rows for it (its `time` column, or `first_time`), in its order (pure)."""
     time_col = "time" if "time" in df.columns else "first_time"
     out: dict[str, list[Any]] = {}
     for d, t in zip(df.get("deal_id", []), df.get(time_col, [])):
@@ -102,7 +109,7 @@ def first_reviews(failed: dict, reviews: dict) -> tuple[int, list[float]]:
 
 
 def _failure(store: Any, params: dict[str, Any], cohort: dict, lesson_cohort: tuple[list, list]) -> dict[str, Any]:
-    failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
+    failed = {d: t for d, (o, t) in cohort.items() if o in FAILED_OUTCOMES}
     reviews = times_by_deal(store, REVIEWS_SQL, params)
     in_window, days = first_reviews(failed, reviews)
     artifacts, pairs = lesson_cohort

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import views
-from .common import CLOSED_IN_PERIOD_IDS, TS, closed_deals, every_team
+from .common import FAILED_OUTCOMES, every_team
 from .periods import Period
 from .trends import Reads
 
@@ -26,14 +26,6 @@ ROSTERS_SQL = every_team(views.TEAM_ROSTER_SQL, ("WHERE m.team = {team:String} A
                          ("SELECT m.person AS person", "SELECT m.team AS team, m.person AS person"),
                          ("GROUP BY m.person", "GROUP BY m.team, m.person"),
                          ("ORDER BY m.person", "ORDER BY m.team, m.person"))
-
-FAILED_SQL = f"""
-SELECT team, deal_id, outcome, closed_at FROM {closed_deals(CLOSED_IN_PERIOD_IDS)}
-WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}} AND outcome IN ('lost', 'no_decision')
-ORDER BY closed_at, deal_id
-"""
-FAILED_REVIEWS_SQL = "SELECT deal_id, time FROM reviews FINAL WHERE deal_id IN (SELECT arrayJoin({failed:Array(String)}))"
-"""The reviews of the failed deals `FAILED_SQL` gave (their ids as a parameter: the closes are not read twice)."""
 
 LESSONS_SQL = every_team(views.LESSONS_SQL, ("WHERE a.a_team = {team:String}", "WHERE a.a_team != ''"),
                          ("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time"),
@@ -152,6 +144,22 @@ class ByTeam:
         return b"" if rows is None else self._hashes[rows].tobytes()
 
 
+FAILED_COLUMNS = ["team", "deal_id", "outcome", "closed_at"]
+
+
+def failed_deals(closed: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lost and no-decision deals of `closed` (`trends.Reads.closed`: every team's deals closed in
+    the period) ordered by close time and id, as the one-team view orders them, and the rows of
+    `reviews` (deal_id, time) of those deals (pure)."""
+    if closed.empty:
+        return pd.DataFrame(columns=FAILED_COLUMNS), reviews.iloc[0:0]
+    failed = closed.loc[closed["outcome"].isin(FAILED_OUTCOMES), FAILED_COLUMNS]
+    failed = failed.sort_values(["closed_at", "deal_id"], kind="stable").reset_index(drop=True)
+    if reviews.empty:
+        return failed, reviews
+    return failed, reviews[reviews["deal_id"].isin(set(failed["deal_id"]))].reset_index(drop=True)
+
+
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
               reads: Reads | None = None) -> Lazy:
     """team -> {members, edges, balance, by_kind, failed, lessons} as the one-team views give them: the
@@ -161,8 +169,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
     reads = Reads.of(store, period) if reads is None else reads
     rosters = store.query_df(ROSTERS_SQL, params)
     artifacts, pairs = reads.knowledge
-    failed = store.query_df(FAILED_SQL, params)
-    reviews = store.query_df(FAILED_REVIEWS_SQL, {"failed": sorted({str(d) for d in failed.get("deal_id", [])})})
+    failed, reviews = failed_deals(reads.closed, reads.reviews)
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(reviews.get("deal_id", [])):
         reviews_by_deal[str(d)].append(i)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import buyer, recognition, rediscovery, sharing
 from .common import (
+    FAILED_OUTCOMES,
     IN_PERIOD,
     MEMBERSHIP,
     MIN_ARTIFACTS,
@@ -43,7 +44,8 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_by_deal
+from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_by_deal,
+                    times_of)
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -176,7 +178,10 @@ SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
 
 def _rows(store: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """The result as row dicts of Python values (what `to_dict("records")` gives, without its cost per row)."""
-    df = store.query_df(sql, params)
+    return _records(store.query_df(sql, params))
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     columns = list(df.columns)
     return [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
 
@@ -249,6 +254,23 @@ class Reads:
     def knowledge(self) -> Knowledge:
         return knowledge(self._store, self._sql, self._params)
 
+    @functools.cached_property
+    def closed(self) -> pd.DataFrame:
+        """Deals closed in the span, with the team each carried at its close and the close's period
+        (deal_id, outcome, closed_at, team, quarter): the cohort of the deal figures, and the failed
+        deals of Team live's failure tile."""
+        return self._store.query_df(self._sql["closed"], self._params)
+
+    @functools.cached_property
+    def cohort(self) -> list[str]:
+        """The closed deals' ids, sorted (the `cohort` parameter of the per-deal queries)."""
+        return sorted({str(d) for d in self.closed.get("deal_id", [])})
+
+    @functools.cached_property
+    def reviews(self) -> pd.DataFrame:
+        """Every review (deal_id, time) of the closed deals."""
+        return self._store.query_df(REVIEWS_SQL, {"cohort": self.cohort})
+
 
 def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """team -> quarter -> {"members": n, "<area>.<key>": figure} for the executive measures."""
@@ -281,12 +303,12 @@ def grouped(store: Any, periods: list[str], teams: list[str],
 
     artifacts, pairs = reads.knowledge
 
-    closed = _rows(store, sql["closed"], params)
-    deal_params = {**params, "cohort": sorted({str(r["deal_id"]) for r in closed})}
+    closed = _records(reads.closed)
+    deal_params = {**params, "cohort": reads.cohort}
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
     for r in closed:
         cohorts[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = (str(r["outcome"]), r["closed_at"])
-    reviews = times_by_deal(store, REVIEWS_SQL, deal_params)
+    reviews = times_of(reads.reviews)
     collaborators = times_by_deal(store, COLLABORATORS_SQL, deal_params)
     criteria = times_by_deal(store, CRITERIA_SQL, deal_params)
     handed_off = {str(d) for d in store.query_df(HANDOFFS_SQL, deal_params).get("deal_id", [])}
@@ -375,7 +397,7 @@ def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -
 
 def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, handed_off: set, met: list[int],
            referrals: int, artifacts: list, pairs: list) -> dict[str, Any]:
-    failed = {d: t for d, (o, t) in cohort.items() if o in ("lost", "no_decision")}
+    failed = {d: t for d, (o, t) in cohort.items() if o in FAILED_OUTCOMES}
     in_window, days = first_reviews(failed, reviews)
     lessons = {a for a, k in artifacts if k in sharing.LESSON_KINDS}
     reused_lessons = {a for a, *_ in pairs if a in lessons}
