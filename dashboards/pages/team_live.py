@@ -126,7 +126,7 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     from projections.metrics import teams, trends
 
     names = teams(store)
-    reads = trends.Reads.of(store, period)  # what the figures and the detail views both read
+    reads = team_views.snapshot_reads(store, period)  # every query, started now; the figures' and the views' alike
     metrics = trends.team_metrics_all(store, period, names, reads)
     detail = team_views.team_live(store, period, names, reads=reads)
     people = views.display_names(store)

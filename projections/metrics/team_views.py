@@ -160,14 +160,21 @@ def failed_deals(closed: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.DataFr
     return failed, reviews[reviews["deal_id"].isin(set(failed["deal_id"]))].reset_index(drop=True)
 
 
+def snapshot_reads(store: Any, period: str, lessons_limit: int = 8) -> Reads:
+    """The reads of a Team live snapshot of every team: the period's `trends.Reads` (the figures') with
+    the detail views' own queries (rosters, lessons) queued after them."""
+    params = Period.of(period).params()
+    return Reads.of(store, period, extra={"rosters": (ROSTERS_SQL, params),
+                                          "lessons": (LESSONS_SQL, {**params, "limit": lessons_limit})})
+
+
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
               reads: Reads | None = None) -> Lazy:
     """team -> {members, edges, balance, by_kind, failed, lessons} as the one-team views give them: the
     queries run here, for every team at once; a team's frames are built when first asked for (`Lazy`).
-    `reads`: the period's `trends.Reads`, when the caller passes them to the figures too."""
-    params = Period.of(period).params()
-    reads = Reads.of(store, period) if reads is None else reads
-    rosters = store.query_df(ROSTERS_SQL, params)
+    `reads`: `snapshot_reads(store, period, lessons_limit)`, when the caller passes them to the figures too."""
+    reads = snapshot_reads(store, period, lessons_limit) if reads is None else reads
+    rosters = reads.frame("rosters")
     artifacts, pairs = reads.knowledge
     failed, reviews = failed_deals(reads.closed, reads.reviews)
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
@@ -177,7 +184,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
     for t, d in zip(failed.get("team", []), failed.get("deal_id", [])):
         review_rows[str(t)].extend(reviews_by_deal.get(str(d), []))
     review_hashes = row_hashes(reviews)
-    lessons = store.query_df(LESSONS_SQL, {**params, "limit": lessons_limit})
+    lessons = reads.frame("lessons")
 
     # the help acts in one pass: ties inside each team, help given and received as a member
     ties: dict[str, list[tuple[str, str]]] = defaultdict(list)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import pandas as pd
@@ -44,8 +45,7 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_by_deal,
-                    times_of)
+from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of)
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -176,20 +176,15 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
 SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
 
 
-def _rows(store: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The result as row dicts of Python values (what `to_dict("records")` gives, without its cost per row)."""
-    return _records(store.query_df(sql, params))
-
-
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A result's rows as dicts of Python values (what `to_dict("records")` gives, without its cost per row)."""
     columns = list(df.columns)
     return [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
 
 
-def _tuples(store: Any, sql: str, params: dict[str, Any], *columns: str) -> list[tuple]:
-    """The result's `columns` as one tuple per row, strings as `str` (what the row loops need, without a
+def _tuples(df: pd.DataFrame, *columns: str) -> list[tuple]:
+    """A result's `columns` as one tuple per row, strings as `str` (what the row loops need, without a
     dict per row); no rows, no columns needed."""
-    df = store.query_df(sql, params)
     if df.empty:
         return []
     return list(zip(*(df[c].astype(str).tolist() for c in columns)))
@@ -199,11 +194,12 @@ def _ms(t: Any) -> int:
     return int(pd.Timestamp(t).value // 1_000_000)
 
 
-def _members(store: Any, sql: str, params: dict[str, Any], periods: list[str]) -> dict[tuple[str, str], dict[str, int]]:
-    """(team, period) -> person -> ms in the team during the period (common.team_members per period)."""
+def _members(df: pd.DataFrame, periods: list[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """(team, period) -> person -> ms in the team during the period (common.team_members per period),
+    from the membership intervals of the span (the `members` query)."""
     bounds = {q: tuple(_ms(x) for x in parse_period(q)) for q in periods}
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _rows(store, sql, params):
+    for r in _records(df):
         since, until = _ms(r["since"]), _ms(r["until"])
         for q, (start, end) in bounds.items():
             if since < end and until > start:
@@ -216,60 +212,88 @@ Knowledge = tuple[dict, dict]
 """What `knowledge` gives: (team, period) -> artifacts, and (team, period) -> reuse pairs."""
 
 
-def knowledge(store: Any, sql: dict[str, str], params: dict[str, Any]) -> Knowledge:
+def knowledge(artifacts_df: pd.DataFrame, pairs_df: pd.DataFrame) -> Knowledge:
     """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
-    sharing.cohort_and_pairs gives them for one team and period."""
+    sharing.cohort_and_pairs gives them for one team and period, from the `artifacts` and
+    `reuse_pairs` queries' results (pure)."""
     artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
-    for artifact, kind, team, q in _tuples(store, sql["artifacts"], params, "artifact_id", "kind", "team", "quarter"):
+    for artifact, kind, team, q in _tuples(artifacts_df, "artifact_id", "kind", "team", "quarter"):
         artifacts[(team, q)].append((artifact, kind))
         shared_in[artifact].add((team, q))
     pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for pair in _tuples(store, sql["reuse_pairs"], params, "artifact_id", "user", "kind", "user_team"):
+    for pair in _tuples(pairs_df, "artifact_id", "user", "kind", "user_team"):
         for key in shared_in[pair[0]]:
             pairs[key].append(pair)
     return artifacts, pairs
 
 
-class Reads:
-    """Results that more than one part of a snapshot reads, read once, on first use, for one span:
-    Team live's figures (`grouped`) and its detail views (`team_views.team_live`) both read the help
-    acts and the knowledge of the period; a snapshot of every team passes one `Reads` to both."""
+SPAN_READS = ("members", "help", "exchanges", "artifacts", "reuse_pairs", "closed")
+"""The span's queries (`SQL[kind]`) `grouped` reads first, in the order it reduces them."""
+COHORT_READS = {"reviews": REVIEWS_SQL, "collaborators": COLLABORATORS_SQL, "criteria": CRITERIA_SQL,
+                "handoffs": HANDOFFS_SQL}
+"""The per-deal queries of the closed deals (`cohort`), read next."""
+LATER_READS = ("criteria_due", "referrals", "withdrawn_ends", "withdrawn", "rediscoveries", "recognition")
 
-    def __init__(self, store: Any, kind: str, params: dict[str, Any]) -> None:
-        self._store, self._sql, self._params = store, SQL[kind], params
+
+class Reads:
+    """Every query of the figures of every team over one span, started when the `Reads` is made and run
+    one after another in a thread of its own, while the caller reduces the results already there: chDB
+    lets go of the GIL while a query runs, so the Python that folds one result overlaps the next query
+    (the store runs one query at a time either way). Each result is read once, however many parts of
+    a snapshot use it: Team live's figures (`grouped`) and its detail views (`team_views.team_live`)
+    both read the help acts, the knowledge and the closed deals with their reviews, from one `Reads`.
+    `extra`: name -> (sql, params), a caller's own queries, run after these (`frame(name)` too)."""
+
+    def __init__(self, store: Any, kind: str, params: dict[str, Any],
+                 extra: dict[str, tuple[str, dict[str, Any]]] | None = None) -> None:
+        sql = SQL[kind]
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-reads")
+        self._results: dict[str, Future] = {}
+        for name in SPAN_READS:
+            self._results[name] = pool.submit(store.query_df, sql[name], params)
+        for name, deal_sql in COHORT_READS.items():  # after `closed`, in the same thread
+            self._results[name] = pool.submit(lambda q=deal_sql: store.query_df(q, {"cohort": self.cohort}))
+        for name in LATER_READS:
+            self._results[name] = pool.submit(store.query_df, sql[name], params)
+        for name, (extra_sql, extra_params) in (extra or {}).items():
+            self._results[name] = pool.submit(store.query_df, extra_sql, extra_params)
+        pool.shutdown(wait=False)  # the thread ends once the queue is done
 
     @classmethod
-    def of(cls, store: Any, period: str) -> "Reads":
-        return cls(store, period_kind(period), Period.of(period).params())
+    def of(cls, store: Any, period: str, extra: dict[str, tuple[str, dict[str, Any]]] | None = None) -> "Reads":
+        return cls(store, period_kind(period), Period.of(period).params(), extra)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The result of the query `name`, waiting for it if it is still running (its error, if it failed)."""
+        return self._results[name].result()
 
     @functools.cached_property
     def help(self) -> list[tuple[str, str, str, str, str]]:
         """Acknowledged help acts: (helper, recipient, helper's team, recipient's team, period) strings,
         each act with a team on either side (`team_views` needs the acts, `grouped` their counts)."""
-        return _tuples(self._store, self._sql["help"], self._params,
-                       "helper", "recipient", "helper_team", "recipient_team", "quarter")
+        return _tuples(self.frame("help"), "helper", "recipient", "helper_team", "recipient_team", "quarter")
 
     @functools.cached_property
     def knowledge(self) -> Knowledge:
-        return knowledge(self._store, self._sql, self._params)
+        return knowledge(self.frame("artifacts"), self.frame("reuse_pairs"))
 
-    @functools.cached_property
+    @property
     def closed(self) -> pd.DataFrame:
         """Deals closed in the span, with the team each carried at its close and the close's period
         (deal_id, outcome, closed_at, team, quarter): the cohort of the deal figures, and the failed
         deals of Team live's failure tile."""
-        return self._store.query_df(self._sql["closed"], self._params)
+        return self.frame("closed")
 
     @functools.cached_property
     def cohort(self) -> list[str]:
         """The closed deals' ids, sorted (the `cohort` parameter of the per-deal queries)."""
         return sorted({str(d) for d in self.closed.get("deal_id", [])})
 
-    @functools.cached_property
+    @property
     def reviews(self) -> pd.DataFrame:
         """Every review (deal_id, time) of the closed deals."""
-        return self._store.query_df(REVIEWS_SQL, {"cohort": self.cohort})
+        return self.frame("reviews")
 
 
 def quarterly(store: Any, quarters: list[str], teams: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -286,7 +310,7 @@ def grouped(store: Any, periods: list[str], teams: list[str],
     span = Period("range", parse_period(periods[0])[0], parse_period(periods[-1])[1])
     params = span.params()
     reads = Reads(store, kind, params) if reads is None else reads
-    members = _members(store, sql["members"], params, periods)
+    members = _members(reads.frame("members"), periods)
 
     ties: dict[tuple[str, str], set] = defaultdict(set)
     acts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # given, received, within
@@ -298,34 +322,32 @@ def grouped(store: Any, periods: list[str], teams: list[str],
             ties[(ht, q)].add((h, r))
 
     exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for r in _rows(store, sql["exchanges"], params):
+    for r in _records(reads.frame("exchanges")):
         exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
 
     artifacts, pairs = reads.knowledge
 
-    closed = _records(reads.closed)
-    deal_params = {**params, "cohort": reads.cohort}
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
-    for r in closed:
+    for r in _records(reads.closed):
         cohorts[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = (str(r["outcome"]), r["closed_at"])
     reviews = times_of(reads.reviews)
-    collaborators = times_by_deal(store, COLLABORATORS_SQL, deal_params)
-    criteria = times_by_deal(store, CRITERIA_SQL, deal_params)
-    handed_off = {str(d) for d in store.query_df(HANDOFFS_SQL, deal_params).get("deal_id", [])}
+    collaborators = times_of(reads.frame("collaborators"))
+    criteria = times_of(reads.frame("criteria"))
+    handed_off = {str(d) for d in reads.frame("handoffs").get("deal_id", [])}
     due: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for r in _rows(store, sql["criteria_due"], params):
+    for r in _records(reads.frame("criteria_due")):
         due[(str(r["team"]), r["quarter"])].append(int(r["met_by_due"]))
-    referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _rows(store, sql["referrals"], params)}
+    referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _records(reads.frame("referrals"))}
 
-    ends = {str(r["deal_id"]): str(r["outcome"]) for r in _rows(store, sql["withdrawn_ends"], params)}
+    ends = {str(r["deal_id"]): str(r["outcome"]) for r in _records(reads.frame("withdrawn_ends"))}
     withdrawn: dict[tuple[str, str], list[tuple[str, int, Any, str]]] = defaultdict(list)
-    for r in _rows(store, sql["withdrawn"], params):
+    for r in _records(reads.frame("withdrawn")):
         d = str(r["deal_id"])
         withdrawn[(str(r["team"]), r["quarter"])].append((d, int(r["proposals"]), r["first_withdrawn"], ends.get(d, "open")))
-    restarts = times_by_deal(store, sql["rediscoveries"], params)
+    restarts = times_of(reads.frame("rediscoveries"))
 
     by_reason: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _rows(store, sql["recognition"], params):
+    for r in _records(reads.frame("recognition")):
         by_reason[(str(r["team"]), r["quarter"])][str(r["reason"])] = int(r["n"])
 
     out: dict[str, dict[str, dict[str, Any]]] = {}
