@@ -69,8 +69,9 @@ def _fetch_all(store, period: str) -> dict[str, Any]:
     from projections.metrics import deal_views, teams, trends
 
     names = teams(store)
-    metrics = trends.team_metrics_all(store, period, names)
-    detail = deal_views.deals(store, period, names)
+    reads = deal_views.snapshot_reads(store, period)  # every query, started now; the figures' and the views' alike
+    metrics = trends.team_metrics_all(store, period, names, reads)
+    detail = deal_views.deals(store, period, names, reads)
     people = views.display_names(store)
 
     def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks

@@ -16,6 +16,7 @@ from . import views
 from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_team_expr, every_team
 from .periods import Period
 from .team_views import ByTeam, Lazy
+from .trends import Reads
 
 OPEN_DEALS_SQL = every_team(views.OPEN_DEALS_SQL, ("WHERE d.team = {team:String}", "WHERE d.team != ''"),
                             ("SELECT d.deal_id AS deal_id", "SELECT d.team AS team, d.deal_id AS deal_id"))
@@ -35,16 +36,27 @@ GROUP BY team, role ORDER BY team, role
 """views.COLLABORATOR_ROLES_SQL for every team: a closed deal is in the cohort of the team it carried
 at its close, so each deal counts for one team."""
 
+READS = {"open_deals": OPEN_DEALS_SQL, "withdrawn_proposals": WITHDRAWN_SQL,
+         "withdrawn_followups": WITHDRAWN_FOLLOWUP_SQL, "collaborator_roles": COLLABORATOR_ROLES_SQL}
+"""The views' queries, by the name `deals` reads them under."""
 
-def deals(store: Any, period: str, teams: list[str]) -> Lazy:
-    """team -> {open, withdrawn, roles} as views.open_deals, withdrawn_proposals and collaborator_roles
-    give them, from one set of queries for every team; a team's frames are built when first asked for."""
+
+def snapshot_reads(store: Any, period: str) -> Reads:
+    """The reads of a Deals snapshot of every team: the period's `trends.Reads` (the figures') with
+    these views' own queries queued after them."""
     params = Period.of(period).params()
-    open_all = views.open_deals_frame(store.query_df(OPEN_DEALS_SQL, params))
-    withdrawn = store.query_df(WITHDRAWN_SQL, params)
-    withdrawn_all = views.withdrawn_frame(
-        withdrawn, store.query_df(WITHDRAWN_FOLLOWUP_SQL, params) if not withdrawn.empty else None)
-    roles = store.query_df(COLLABORATOR_ROLES_SQL, params)
+    return Reads.of(store, period, extra={name: (sql, params) for name, sql in READS.items()})
+
+
+def deals(store: Any, period: str, teams: list[str], reads: Reads | None = None) -> Lazy:
+    """team -> {open, withdrawn, roles} as views.open_deals, withdrawn_proposals and collaborator_roles
+    give them, from one set of queries for every team; a team's frames are built when first asked for.
+    `reads`: `snapshot_reads(store, period)`, when the caller passes them to the figures too."""
+    reads = snapshot_reads(store, period) if reads is None else reads
+    open_all = views.open_deals_frame(reads.frame("open_deals"))
+    withdrawn = reads.frame("withdrawn_proposals")
+    withdrawn_all = views.withdrawn_frame(withdrawn, reads.frame("withdrawn_followups") if not withdrawn.empty else None)
+    roles = reads.frame("collaborator_roles")
     open_of = ByTeam(open_all, _no_rows(open_all))
     withdrawn_of = ByTeam(withdrawn_all, _no_rows(withdrawn_all))
     roles_of = ByTeam(roles, pd.DataFrame(columns=["role", "collaborators", "deals"]) if roles.empty else None)

@@ -257,6 +257,8 @@ class Reads:
         for name in LATER_READS:
             self._results[name] = pool.submit(store.query_df, sql[name], params)
         for name, (extra_sql, extra_params) in (extra or {}).items():
+            if name in self._results:
+                raise ValueError(f"an extra read may not take the name of one of the figures' reads: {name!r}")
             self._results[name] = pool.submit(store.query_df, extra_sql, extra_params)
         pool.shutdown(wait=False)  # the thread ends once the queue is done
 
