@@ -24,7 +24,9 @@ OPEN_DEALS_SQL = every_team(views.OPEN_DEALS_SQL, ("WHERE d.team = {team:String}
 WITHDRAWN_SQL = every_team(views.WITHDRAWN_SQL,
                            (f"WHERE {deal_team_expr('wt')} = {{team:String}}", f"WHERE {deal_team_expr('wt')} != ''"),
                            ("SELECT w.deal_id AS deal_id", f"SELECT {deal_team_expr('wt')} AS team, w.deal_id AS deal_id"))
-WITHDRAWN_FOLLOWUP_SQL = views.withdrawn_followup_sql(WITHDRAWN_SQL)
+WITHDRAWN_BY_ID = "SELECT arrayJoin({withdrawn:Array(String)})"
+WITHDRAWN_FOLLOWUP_SQL = views.withdrawn_followup_sql(WITHDRAWN_BY_ID, WITHDRAWN_BY_ID)
+"""The follow-ups of the withdrawn proposals' deals, by the ids WITHDRAWN_SQL found (not running it again)."""
 
 COLLABORATOR_ROLES_SQL = f"""
 SELECT c.team AS team, dc.role AS role, toInt64(uniqExact(dc.deal_id, dc.person)) AS collaborators,
@@ -36,16 +38,18 @@ GROUP BY team, role ORDER BY team, role
 """views.COLLABORATOR_ROLES_SQL for every team: a closed deal is in the cohort of the team it carried
 at its close, so each deal counts for one team."""
 
-READS = {"open_deals": OPEN_DEALS_SQL, "withdrawn_proposals": WITHDRAWN_SQL,
-         "withdrawn_followups": WITHDRAWN_FOLLOWUP_SQL, "collaborator_roles": COLLABORATOR_ROLES_SQL}
-"""The views' queries, by the name `deals` reads them under."""
+def _withdrawn_ids(reads: Reads) -> dict[str, Any]:
+    return {"withdrawn": sorted({str(d) for d in reads.frame("withdrawn_proposals").get("deal_id", [])})}
 
 
 def snapshot_reads(store: Any, period: str) -> Reads:
     """The reads of a Deals snapshot of every team: the period's `trends.Reads` (the figures') with
     these views' own queries queued after them."""
     params = Period.of(period).params()
-    return Reads.of(store, period, extra={name: (sql, params) for name, sql in READS.items()})
+    return Reads.of(store, period, extra={
+        "open_deals": (OPEN_DEALS_SQL, params), "withdrawn_proposals": (WITHDRAWN_SQL, params),
+        "withdrawn_followups": (WITHDRAWN_FOLLOWUP_SQL, _withdrawn_ids),
+        "collaborator_roles": (COLLABORATOR_ROLES_SQL, params)})
 
 
 def deals(store: Any, period: str, teams: list[str], reads: Reads | None = None) -> Lazy:

@@ -236,6 +236,10 @@ COHORT_READS = {"reviews": REVIEWS_SQL, "collaborators": COLLABORATORS_SQL, "cri
 LATER_READS = ("criteria_due", "referrals", "withdrawn_ends", "withdrawn", "rediscoveries", "recognition")
 
 
+Extra = dict[str, tuple[str, "dict[str, Any] | Callable[[Reads], dict[str, Any]]"]]
+"""A caller's own queries for `Reads`: name -> (sql, params, or a function of the Reads giving them)."""
+
+
 class Reads:
     """Every query of the figures of every team over one span, started when the `Reads` is made and run
     one after another in a thread of its own, while the caller reduces the results already there: chDB
@@ -243,10 +247,11 @@ class Reads:
     (the store runs one query at a time either way). Each result is read once, however many parts of
     a snapshot use it: Team live's figures (`grouped`) and its detail views (`team_views.team_live`)
     both read the help acts, the knowledge and the closed deals with their reviews, from one `Reads`.
-    `extra`: name -> (sql, params), a caller's own queries, run after these (`frame(name)` too)."""
+    `extra`: name -> (sql, params), a caller's own queries, run after these in their order (read with
+    `frame(name)` too); `params` may be a function of the `Reads`, called when the query's turn comes,
+    for a query of what an earlier one found."""
 
-    def __init__(self, store: Any, kind: str, params: dict[str, Any],
-                 extra: dict[str, tuple[str, dict[str, Any]]] | None = None) -> None:
+    def __init__(self, store: Any, kind: str, params: dict[str, Any], extra: Extra | None = None) -> None:
         sql = SQL[kind]
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-reads")
         self._results: dict[str, Future] = {}
@@ -259,11 +264,12 @@ class Reads:
         for name, (extra_sql, extra_params) in (extra or {}).items():
             if name in self._results:
                 raise ValueError(f"an extra read may not take the name of one of the figures' reads: {name!r}")
-            self._results[name] = pool.submit(store.query_df, extra_sql, extra_params)
+            self._results[name] = pool.submit(
+                lambda q=extra_sql, p=extra_params: store.query_df(q, p(self) if callable(p) else p))
         pool.shutdown(wait=False)  # the thread ends once the queue is done
 
     @classmethod
-    def of(cls, store: Any, period: str, extra: dict[str, tuple[str, dict[str, Any]]] | None = None) -> "Reads":
+    def of(cls, store: Any, period: str, extra: Extra | None = None) -> "Reads":
         return cls(store, period_kind(period), Period.of(period).params(), extra)
 
     def frame(self, name: str) -> pd.DataFrame:

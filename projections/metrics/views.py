@@ -255,18 +255,19 @@ ORDER BY withdrawn_at, deal_id, proposal_id
 """
 
 
-def withdrawn_followup_sql(withdrawn_sql: str) -> str:
-    """The rediscoveries and closes of the deals `withdrawn_sql` lists (deal_id, time, outcome, what)."""
+def withdrawn_followup_sql(ids: str, only: str = WITHDRAWN_IDS) -> str:
+    """The rediscoveries and closes (deal_id, time, outcome, what) of the deals the query `ids` lists;
+    `only`: a query of a cheap superset of them that the closes are read for (`common.closes`)."""
     return f"""
 SELECT deal_id, time, '' AS outcome, 'rediscovery' AS what
-FROM rediscoveries FINAL WHERE deal_id IN (SELECT deal_id FROM ({withdrawn_sql}))
+FROM rediscoveries FINAL WHERE deal_id IN ({ids})
 UNION ALL
 SELECT c.deal_id AS deal_id, c.closed_at AS time, c.outcome AS outcome, 'close' AS what
-FROM {closes(WITHDRAWN_IDS)} AS c WHERE c.deal_id IN (SELECT deal_id FROM ({withdrawn_sql}))
+FROM {closes(only)} AS c WHERE c.deal_id IN ({ids})
 """
 
 
-WITHDRAWN_FOLLOWUP_SQL = withdrawn_followup_sql(WITHDRAWN_SQL)
+WITHDRAWN_FOLLOWUP_SQL = withdrawn_followup_sql(f"SELECT deal_id FROM ({WITHDRAWN_SQL})")
 
 
 def withdrawn_proposals(store: Any, team: str, period: str) -> pd.DataFrame:
