@@ -45,7 +45,7 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of)
+from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -252,6 +252,10 @@ class Reads:
     for a query of what an earlier one found."""
 
     def __init__(self, store: Any, kind: str, params: dict[str, Any], extra: Extra | None = None) -> None:
+        taken = {n for n in SPAN_READS + LATER_READS} | set(COHORT_READS)
+        clash = sorted(taken & set(extra or {}))
+        if clash:
+            raise ValueError(f"an extra read may not take the name of one of the figures' reads: {clash}")
         sql = SQL[kind]
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-reads")
         self._results: dict[str, Future] = {}
@@ -262,11 +266,9 @@ class Reads:
         for name in LATER_READS:
             self._results[name] = pool.submit(store.query_df, sql[name], params)
         for name, (extra_sql, extra_params) in (extra or {}).items():
-            if name in self._results:
-                raise ValueError(f"an extra read may not take the name of one of the figures' reads: {name!r}")
             self._results[name] = pool.submit(
                 lambda q=extra_sql, p=extra_params: store.query_df(q, p(self) if callable(p) else p))
-        pool.shutdown(wait=False)  # the thread ends once the queue is done
+        pool.shutdown(wait=False)  # the thread ends once the queue is done (a caller that stops early leaves it to finish)
 
     @classmethod
     def of(cls, store: Any, period: str, extra: Extra | None = None) -> "Reads":
