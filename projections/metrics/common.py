@@ -49,6 +49,12 @@ def every_team(sql: str, *replacements: tuple[str, str]) -> str:
     return sql
 
 
+def deal_ids(df: Any) -> list[str]:
+    """The distinct deal ids of a result's `deal_id` column, sorted: the `Array(String)` parameter of a
+    query of those deals (none: an empty list)."""
+    return sorted({str(d) for d in df.get("deal_id", [])})
+
+
 def figure(value: Any, sample: int | float, min_sample: int | float = 0) -> dict[str, Any]:
     insufficient = sample < min_sample or value is None
     return {

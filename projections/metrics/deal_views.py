@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import views
-from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_team_expr, every_team
+from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_ids, deal_team_expr, every_team
 from .periods import Period
 from .team_views import ByTeam, Lazy
 from .trends import Reads
@@ -38,8 +38,9 @@ GROUP BY team, role ORDER BY team, role
 """views.COLLABORATOR_ROLES_SQL for every team: a closed deal is in the cohort of the team it carried
 at its close, so each deal counts for one team."""
 
+
 def _withdrawn_ids(reads: Reads) -> dict[str, Any]:
-    return {"withdrawn": sorted({str(d) for d in reads.frame("withdrawn_proposals").get("deal_id", [])})}
+    return {"withdrawn": deal_ids(reads.frame("withdrawn_proposals"))}
 
 
 def snapshot_reads(store: Any, period: str) -> Reads:

@@ -39,6 +39,7 @@ from .common import (
     closed_deals,
     closes,
     count,
+    deal_ids,
     deal_team_asof,
     deal_team_expr,
     figure,
@@ -298,7 +299,7 @@ class Reads:
     @functools.cached_property
     def cohort(self) -> list[str]:
         """The closed deals' ids, sorted (the `cohort` parameter of the per-deal queries)."""
-        return sorted({str(d) for d in self.closed.get("deal_id", [])})
+        return deal_ids(self.closed)
 
     @property
     def reviews(self) -> pd.DataFrame:
