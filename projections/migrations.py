@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from . import ddl
+from . import ddl, resolved
 from .partitions import repartition
 from .project import ALL_TABLES, PROJECTION_TABLES
 from .store import Store
@@ -56,6 +56,8 @@ MIGRATIONS: list[Migration] = [
               _repartition_all),
     Migration(4, "event-keyed projection tables partitioned by year of event time (rebuilt in place)",
               _repartition_all),
+    Migration(5, "resolved entity rows (help acts, deal outcomes, exchanges and withdrawals with their teams)",
+              resolved.rebuild),
 ]
 
 

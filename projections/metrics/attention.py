@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from .buyer import ALL_GIVE_NO_GET_SELLER_GIVES
-from .common import REVIEW_WINDOW_DAYS, TS, closed_deals, every_team, roster_asof
+from .common import REVIEW_WINDOW_DAYS, TS, closed_deals, every_team
 from .views import OPEN_DEALS_SQL
 
 GRACE_DAYS = 7
@@ -190,15 +190,10 @@ ORDER BY deal_id, criterion_id
 """
 
 HELP_SQL = f"""
-SELECT g.help_id AS help_id, g.helper AS helper, g.recipient AS recipient, g.kind AS kind, g.time AS time,
-       g.deal_id AS deal_id,
-       toUInt8((g.help_id, g.recipient) IN (SELECT help_id, recipient FROM help_acks FINAL
-                                           WHERE time < {{now:{TS}}})) AS acknowledged
-FROM (SELECT help_id, helper, recipient, kind, time, deal_id FROM help_given FINAL
-      WHERE time >= {{since:{TS}}} AND time < {{now:{TS}}}) AS g
-{roster_asof('h', 'g.helper', 'g.time')}
-{roster_asof('r', 'g.recipient', 'g.time')}
-WHERE h.h_team = {{team:String}} OR r.r_team = {{team:String}}
+SELECT help_id, helper, recipient, kind, time, deal_id, toUInt8(acked = 1 AND ack_time < {{now:{TS}}}) AS acknowledged
+FROM help_acts FINAL
+WHERE time >= {{since:{TS}}} AND time < {{now:{TS}}}
+  AND (helper_team = {{team:String}} OR recipient_team = {{team:String}})
 ORDER BY time, help_id
 """
 
@@ -256,9 +251,9 @@ ALL_TEAMS_SQL = {
                       "SELECT c.deal_id AS deal_id", "c.team AS _team"),
     "criteria": _tagged(ONE_TEAM_SQL["criteria"], "cd.team = {team:String}", "cd.team != ''",
                         "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
-    "help": _tagged(ONE_TEAM_SQL["help"], "WHERE h.h_team = {team:String} OR r.r_team = {team:String}",
-                    "WHERE h.h_team != '' OR r.r_team != ''",
-                    "SELECT g.help_id AS help_id", "h.h_team AS _team, r.r_team AS _team2"),
+    "help": _tagged(ONE_TEAM_SQL["help"], "(helper_team = {team:String} OR recipient_team = {team:String})",
+                    "(helper_team != '' OR recipient_team != '')",
+                    "SELECT help_id", "helper_team AS _team, recipient_team AS _team2"),
     "open": _tagged(ONE_TEAM_SQL["open"], "WHERE d.team = {team:String}", "WHERE d.team != ''",
                     "SELECT d.deal_id AS deal_id", "d.team AS _team"),
 }

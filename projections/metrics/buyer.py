@@ -13,24 +13,21 @@ from .common import (
     MIN_EXCHANGES_DEAL,
     MIN_EXCHANGES_TEAM,
     count,
-    deal_team_asof,
-    deal_team_expr,
     ratio,
 )
 
 ALL_GIVE_NO_GET_SELLER_GIVES = 3
 
 TEAM_DEAL_EXCHANGES_SQL = f"""
-SELECT x.deal_id AS deal_id, x.seller AS seller_gave, x.buyer AS buyer_gave, {deal_team_expr('dt')} AS team
-FROM (
-  SELECT deal_id, toInt64(countIf(direction = 'seller_gave')) AS seller,
-         toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
-  FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id
-) AS x
-{deal_team_asof('dt', 'x.deal_id', 'x.last_time', f"SELECT deal_id FROM deal_exchanges WHERE {IN_PERIOD}")}
-WHERE team = {{team:String}}
+SELECT deal_id, toInt64(countIf(direction = 'seller_gave')) AS seller_gave,
+       toInt64(countIf(direction = 'buyer_gave')) AS buyer_gave, argMax(team, time) AS team
+FROM deal_exchange_teams FINAL WHERE {IN_PERIOD}
+GROUP BY deal_id
+HAVING team = {{team:String}}
 ORDER BY deal_id
 """
+"""The team's deals with exchanges in the period: a deal's team is the one it carried at its last exchange
+in the period (`deal_exchange_teams`: each exchange with the deal's team then, projections/resolved.py)."""
 
 
 def flagged(seller_gave: int, buyer_gave: int) -> bool:

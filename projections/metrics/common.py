@@ -105,29 +105,45 @@ def deal_team_expr(alias: str) -> str:
     return f"if({alias}.{alias}_team != '', {alias}.{alias}_team, {alias}f.{alias}_first)"
 
 
-def closes(only: str | None = None) -> str:
-    """Each closed deal once: its latest close by event time (outcome, closed_at); `only` as above."""
+def closes_from_rows(only: str | None = None) -> str:
+    """Each closed deal once, from the fact rows: its latest close by event time (outcome, closed_at);
+    `only` as above. What `projections.resolved` derives `deal_outcomes` from."""
     return (
         "(SELECT deal_id, argMax(outcome, (time, source, event_id)) AS outcome, max(time) AS closed_at "
         f"FROM deal_closes FINAL WHERE 1{_only(only)} GROUP BY deal_id)"
     )
 
 
-def closed_deals(only: str | None = None) -> str:
-    """Closed deals with the deal's team at closing time; `only` as above."""
+def closed_deals_from_rows(only: str | None = None) -> str:
+    """Closed deals with the deal's team at closing time, from the fact rows; `only` as above."""
     return (
         "(SELECT c.deal_id AS deal_id, c.outcome AS outcome, c.closed_at AS closed_at, "
-        f"{deal_team_expr('ct')} AS team FROM {closes(only)} AS c "
+        f"{deal_team_expr('ct')} AS team FROM {closes_from_rows(only)} AS c "
         f"{deal_team_asof('ct', 'c.deal_id', 'c.closed_at', only)})"
     )
 
+
+def closed_deals(only: str | None = None) -> str:
+    """Closed deals (deal_id, outcome, closed_at, team): each deal's latest close and the team it carried
+    then, as `projections.resolved` keeps them (`deal_outcomes`); `only`: a query of the deal ids wanted."""
+    return f"(SELECT deal_id, outcome, closed_at, team FROM deal_outcomes FINAL WHERE 1{_only(only)})"
+
+
+def closes(only: str | None = None) -> str:
+    """Each closed deal once (deal_id, outcome, closed_at); `only` as in `closed_deals`."""
+    return f"(SELECT deal_id, outcome, closed_at FROM deal_outcomes FINAL WHERE 1{_only(only)})"
+
+
+CLOSED_IN_PERIOD = f"closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}"
+"""A closed deal's latest close falls in the period (deal_outcomes is partitioned by it: a period's
+query reads its months only)."""
 
 CLOSED_IN_PERIOD_IDS = f"SELECT deal_id FROM deal_closes WHERE {IN_PERIOD}"
 """Deals with some close in the period: a superset of those whose latest close is in it."""
 
 TEAM_CLOSED_IN_PERIOD = (
-    f"(SELECT deal_id, outcome, closed_at FROM {closed_deals(CLOSED_IN_PERIOD_IDS)} "
-    f"WHERE team = {{team:String}} AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}})"
+    "(SELECT deal_id, outcome, closed_at FROM deal_outcomes FINAL "
+    f"WHERE team = {{team:String}} AND {CLOSED_IN_PERIOD})"
 )
 """The team's deals whose close falls in the period (the cohort of most deal metrics)."""
 EVERY_TEAM_CLOSED_IN_PERIOD = every_team(TEAM_CLOSED_IN_PERIOD, ("WHERE team = {team:String}", "WHERE team != ''"),

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import views
-from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_ids, deal_team_expr, every_team
+from .common import CLOSED_IN_PERIOD_IDS, EVERY_TEAM_CLOSED_IN_PERIOD, deal_ids, every_team
 from .periods import Period
 from .team_views import ByTeam, Lazy
 from .trends import Reads
@@ -21,9 +21,8 @@ from .trends import Reads
 OPEN_DEALS_SQL = every_team(views.OPEN_DEALS_SQL, ("WHERE d.team = {team:String}", "WHERE d.team != ''"),
                             ("SELECT d.deal_id AS deal_id", "SELECT d.team AS team, d.deal_id AS deal_id"))
 
-WITHDRAWN_SQL = every_team(views.WITHDRAWN_SQL,
-                           (f"WHERE {deal_team_expr('wt')} = {{team:String}}", f"WHERE {deal_team_expr('wt')} != ''"),
-                           ("SELECT w.deal_id AS deal_id", f"SELECT {deal_team_expr('wt')} AS team, w.deal_id AS deal_id"))
+WITHDRAWN_SQL = every_team(views.WITHDRAWN_SQL, ("AND team = {team:String}", "AND team != ''"),
+                           ("SELECT deal_id,", "SELECT team, deal_id,"))
 WITHDRAWN_BY_ID = "SELECT arrayJoin({withdrawn:Array(String)})"
 WITHDRAWN_FOLLOWUP_SQL = views.withdrawn_followup_sql(WITHDRAWN_BY_ID, WITHDRAWN_BY_ID)
 """The follow-ups of the withdrawn proposals' deals, by the ids WITHDRAWN_SQL found (not running it again)."""

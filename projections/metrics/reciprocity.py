@@ -15,23 +15,20 @@ from .common import (
     count,
     figure,
     ratio,
-    roster_asof,
     team_members,
 )
 
 ACKNOWLEDGED_HELP = f"""
-(SELECT help_id, helper, recipient, minutes, time FROM help_given FINAL
- WHERE {IN_PERIOD} AND helper != recipient
-   AND (help_id, recipient) IN (SELECT help_id, recipient FROM help_acks FINAL WHERE useful = 1
-                                AND help_id IN (SELECT help_id FROM help_given WHERE {IN_PERIOD})))
+(SELECT help_id, helper, recipient, minutes, time, helper_team, recipient_team FROM help_acts FINAL
+ WHERE {IN_PERIOD} AND helper != recipient AND acked = 1 AND useful = 1)
 """
+"""The period's help acts their recipient acknowledged as useful, with both people's teams at the act's
+time (`help_acts`: resolved by the writer, projections/resolved.py)."""
 
 TEAM_HELP_SQL = f"""
-SELECT g.helper AS helper, g.recipient AS recipient, h.h_team AS helper_team, r.r_team AS recipient_team
+SELECT helper, recipient, helper_team, recipient_team
 FROM {ACKNOWLEDGED_HELP} AS g
-{roster_asof('h', 'g.helper', 'g.time')}
-{roster_asof('r', 'g.recipient', 'g.time')}
-WHERE h.h_team = {{team:String}} OR r.r_team = {{team:String}}
+WHERE helper_team = {{team:String}} OR recipient_team = {{team:String}}
 """
 
 PERSON_HELP_SQL = f"""
@@ -40,9 +37,8 @@ WHERE helper = {{person:String}} OR recipient = {{person:String}}
 """
 
 PERSON_UNACKNOWLEDGED_SQL = f"""
-SELECT count() AS n FROM help_given FINAL
-WHERE {IN_PERIOD} AND helper = {{person:String}} AND helper != recipient
-  AND (help_id, recipient) NOT IN (SELECT help_id, recipient FROM help_acks FINAL WHERE useful = 1)
+SELECT count() AS n FROM help_acts FINAL
+WHERE {IN_PERIOD} AND helper = {{person:String}} AND helper != recipient AND NOT (acked = 1 AND useful = 1)
 """
 
 

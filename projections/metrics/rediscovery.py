@@ -14,18 +14,14 @@ from .common import (
     MIN_WITHDRAWN_DEALS,
     closes,
     count,
-    deal_team_asof,
-    deal_team_expr,
     ratio,
 )
 
 WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
 WITHDRAWN = f"""
-(SELECT w.deal_id AS deal_id, w.proposal_id AS proposal_id, w.time AS time
- FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
- {deal_team_asof('wt', 'w.deal_id', 'w.time', WITHDRAWN_IDS)}
- WHERE {deal_team_expr('wt')} = {{team:String}})
+(SELECT deal_id, proposal_id, time FROM withdrawal_teams FINAL WHERE {IN_PERIOD} AND team = {{team:String}})
 """
+"""The proposals withdrawn in the period on deals of the team then (`withdrawal_teams`, projections/resolved.py)."""
 
 DEALS_SQL = f"""
 SELECT w.deal_id AS deal_id, toInt64(count()) AS proposals, min(w.time) AS first_withdrawn,

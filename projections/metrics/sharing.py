@@ -16,34 +16,27 @@ from .common import (
     MIN_REUSES,
     MS_PER_MONTH,
     REUSE_WINDOW_DAYS,
+    TS,
     count,
     figure,
     ratio,
-    roster_asof,
     team_members,
 )
 
 COHORT = f"""
-(SELECT s.artifact_id AS artifact_id, s.author AS author, s.kind AS kind, s.time AS shared_at
- FROM (SELECT artifact_id, author, kind, time FROM knowledge_shared FINAL WHERE {IN_PERIOD}) AS s
- {roster_asof('a', 's.author', 's.time')}
- WHERE a.a_team = {{team:String}})
+(SELECT artifact_id, author, kind, time AS shared_at FROM artifacts FINAL
+ WHERE {IN_PERIOD} AND author_team = {{team:String}})
 """
+"""The team's artifacts of the period (`artifacts`: each with its author's team when sharing it,
+projections/resolved.py)."""
 
 COHORT_SQL = f"SELECT artifact_id, kind FROM {COHORT} AS c ORDER BY artifact_id"
 
 REUSE_PAIRS_SQL = f"""
-SELECT q.artifact_id AS artifact_id, q.user AS user, q.kind AS kind, u.u_team AS user_team
-FROM (
-  SELECT r.artifact_id AS artifact_id, r.user AS user, any(c.kind) AS kind, min(r.time) AS first_time
-  FROM (SELECT artifact_id, user, time FROM knowledge_reuses FINAL
-        WHERE artifact_id IN (SELECT artifact_id FROM knowledge_shared WHERE {IN_PERIOD})) AS r
-  INNER JOIN {COHORT} AS c ON r.artifact_id = c.artifact_id
-  WHERE r.user != c.author AND r.time >= c.shared_at AND r.time <= c.shared_at + toIntervalDay({REUSE_WINDOW_DAYS})
-  GROUP BY r.artifact_id, r.user
-) AS q
-{roster_asof('u', 'q.user', 'q.first_time')}
+SELECT artifact_id, user, kind, user_team FROM reuse_pairs FINAL
+WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team = {{team:String}}
 """
+"""The qualifying reuse pairs of the team's artifacts of the period (`reuse_pairs`, projections/resolved.py)."""
 
 PERSON_SHARED_SQL = f"""
 SELECT s.artifact_id AS artifact_id, s.kind AS kind,

@@ -27,8 +27,8 @@ ROSTERS_SQL = every_team(views.TEAM_ROSTER_SQL, ("WHERE m.team = {team:String} A
                          ("GROUP BY m.person", "GROUP BY m.team, m.person"),
                          ("ORDER BY m.person", "ORDER BY m.team, m.person"))
 
-LESSONS_SQL = every_team(views.LESSONS_SQL, ("WHERE a.a_team = {team:String}", "WHERE a.a_team != ''"),
-                         ("SELECT s.time AS time", "SELECT a.a_team AS team, s.time AS time"),
+LESSONS_SQL = every_team(views.LESSONS_SQL, ("AND author_team = {team:String}", "AND author_team != ''"),
+                         ("SELECT time,", "SELECT author_team AS team, time,"),
                          ("LIMIT {limit:UInt32}", "LIMIT {limit:UInt32} BY team"))
 
 

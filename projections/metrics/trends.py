@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import buyer, recognition, rediscovery, sharing
 from .common import (
+    CLOSED_IN_PERIOD,
     FAILED_OUTCOMES,
     IN_PERIOD,
     MEMBERSHIP,
@@ -40,8 +41,6 @@ from .common import (
     closes,
     count,
     deal_ids,
-    deal_team_asof,
-    deal_team_expr,
     figure,
     ratio,
     roster_asof,
@@ -87,39 +86,29 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     """
 
     HELP_SQL = f"""
-    SELECT g.helper AS helper, g.recipient AS recipient, h.h_team AS helper_team, r.r_team AS recipient_team,
-           {_q('g.time')} AS quarter
+    SELECT helper, recipient, helper_team, recipient_team, {_q('time')} AS quarter
     FROM {ACKNOWLEDGED_HELP} AS g
-    {roster_asof('h', 'g.helper', 'g.time')}
-    {roster_asof('r', 'g.recipient', 'g.time')}
-    WHERE h.h_team != '' OR r.r_team != ''
+    WHERE helper_team != '' OR recipient_team != ''
     """
 
     EXCHANGES_SQL = f"""
-    SELECT x.deal_id AS deal_id, x.quarter AS quarter, x.seller AS seller_gave, x.buyer AS buyer_gave,
-           {deal_team_expr('dt')} AS team
-    FROM (
-      SELECT deal_id, {_q('time')} AS quarter, toInt64(countIf(direction = 'seller_gave')) AS seller,
-             toInt64(countIf(direction = 'buyer_gave')) AS buyer, max(time) AS last_time
-      FROM deal_exchanges FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
-    ) AS x
-    {deal_team_asof('dt', 'x.deal_id', 'x.last_time', f"SELECT deal_id FROM deal_exchanges WHERE {IN_PERIOD}")}
+    SELECT deal_id, {_q('time')} AS quarter, toInt64(countIf(direction = 'seller_gave')) AS seller_gave,
+           toInt64(countIf(direction = 'buyer_gave')) AS buyer_gave, argMax(team, time) AS team
+    FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
     """
 
-    ARTIFACTS = f"""
-    (SELECT s.artifact_id AS artifact_id, s.author AS author, s.kind AS kind, s.time AS shared_at,
-            a.a_team AS team, {_q('s.time')} AS quarter
-     FROM (SELECT artifact_id, author, kind, time FROM knowledge_shared FINAL WHERE {IN_PERIOD}) AS s
-     {roster_asof('a', 's.author', 's.time')}
-     WHERE a.a_team != '')
+    ARTIFACTS_SQL = f"""
+    SELECT artifact_id, kind, author_team AS team, {_q('time')} AS quarter FROM artifacts FINAL
+    WHERE {IN_PERIOD} AND author_team != ''
     """
-    ARTIFACTS_SQL = f"SELECT artifact_id, kind, team, quarter FROM {ARTIFACTS} AS c"
-    REUSE_PAIRS_SQL = sharing.REUSE_PAIRS_SQL.replace(sharing.COHORT, ARTIFACTS)
+    REUSE_PAIRS_SQL = f"""
+    SELECT artifact_id, user, kind, user_team FROM reuse_pairs FINAL
+    WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team != ''
+    """
 
     CLOSED_SQL = f"""
     SELECT deal_id, outcome, closed_at, team, {_q('closed_at')} AS quarter
-    FROM {closed_deals(f"SELECT deal_id FROM deal_closes WHERE {IN_PERIOD}")}
-    WHERE team != '' AND closed_at >= {{start:{TS}}} AND closed_at < {{end:{TS}}}
+    FROM deal_outcomes FINAL WHERE team != '' AND {CLOSED_IN_PERIOD}
     """
 
     CRITERIA_DUE_SQL = """
@@ -148,10 +137,8 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
 
     _WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
     WITHDRAWN_SQL = f"""
-    SELECT w.deal_id AS deal_id, {deal_team_expr('wt')} AS team, {_q('w.time')} AS quarter,
-           min(w.time) AS first_withdrawn, toInt64(count()) AS proposals
-    FROM (SELECT deal_id, proposal_id, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
-    {deal_team_asof('wt', 'w.deal_id', 'w.time', _WITHDRAWN_IDS)}
+    SELECT deal_id, team, {_q('time')} AS quarter, min(time) AS first_withdrawn, toInt64(count()) AS proposals
+    FROM withdrawal_teams FINAL WHERE {IN_PERIOD}
     GROUP BY deal_id, team, quarter
     """
     REDISCOVERIES_SQL = f"SELECT deal_id, time FROM rediscoveries FINAL WHERE deal_id IN ({_WITHDRAWN_IDS})"
@@ -317,7 +304,6 @@ def grouped(store: Any, periods: list[str], teams: list[str],
     """team -> period -> {"members": n, "<area>.<key>": figure}; periods of one kind, oldest first.
     `reads`: the span's shared reads, when the caller passes them to others too."""
     kind = period_kind(periods[0])
-    sql = SQL[kind]
     span = Period("range", parse_period(periods[0])[0], parse_period(periods[-1])[1])
     params = span.params()
     reads = Reads(store, kind, params) if reads is None else reads

@@ -21,9 +21,6 @@ from .common import (
     TEAM_CLOSED_IN_PERIOD,
     TS,
     closes,
-    deal_team_asof,
-    deal_team_expr,
-    roster_asof,
 )
 from .periods import Period
 from .reciprocity import TEAM_HELP_SQL
@@ -188,12 +185,9 @@ def failed_rows(deals: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
 
 
 LESSONS_SQL = f"""
-SELECT s.time AS time, s.kind AS kind, s.title AS title, s.author AS author
-FROM (SELECT artifact_id, author, kind, title, time FROM knowledge_shared FINAL
-      WHERE {IN_PERIOD} AND kind IN ('war_story', 'lesson')) AS s
-{roster_asof('a', 's.author', 's.time')}
-WHERE a.a_team = {{team:String}}
-ORDER BY time DESC, s.artifact_id
+SELECT time, kind, title, author FROM artifacts FINAL
+WHERE {IN_PERIOD} AND kind IN ('war_story', 'lesson') AND author_team = {{team:String}}
+ORDER BY time DESC, artifact_id
 LIMIT {{limit:UInt32}}
 """
 
@@ -247,10 +241,8 @@ def open_deals_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 WITHDRAWN_SQL = f"""
-SELECT w.deal_id AS deal_id, w.proposal_id AS proposal_id, w.time AS withdrawn_at, w.reason AS reason
-FROM (SELECT deal_id, proposal_id, reason, time FROM proposal_withdrawals FINAL WHERE {IN_PERIOD}) AS w
-{deal_team_asof('wt', 'w.deal_id', 'w.time', WITHDRAWN_IDS)}
-WHERE {deal_team_expr('wt')} = {{team:String}}
+SELECT deal_id, proposal_id, time AS withdrawn_at, reason
+FROM withdrawal_teams FINAL WHERE {IN_PERIOD} AND team = {{team:String}}
 ORDER BY withdrawn_at, deal_id, proposal_id
 """
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
-from projections import ddl
+from projections import ddl, resolved
 from projections.erasure import Erasures
 from projections.project import PROJECTION_TABLES
 from projections.store import Store
@@ -140,6 +140,7 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
             log.info("replay: %d records arrived during the rebuild; writing them to the new tables",
                      sum(s.size for s in late))
             report.add(*_rebuild(store, preparer, late, "", lambda span: None, task))
+        resolved.rebuild(store)  # derived from the tables just rebuilt (projections/resolved.py)
     finally:
         preparer.close()
     report.seconds = time.monotonic() - started

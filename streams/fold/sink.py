@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from projections import ddl
+from projections import ddl, resolved
 from projections.arrow import arrow_table
 from projections.project import Positioned, encode
 from projections.rows import epoch_ms
@@ -105,10 +105,14 @@ class EventSink:
         if not prepared.tables:
             return
 
+        touched = resolved.touched(prepared.tables)
+
         def write_all() -> None:
             for name, table in prepared.tables.items():
                 self.writing = name
                 self.store.insert_arrow(name, table)
+            self.writing = "resolved entity rows"
+            resolved.refresh(self.store, touched)  # before the offsets are committed: part of the write
 
         self._until_written(f"{prepared.events} events", write_all, refusable)
         self.events_written += prepared.events
@@ -125,6 +129,8 @@ class EventSink:
 def store_events(store: Store, positioned: Sequence[Positioned], now_ms: int) -> int:
     """Encode decoded events and insert every table, as the worker's write does (without its retry):
     for writers that start from decoded events (benchmarks, tests). Returns the events stored."""
-    for name, table in encode(positioned, now_ms).items():
+    tables = encode(positioned, now_ms)
+    for name, table in tables.items():
         store.insert_arrow(name, table)
+    resolved.refresh(store, resolved.touched(tables))
     return len(positioned)

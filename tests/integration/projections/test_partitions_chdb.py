@@ -62,9 +62,10 @@ def _by_month(table):
     return dataclasses.replace(table, partition_by="toYYYYMM(time)") if table.partition_by else table
 
 
-OLD_LAYOUTS = {  # layout -> (how each table was, the migrations already applied, the ones to apply now)
-    "unpartitioned": (_unpartitioned, 2, [3, 4]),
-    "by month": (_by_month, 3, [4]),
+OLD_LAYOUTS = {  # layout -> (how each table was, the migrations already applied, the ones to apply now; 5 derives
+    # the resolved rows again from the rebuilt tables)
+    "unpartitioned": (_unpartitioned, 2, [3, 4, 5]),
+    "by month": (_by_month, 3, [4, 5]),
 }
 
 

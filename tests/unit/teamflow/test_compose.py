@@ -49,3 +49,23 @@ def test_ports_and_commands_agree(compose):
 def test_no_secret_in_the_file():
     text = (REPO / "docker-compose.yml").read_text()
     assert "CLICKHOUSE_PASSWORD: ${TEAMFLOW_CLICKHOUSE_PASSWORD:?" in text
+
+
+def test_the_cluster_profile_replicates_one_database_and_splits_the_topic_between_two_workers(compose):
+    services = compose["services"]
+    cluster = {n for n, s in services.items() if "cluster" in (s.get("profiles") or [])}
+    assert cluster == {"clickhouse-r1", "clickhouse-r2", "worker-r1", "worker-r2", "dashboards-r2"}
+    replicas = {services[n]["environment"]["CH_REPLICA"] for n in ("clickhouse-r1", "clickhouse-r2")}
+    assert replicas == {"r1", "r2"}
+    for name in ("clickhouse-r1", "clickhouse-r2"):
+        mounted = {v.split(":")[0] for v in services[name]["volumes"]}
+        assert all((REPO / m).exists() for m in mounted), name
+        assert "./infra/clickhouse/cluster/init-db.sql" in mounted and "./infra/clickhouse/cluster/replica.xml" in mounted
+    init = (REPO / "infra/clickhouse/cluster/init-db.sql").read_text()
+    database = services["worker-r1"]["environment"]["TEAMFLOW_CLICKHOUSE_DATABASE"]
+    assert f"CREATE DATABASE IF NOT EXISTS {database} ENGINE = Replicated(" in init
+    groups = {services[n]["environment"].get("TEAMFLOW_CONSUMER_GROUP") for n in ("worker-r1", "worker-r2")}
+    assert len(groups) == 1 and None not in groups  # one group: the two workers split the partitions
+    assert services["worker"]["environment"].get("TEAMFLOW_CONSUMER_GROUP") not in groups
+    urls = {services[n]["environment"]["TEAMFLOW_CLICKHOUSE_URL"] for n in ("worker-r1", "worker-r2")}
+    assert {u.split("@")[1] for u in urls} == {"clickhouse-r1:8123", "clickhouse-r2:8123"}
