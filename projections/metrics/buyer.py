@@ -27,7 +27,7 @@ HAVING team = {{team:String}}
 ORDER BY deal_id
 """
 """The team's deals with exchanges in the period: a deal's team is the one it carried at its last exchange
-in the period (`deal_exchange_teams`: each exchange with the deal's team then, projections/resolved.py)."""
+in the period (`deal_exchange_teams`: each exchange with the deal's team then, projections/resolved/)."""
 
 
 def flagged(seller_gave: int, buyer_gave: int) -> bool:

@@ -23,7 +23,7 @@ ACKNOWLEDGED_HELP = f"""
  WHERE {IN_PERIOD} AND helper != recipient AND acked = 1 AND useful = 1)
 """
 """The period's help acts their recipient acknowledged as useful, with both people's teams at the act's
-time (`help_acts`: resolved by the writer, projections/resolved.py)."""
+time (`help_acts`: resolved by the writer, projections/resolved/)."""
 
 TEAM_HELP_SQL = f"""
 SELECT helper, recipient, helper_team, recipient_team

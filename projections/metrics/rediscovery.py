@@ -21,7 +21,7 @@ WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
 WITHDRAWN = f"""
 (SELECT deal_id, proposal_id, time FROM withdrawal_teams FINAL WHERE {IN_PERIOD} AND team = {{team:String}})
 """
-"""The proposals withdrawn in the period on deals of the team then (`withdrawal_teams`, projections/resolved.py)."""
+"""The proposals withdrawn in the period on deals of the team then (`withdrawal_teams`, projections/resolved/)."""
 
 DEALS_SQL = f"""
 SELECT w.deal_id AS deal_id, toInt64(count()) AS proposals, min(w.time) AS first_withdrawn,

@@ -28,7 +28,7 @@ COHORT = f"""
  WHERE {IN_PERIOD} AND author_team = {{team:String}})
 """
 """The team's artifacts of the period (`artifacts`: each with its author's team when sharing it,
-projections/resolved.py)."""
+projections/resolved/)."""
 
 COHORT_SQL = f"SELECT artifact_id, kind FROM {COHORT} AS c ORDER BY artifact_id"
 
@@ -36,7 +36,7 @@ REUSE_PAIRS_SQL = f"""
 SELECT artifact_id, user, kind, user_team FROM reuse_pairs FINAL
 WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team = {{team:String}}
 """
-"""The qualifying reuse pairs of the team's artifacts of the period (`reuse_pairs`, projections/resolved.py)."""
+"""The qualifying reuse pairs of the team's artifacts of the period (`reuse_pairs`, projections/resolved/)."""
 
 PERSON_SHARED_SQL = f"""
 SELECT s.artifact_id AS artifact_id, s.kind AS kind,

@@ -140,7 +140,7 @@ def replay(store: Store, bootstrap_servers: str, topic: str, *, projections: Ite
             log.info("replay: %d records arrived during the rebuild; writing them to the new tables",
                      sum(s.size for s in late))
             report.add(*_rebuild(store, preparer, late, "", lambda span: None, task))
-        resolved.rebuild(store)  # derived from the tables just rebuilt (projections/resolved.py)
+        resolved.rebuild(store)  # derived from the tables just rebuilt (projections/resolved/)
     finally:
         preparer.close()
     report.seconds = time.monotonic() - started

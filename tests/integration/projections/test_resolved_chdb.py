@@ -1,4 +1,4 @@
-"""Resolved entity rows (projections/resolved.py) on chDB (or the configured server).
+"""Resolved entity rows (projections/resolved/) on chDB (or the configured server).
 
 The judge is the derivation from scratch (`resolved.rebuild`, the pages' former SQL over the
 projection tables): whatever order, batching and repetition the events arrive in, the rows the
@@ -150,6 +150,6 @@ def test_touched_names_the_entities_of_a_batch():
              _event(3, "01-05T00:00:00", "help.acknowledged", help_id="h9", recipient="p", useful=True),
              _event(4, "01-06T00:00:00", "deal.closed", deal_id="d9", outcome="won", amount=1.0)]
     t = resolved.touched(encode([Positioned(e, 0, i) for i, e in enumerate(batch)], 0))
-    assert (t.help_ids, t.persons, t.deal_ids) == ({"h9"}, {"p", "q"}, {"d9"})
+    assert t.ids == {"help_acks": {"h9"}, "deal_closes": {"d9"}} and t.persons == {"p", "q"}
     assert t.persons_since_ms == int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
     assert not resolved.touched({})
