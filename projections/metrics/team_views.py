@@ -187,14 +187,14 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
     lessons = reads.frame("lessons")
 
     # the help acts in one pass: ties inside each team, help given and received as a member
-    ties: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    ties: dict[str, Counter] = defaultdict(Counter)  # team -> (helper, recipient) -> acts
     given: dict[str, Counter] = defaultdict(Counter)
     received: dict[str, Counter] = defaultdict(Counter)
-    for h, r, ht, rt, _ in reads.help:
+    for h, r, ht, rt, _, n in reads.help:
         if ht == rt:
-            ties[ht].append((h, r))
-        given[ht][h] += 1
-        received[rt][r] += 1
+            ties[ht][(h, r)] += n
+        given[ht][h] += n
+        received[rt][r] += n
     # no roster rows at all: the one-team query's empty frame (its column types)
     no_members = views.team_roster(store, teams[0], period).iloc[0:0] if rosters.empty and teams else None
     members_of, failed_of, lessons_of = ByTeam(rosters, no_members), ByTeam(failed), ByTeam(lessons)
@@ -204,7 +204,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
         cell = (team, period)
         return {
             "members": members,
-            "edges": views.edges_frame(ties.get(team, ())),
+            "edges": views.edges_frame(ties.get(team, Counter())),
             "balance": views.balance_frame(members.get("person", []), given.get(team, Counter()),
                                            received.get(team, Counter())),
             "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
@@ -219,7 +219,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
         cell = (team, period)
         return digest(members_of.digest(team), failed_of.digest(team), lessons_of.digest(team),
                       np.sort(review_hashes[review_rows.get(team, [])]).tobytes(), cell,
-                      sorted(ties.get(team, ())), sorted(given.get(team, Counter()).items()),
+                      sorted(ties.get(team, Counter()).items()), sorted(given.get(team, Counter()).items()),
                       sorted(received.get(team, Counter()).items()), sorted(artifacts.get(cell, ())),
                       sorted(pairs.get(cell, ())))
     return Lazy(teams, frames, fingerprint)

@@ -86,9 +86,10 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     """
 
     HELP_SQL = f"""
-    SELECT helper, recipient, helper_team, recipient_team, {_q('time')} AS quarter
+    SELECT helper, recipient, helper_team, recipient_team, {_q('time')} AS quarter, toInt64(count()) AS acts
     FROM {ACKNOWLEDGED_HELP} AS g
     WHERE helper_team != '' OR recipient_team != ''
+    GROUP BY helper, recipient, helper_team, recipient_team, quarter
     """
 
     EXCHANGES_SQL = f"""
@@ -102,7 +103,8 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     WHERE {IN_PERIOD} AND author_team != ''
     """
     REUSE_PAIRS_SQL = f"""
-    SELECT artifact_id, user, kind, user_team FROM reuse_pairs FINAL
+    SELECT artifact_id, user, kind, user_team, author_team AS team, {_q('shared_at')} AS quarter
+    FROM reuse_pairs FINAL
     WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team != ''
     """
 
@@ -203,16 +205,14 @@ Knowledge = tuple[dict, dict]
 def knowledge(artifacts_df: pd.DataFrame, pairs_df: pd.DataFrame) -> Knowledge:
     """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
     sharing.cohort_and_pairs gives them for one team and period, from the `artifacts` and
-    `reuse_pairs` queries' results (pure)."""
+    `reuse_pairs` queries' results, each of which names the artifact's team and period (pure)."""
     artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    shared_in: dict[str, set] = defaultdict(set)  # artifact -> the (team, period) cohorts it is in
     for artifact, kind, team, q in _tuples(artifacts_df, "artifact_id", "kind", "team", "quarter"):
         artifacts[(team, q)].append((artifact, kind))
-        shared_in[artifact].add((team, q))
     pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for pair in _tuples(pairs_df, "artifact_id", "user", "kind", "user_team"):
-        for key in shared_in[pair[0]]:
-            pairs[key].append(pair)
+    for artifact, user, kind, user_team, team, q in _tuples(pairs_df, "artifact_id", "user", "kind", "user_team",
+                                                              "team", "quarter"):
+        pairs[(team, q)].append((artifact, user, kind, user_team))
     return artifacts, pairs
 
 
@@ -267,10 +267,14 @@ class Reads:
         return self._results[name].result()
 
     @functools.cached_property
-    def help(self) -> list[tuple[str, str, str, str, str]]:
-        """Acknowledged help acts: (helper, recipient, helper's team, recipient's team, period) strings,
-        each act with a team on either side (`team_views` needs the acts, `grouped` their counts)."""
-        return _tuples(self.frame("help"), "helper", "recipient", "helper_team", "recipient_team", "quarter")
+    def help(self) -> list[tuple[str, str, str, str, str, int]]:
+        """Acknowledged help: (helper, recipient, helper's team, recipient's team, period, acts), one row per
+        distinct pair of people and their teams in a period with its number of acts, each with a team on
+        either side (counted in the engine: a period holds hundreds of thousands of acts at 10M events,
+        and a few thousand pairs)."""
+        df = self.frame("help")
+        names = _tuples(df, "helper", "recipient", "helper_team", "recipient_team", "quarter")
+        return [(*row, int(n)) for row, n in zip(names, df["acts"].tolist())] if names else []
 
     @functools.cached_property
     def knowledge(self) -> Knowledge:
@@ -311,11 +315,11 @@ def grouped(store: Any, periods: list[str], teams: list[str],
 
     ties: dict[tuple[str, str], set] = defaultdict(set)
     acts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # given, received, within
-    for h, r, ht, rt, q in reads.help:
-        acts[(ht, q)][0] += 1
-        acts[(rt, q)][1] += 1
+    for h, r, ht, rt, q, n in reads.help:
+        acts[(ht, q)][0] += n
+        acts[(rt, q)][1] += n
         if ht == rt:
-            acts[(ht, q)][2] += 1
+            acts[(ht, q)][2] += n
             ties[(ht, q)].add((h, r))
 
     exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)

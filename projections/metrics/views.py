@@ -113,10 +113,10 @@ def _act_rows(acts: pd.DataFrame) -> list[tuple[str, str, str, str]]:
         acts["recipient_team"].tolist())]
 
 
-def edges_frame(ties: Iterable[tuple[str, str]]) -> pd.DataFrame:
-    """(helper, recipient) per act -> one row per directed tie with its acts, ordered (pure; Team live's
-    one-team and all-teams views both build their network with it)."""
-    counts = sorted(Counter(ties).items())
+def edges_frame(ties: Iterable[tuple[str, str]] | Counter) -> pd.DataFrame:
+    """(helper, recipient) per act, or a Counter of acts per (helper, recipient) -> one row per directed tie
+    with its acts, ordered (pure; Team live's one-team and all-teams views both build their network with it)."""
+    counts = sorted((ties if isinstance(ties, Counter) else Counter(ties)).items())
     return pd.DataFrame({"helper": [h for (h, _), _ in counts], "recipient": [r for (_, r), _ in counts],
                          "acts": np.array([n for _, n in counts], dtype=np.int64)})
 
