@@ -45,7 +45,8 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of
+from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of,
+                    values_of)
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -169,7 +170,7 @@ SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A result's rows as dicts of Python values (what `to_dict("records")` gives, without its cost per row)."""
     columns = list(df.columns)
-    return [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
+    return [dict(zip(columns, values)) for values in zip(*(values_of(df[c]) for c in columns))]
 
 
 def _tuples(df: pd.DataFrame, *columns: str) -> list[tuple]:
