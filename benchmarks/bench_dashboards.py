@@ -105,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [int(x) for x in str(args.events).split(",")]
     growth: dict[int, dict[str, float]] = {}
+    root = args.store_dir  # measure() sets args.store_dir to each size's own directory
     for n in sizes:
-        growth[n] = measure(args, n, os.path.join(args.store_dir, f"e{n}") if args.store_dir and len(sizes) > 1
-                            else args.store_dir)
+        growth[n] = measure(args, n, os.path.join(root, f"e{n}") if root and len(sizes) > 1 else root)
     if len(sizes) > 1 and not args.build_only:
         small, large = sizes[0], sizes[-1]
         print(f"\ncompute growth from {small:,} to {large:,} events ({large / small:.0f}x the history)")

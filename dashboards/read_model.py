@@ -62,6 +62,10 @@ BUSY_WINDOW_SECONDS = 2.0
 ALWAYS_CURRENT = frozenset({("shape",)})
 """Snapshots that never rest for a backlog, whatever they cost: the data span and team list every page
 layout reads (a page opened during a catch-up must offer the current period)."""
+FULL_EVERY_SECONDS = 300.0
+"""A snapshot kept current by updates (`get(update=...)`: the teams new rows touched computed again) is
+computed whole at least this often, whatever the updates say: it bounds how long a change the update
+could not see (several workers writing at once, projections/changed_teams.py) stays off screen."""
 FEET_EVERY_SECONDS = 5.0
 """While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
@@ -88,6 +92,9 @@ class _Entry:
     computed_at: float | None = None  # clock time its last compute ended
     stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
     live: bool = True  # its page polls: the refresher keeps it current (False: computed again when asked)
+    update: Callable[[dict, dict], dict | None] | None = None  # (last value, its table versions) -> new value or None
+    full_at: float | None = None  # clock time its last whole compute began
+    updates: int = 0  # computes done by `update` since the last whole one
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -144,19 +151,23 @@ class ReadModel:
         self.refreshes = 0
 
     # -- what pages call -------------------------------------------------------------------
-    def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True) -> dict:
+    def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True,
+            update: Callable[[dict, dict], dict | None] | None = None) -> dict:
         """The latest snapshot for `key`; computed here only when there is none yet. `every`: the
         refresher recomputes it at most this often (for what changes by the day, such as needs-attention
         lists, so it does not take turns from live figures after every event). `live=False`: the page
         does not poll (what a visit shows is what it got), so the refresher never recomputes it and a
         visit finding it older than the data computes it again here, as a first visit does: a snapshot
-        per person kept current after every event would take the turns of everyone's live pages."""
+        per person kept current after every event would take the turns of everyone's live pages.
+        `update(last value, the table versions it was computed at)`: the new value from the last one
+        (what changed since, computed again), or None when it must be computed whole; used by the
+        refresher between whole computes (FULL_EVERY_SECONDS)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry(compute)
                 self._evict()
-            entry.compute, entry.every, entry.live = compute, every, live
+            entry.compute, entry.every, entry.live, entry.update = compute, every, live, update
             if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
                 entry.last_read = self.clock()
             self._entries.move_to_end(key)
@@ -235,7 +246,23 @@ class ReadModel:
 
     def _compute(self, key: tuple, entry: _Entry) -> None:
         started = self.clock()
-        entry.version, entry.value = snapshot(self.store, entry.compute)
+        whole = True
+
+        def compute() -> dict:
+            nonlocal whole
+            if (entry.update is not None and entry.value is not None and entry.version is not None
+                    and entry.full_at is not None and started - entry.full_at < FULL_EVERY_SECONDS):
+                value = entry.update(entry.value, dict(entry.version))
+                if value is not None:
+                    whole = False
+                    return value
+            return entry.compute()
+
+        entry.version, entry.value = snapshot(self.store, compute)
+        if whole:
+            entry.full_at, entry.updates = started, 0
+        else:
+            entry.updates += 1
         entry.confirmed_at, entry.stale_since = None, None
         done = entry.computed_at = self.clock()
         entry.seconds = done - started
@@ -245,7 +272,7 @@ class ReadModel:
         entry.failures, entry.retry_at = 0, 0.0
         self.refreshes += 1
         if entry.seconds > 1.0:
-            log.info("page data %s computed in %.1fs", key, entry.seconds)
+            log.info("page data %s %s in %.1fs", key, "computed" if whole else "updated", entry.seconds)
 
     def catching_up(self) -> bool:
         """Whether the store grew faster than BUSY_ROWS_PER_SECOND over the last BUSY_WINDOW_SECONDS at
@@ -330,18 +357,20 @@ def for_store(store: Any) -> ReadModel:
         return model
 
 
-def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True) -> dict:
+def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True,
+              update: Callable[[dict, dict], dict | None] | None = None) -> dict:
     """A page's data from the store's read model (see the module text and `ReadModel.get`)."""
-    return for_store(store).get(key, compute, every, live)
+    return for_store(store).get(key, compute, every, live, update)
 
 
 def team_page(store: Any, page: str, team: str, period: str, every_team: Callable[[], dict],
-              one_team: Callable[[], dict]) -> dict:
+              one_team: Callable[[], dict], update: Callable[[dict, dict], dict | None] | None = None) -> dict:
     """A team's page data as its slice of one snapshot of every team, `(page + "_all", period)`:
     `every_team()` gives {"teams": team -> page data, "names": display names}, so any number of
     watched teams cost one compute. A team named after that snapshot was computed gets its own,
-    `(page, team, period)` from `one_team()`, until the next one."""
-    everyone = page_data(store, (f"{page}_all", period), every_team)
+    `(page, team, period)` from `one_team()`, until the next one. `update`: `ReadModel.get`'s, for the
+    snapshot of every team (the teams new rows touched computed again)."""
+    everyone = page_data(store, (f"{page}_all", period), every_team, update=update)
     data = everyone["teams"].get(team)
     if data is None:
         return page_data(store, (page, team, period), one_team)

@@ -31,6 +31,10 @@ LESSONS_SQL = every_team(views.LESSONS_SQL, ("AND author_team = {team:String}", 
                          ("SELECT time,", "SELECT author_team AS team, time,"),
                          ("LIMIT {limit:UInt32}", "LIMIT {limit:UInt32} BY team"))
 
+ROSTERS_ONLY_SQL = every_team(ROSTERS_SQL, ("WHERE m.team != '' AND", "WHERE m.team IN {only:Array(String)} AND"))
+LESSONS_ONLY_SQL = every_team(LESSONS_SQL, ("AND author_team != ''", "AND author_team IN {only:Array(String)}"))
+"""The same for the teams of the `only` parameter (a snapshot of the teams new rows touched)."""
+
 
 class Lazy(Mapping):
     """A mapping of `keys` whose values `build(key)` makes on first use and keeps: a snapshot of every
@@ -71,6 +75,36 @@ class Lazy(Mapping):
     @property
     def built(self) -> set[str]:
         return set(self._values)
+
+
+class Patched(Mapping):
+    """Every team's page data taken from the snapshot that last computed the team: a snapshot of the
+    teams new rows touched (`patch`) keeps the other teams' values of the snapshots before it. It refers
+    to those snapshots themselves (`sources`: team -> a `Lazy` of one computed snapshot), never to an
+    earlier `Patched`, so patching again and again holds at most one computed snapshot per team."""
+
+    def __init__(self, sources: dict[str, Mapping]) -> None:
+        self.sources = sources
+
+    def __getitem__(self, key: str) -> Any:
+        return self.sources[key][key]
+
+    def __iter__(self):
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    @property
+    def built(self) -> set[str]:
+        return {k for k, m in self.sources.items() if k in getattr(m, "built", ())}
+
+
+def patch(previous: Mapping, fresh: Mapping, teams: Iterable[str]) -> Patched:
+    """`previous` (a snapshot's team -> page data) with the values of `teams` taken from `fresh`."""
+    sources = dict(previous.sources) if isinstance(previous, Patched) else {k: previous for k in previous}
+    sources.update({t: fresh for t in teams})
+    return Patched(sources)
 
 
 class LastBuilt:
@@ -160,12 +194,16 @@ def failed_deals(closed: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.DataFr
     return failed, reviews[reviews["deal_id"].isin(set(failed["deal_id"]))].reset_index(drop=True)
 
 
-def snapshot_reads(store: Any, period: str, lessons_limit: int = 8) -> Reads:
-    """The reads of a Team live snapshot of every team: the period's `trends.Reads` (the figures') with
-    the detail views' own queries (rosters, lessons) queued after them."""
+def snapshot_reads(store: Any, period: str, lessons_limit: int = 8, only: list[str] | None = None) -> Reads:
+    """The reads of a Team live snapshot of every team (`only`: of these teams): the period's
+    `trends.Reads` (the figures') with the detail views' own queries (rosters, lessons) queued after them."""
     params = Period.of(period).params()
-    return Reads.of(store, period, extra={"rosters": (ROSTERS_SQL, params),
-                                          "lessons": (LESSONS_SQL, {**params, "limit": lessons_limit})})
+    if only is None:
+        rosters, lessons = ROSTERS_SQL, LESSONS_SQL
+    else:
+        rosters, lessons, params = ROSTERS_ONLY_SQL, LESSONS_ONLY_SQL, {**params, "only": sorted(only)}
+    return Reads.of(store, period, extra={"rosters": (rosters, params),
+                                          "lessons": (lessons, {**params, "limit": lessons_limit})}, only=only)
 
 
 def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,

@@ -228,6 +228,18 @@ LATER_READS = ("criteria_due", "referrals", "withdrawn_ends", "withdrawn", "redi
 Extra = dict[str, tuple[str, "dict[str, Any] | Callable[[Reads], dict[str, Any]]"]]
 """A caller's own queries for `Reads`: name -> (sql, params, or a function of the Reads giving them)."""
 
+ONLY_TEAMS: dict[str, str | None] = {
+    "help": "helper_team IN {only:Array(String)} OR recipient_team IN {only:Array(String)}",
+    "rediscoveries": None, "withdrawn_ends": None}
+"""How a read keeps the rows of some teams only (`Reads(only=...)`): by its `team` column unless named
+here; None: kept whole (keyed by deal, read only for the deals withdrawn in the period)."""
+
+
+def only_teams(name: str, sql: str) -> str:
+    """The read `name`'s `sql` keeping the rows of the teams of its `only` parameter (pure)."""
+    keep = ONLY_TEAMS.get(name, "team IN {only:Array(String)}")
+    return sql if keep is None else f"SELECT * FROM ({sql}) WHERE {keep}"
+
 
 class Reads:
     """Every query of the figures of every team over one span, started when the `Reads` is made and run
@@ -238,14 +250,20 @@ class Reads:
     both read the help acts, the knowledge and the closed deals with their reviews, from one `Reads`.
     `extra`: name -> (sql, params), a caller's own queries, run after these in their order (read with
     `frame(name)` too); `params` may be a function of the `Reads`, called when the query's turn comes,
-    for a query of what an earlier one found."""
+    for a query of what an earlier one found. `only`: the rows of these teams only (every read of the
+    figures but those keyed by deal: `only_teams`; extra reads keep their own), for a snapshot of the
+    teams new rows touched: a team's figures from them are those from every team's rows."""
 
-    def __init__(self, store: Any, kind: str, params: dict[str, Any], extra: Extra | None = None) -> None:
+    def __init__(self, store: Any, kind: str, params: dict[str, Any], extra: Extra | None = None,
+                 only: list[str] | None = None) -> None:
         taken = {n for n in SPAN_READS + LATER_READS} | set(COHORT_READS)
         clash = sorted(taken & set(extra or {}))
         if clash:
             raise ValueError(f"an extra read may not take the name of one of the figures' reads: {clash}")
-        sql = SQL[kind]
+        sql = dict(SQL[kind])
+        if only is not None:
+            sql = {name: only_teams(name, q) for name, q in sql.items()}
+            params = {**params, "only": sorted(only)}
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-reads")
         self._results: dict[str, Future] = {}
         for name in SPAN_READS:
@@ -260,8 +278,8 @@ class Reads:
         pool.shutdown(wait=False)  # the thread ends once the queue is done (a caller that stops early leaves it to finish)
 
     @classmethod
-    def of(cls, store: Any, period: str, extra: Extra | None = None) -> "Reads":
-        return cls(store, period_kind(period), Period.of(period).params(), extra)
+    def of(cls, store: Any, period: str, extra: Extra | None = None, only: list[str] | None = None) -> "Reads":
+        return cls(store, period_kind(period), Period.of(period).params(), extra, only)
 
     def frame(self, name: str) -> pd.DataFrame:
         """The result of the query `name`, waiting for it if it is still running (its error, if it failed)."""

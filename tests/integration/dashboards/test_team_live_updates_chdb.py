@@ -1,0 +1,132 @@
+"""Team live's snapshot of every team kept current by updates (issue 14), on chDB.
+
+After a write the read model computes again only the teams the new rows touched
+(`projections.changed_teams`, `team_live._update_all`) and keeps the other teams' pages. Whatever lands,
+every team's page must then equal the page of a snapshot computed whole from the same store: late
+events of every type a few at a time, duplicates, a roster change (which must force a whole compute).
+"""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pandas.testing import assert_frame_equal
+
+from dashboards import read_model
+from dashboards.components import period_options
+from dashboards.pages import team_live
+from projections import activity, changed_teams
+from projections.metrics import team_views, teams, views
+from projections.project import Positioned
+from streams.fold.sink import store_events
+from streams.simulator import simulate
+
+from test_team_live_all_chdb import FRAMES, _same  # the same page comparison as there
+
+pytestmark = pytest.mark.integration
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _assert_same_page(got: dict, want: dict, where: str) -> None:
+    for area, figures in want["metrics"].items():
+        if area in ("team", "period"):
+            assert got["metrics"][area] == figures, where
+            continue
+        for key, fig in figures.items():
+            assert _same(got["metrics"][area][key], fig), (where, area, key)
+    for name in FRAMES:
+        if want[name].empty:
+            assert got[name].empty and list(got[name].columns) == list(want[name].columns), (where, name)
+        else:
+            assert_frame_equal(got[name], want[name], obj=f"{where} {name}")
+    assert got["tiles"] == want["tiles"], where
+
+
+def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store):
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    values = [v for _, v in simulate(11, 3000, start=now - timedelta(days=60), teams=12, days=60)]
+    events = [schemas.decode(v) for v in values]
+    rng = random.Random(14)
+    late = sorted(rng.sample(range(len(events)), 90))  # of every type, landing late, a few at a time
+    chosen = set(late)
+    history = [e for i, e in enumerate(events) if i not in chosen]
+    live = [events[i] for i in late if not events[i].type.startswith("teamflow.roster.")]
+    roster = [events[i] for i in late if events[i].type.startswith("teamflow.roster.")]
+    # the history, then a small batch: an update looks at the batch of the snapshot's watermark again
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(history[:-1])], _now_ms())
+    store_events(store, [Positioned(history[-1], 0, len(history) - 1)], _now_ms())
+    names = teams(store)
+    period = period_options(views.data_span(store), "quarter")[0]
+    key = ("team_live_all", period)
+    model = read_model.ReadModel(store)  # not started: this test runs the refresher's steps itself
+    model.get(key, lambda: team_live._fetch_all(store, period),
+              update=lambda previous, before: team_live._update_all(store, period, previous, before))
+    entry = model._entries[key]
+
+    def check(where: str) -> None:
+        got = {t: entry.value["teams"][t] for t in names}  # built from the updated snapshot first
+        team_live.PAGES.clear()  # so the whole snapshot builds every page again
+        want = team_live._fetch_all(store, period)["teams"]
+        for t in names:
+            _assert_same_page(got[t], want[t], f"{where}, {t}")
+
+    offset, updated, partial = len(history), 0, 0
+    for start in range(0, len(live), 3):
+        batch = live[start:start + 3]
+        if start == 24:
+            batch = batch + live[:2]  # a redelivery of events already stored
+        store_events(store, [Positioned(e, 0, offset + i) for i, e in enumerate(batch)], _now_ms())
+        offset += len(batch)
+        assert model.refresh_stale() == 1
+        updated += entry.updates > 0  # else computed whole: more than half the teams were touched
+        sources = entry.value["teams"].sources if isinstance(entry.value["teams"], team_views.Patched) else {}
+        partial += len({id(m) for m in sources.values()}) > 1
+        check(f"batch at {start}")
+    batches = len(range(0, len(live), 3))
+    assert updated >= batches // 2, f"{updated} of {batches} batches updated the snapshot instead of computing it whole"
+    assert partial >= batches // 2, "updates kept the pages of teams no new row touched"
+
+    if roster:  # roster changes move people and names between pages: a whole compute
+        store_events(store, [Positioned(e, 0, offset + i) for i, e in enumerate(roster)], _now_ms())
+        assert model.refresh_stale() == 1
+        assert entry.updates == 0
+        check("roster changes")
+
+
+def test_what_the_tables_say_decides_between_an_update_and_a_whole_compute(store):
+    """`changed_teams.since` names the teams rows written after a watermark touched, and says None when it
+    cannot tell: a table replaced, a table moved without new rows (a mutation), roster changes."""
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    events = [schemas.decode(v) for _, v in simulate(5, 800, start=now - timedelta(days=20), teams=4, days=20)]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(events[:-1])], _now_ms())
+    store_events(store, [Positioned(events[-1], 0, len(events))], _now_ms())
+    period = period_options(views.data_span(store), "quarter")[0]
+    from projections.metrics.periods import Period
+
+    params = Period.of(period).params()
+    before, mark = activity.table_versions(store), changed_teams.watermark(store)
+    assert changed_teams.since(store, before, activity.table_versions(store), mark, params) == set()
+
+    help_event = next(e for e in events if e.type == "teamflow.help.given")
+    store_events(store, [Positioned(help_event, 0, 10_000)], _now_ms())  # a redelivered help act
+    touched = changed_teams.since(store, before, activity.table_versions(store), mark, params)
+    assert touched and touched < set(teams(store)), touched
+
+    before, mark = activity.table_versions(store), changed_teams.watermark(store)
+    store.command("ALTER TABLE recognitions DELETE WHERE 1 SETTINGS mutations_sync = 2")
+    after_delete = activity.table_versions(store)
+    assert changed_teams.moved_tables(before, after_delete) == ["recognitions"]
+    assert changed_teams.since(store, before, after_delete, mark, params) is None, "rows went, none came"
+
+    roster = next(e for e in events if e.type.startswith("teamflow.roster."))
+    store_events(store, [Positioned(roster, 0, 10_001)], _now_ms())
+    assert changed_teams.moved_tables(before, activity.table_versions(store)) is None
