@@ -3,8 +3,8 @@
 A page's data rests on dozens of queries over the projection tables; on a large store they take
 seconds, while a live page asks every second whether anything changed. So pages never wait for
 those queries on a refresh: `page_data` returns the latest snapshot of the page's data at once, and a
-refresher thread recomputes the snapshots of the pages people are looking at as soon as the store's
-data changed (`projections.activity.data_version`: metadata only, and it moves on writes, not on
+refresher (two threads, LIVE and SLOW) recomputes the snapshots of the pages people are looking at as
+soon as the store's data changed (`projections.activity.data_version`: metadata only, and it moves on writes, not on
 background merges). Each snapshot carries the summary read with it (`summary`: events, dead letters,
 last event landed, `as_of` = when the snapshot was computed), so a tile's freshness line says
 exactly how old its figures are instead of pretending they are live. While the data does not
@@ -69,6 +69,18 @@ could not see (several workers writing at once, projections/changed_teams.py) st
 FEET_EVERY_SECONDS = 5.0
 """While a snapshot is unchanged, a page re-sends its freshness footers this often (the footers say
 when the figures were last confirmed; assets/freshness.js keeps their age ticking in between)."""
+
+
+LIVE, SLOW = "live", "slow"
+"""The refresher's two lanes, a thread each: LIVE keeps the live figures current after every write; SLOW
+the snapshots recomputed at most every so often (`every` > 0: needs-attention lists, expensive on a large
+store). A watched page's figures never wait behind a whole SLOW snapshot: the lanes share the store one
+query at a time, not one snapshot at a time (docs/architecture.md, "Snapshots updated by the teams new
+rows touched")."""
+
+
+def lane_of(entry: "_Entry") -> str:
+    return SLOW if entry.every > 0 else LIVE
 
 
 def growing_fast(rows_before: int, rows_after: int, seconds: float) -> bool:
@@ -144,7 +156,7 @@ class ReadModel:
         self._entries: "OrderedDict[tuple, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._foreground = 0  # first visits computing in a request right now: the refresher waits
         self._growth: tuple[float, int] | None = None  # (clock, stored rows) when the refresher last looked
         self.busy = False  # the store grew faster than BUSY_ROWS_PER_SECOND when last looked
@@ -192,11 +204,11 @@ class ReadModel:
         return entry.value
 
     # -- the refresher ---------------------------------------------------------------------
-    def _due(self, *, resting_too: bool) -> list[tuple[tuple, _Entry]]:
+    def _due(self, *, resting_too: bool, lane: str | None = None) -> list[tuple[tuple, _Entry]]:
         """Watched snapshots older than the store's data: stale longest first, then cheapest. Without
         `resting_too`, those resting are left out while another one is due or a backlog is being
         written (a rest lets other snapshots take their turn; with nothing else waiting it would
-        only make the page later)."""
+        only make the page later). `lane`: LIVE or SLOW snapshots only (`lane_of`)."""
         version = activity.data_version(self.store)
         now = self.clock()
         wall = datetime.now(timezone.utc).isoformat()
@@ -209,7 +221,8 @@ class ReadModel:
             stale = [(k, e) for k, e in self._entries.items()
                      if e.value is not None and e.live and e.version != version
                      and now - e.last_read <= self.watch_seconds and now >= e.retry_at
-                     and (e.computed_at is None or now >= e.computed_at + e.every)]
+                     and (e.computed_at is None or now >= e.computed_at + e.every)
+                     and (lane is None or lane_of(e) == lane)]
         due = stale if resting_too else [(k, e) for k, e in stale if now >= e.rest_until]
         if not due and not self.busy:  # nothing else waits: a resting snapshot need not
             due = stale
@@ -220,13 +233,13 @@ class ReadModel:
         return sum(self._refresh(key, entry) for key, entry in self._due(resting_too=True)
                    if not self._stop.is_set())
 
-    def refresh_next(self) -> float | None:
+    def refresh_next(self, lane: str | None = None) -> float | None:
         """Recompute the stale snapshot that has been stale longest, preferring those not resting;
         returns how long it took (None: nothing was due). A snapshot rests as long as its compute
         took while others are stale too, so cheap live pages refresh often and an expensive one (the
         executive page on a large store) neither starves nor hogs; alone, it is recomputed as soon as
         the data changed."""
-        due = self._due(resting_too=False)
+        due = self._due(resting_too=False, lane=lane)
         if not due or self._foreground:  # a first visit began meanwhile: it goes first
             return None
         key, entry = due[0]
@@ -294,9 +307,10 @@ class ReadModel:
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
 
-    def _run(self) -> None:
-        log.info("read model: refreshing watched page data when the data changed (polls every %.1fs)",
-                 self.poll_seconds)
+    def _run(self, lane: str) -> None:
+        if lane == LIVE:
+            log.info("read model: refreshing watched page data when the data changed (polls every %.1fs)",
+                     self.poll_seconds)
         pause = self.poll_seconds
         while not self._stop.wait(pause):
             if getattr(self.store, "_closed", False):
@@ -306,8 +320,9 @@ class ReadModel:
                 pause = self.poll_seconds
                 continue
             try:
-                self.catching_up()  # a backlog: expensive snapshots would be stale at once (see _compute)
-                took = self.refresh_next()
+                if lane == LIVE:
+                    self.catching_up()  # a backlog: expensive snapshots would be stale at once (see _compute)
+                took = self.refresh_next(lane)
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.warning("read model refresh failed", exc_info=True)
                 took = None
@@ -317,16 +332,18 @@ class ReadModel:
             pause = self.poll_seconds if took is None else max(self.poll_seconds, REST_RATIO * took)
 
     def start(self) -> "ReadModel":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="read-model", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._run, args=(lane,), name=f"read-model-{lane}", daemon=True)
+                             for lane in (LIVE, SLOW)]
+            for thread in self._threads:
+                thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
 
 
 _background = threading.local()

@@ -4,7 +4,7 @@ A snapshot of every team's page was computed again after every write, though a l
 few teams (docs/architecture.md, "Snapshots updated by the teams new rows touched", has what each
 costs). `since(store, before, now, mark, period)` names the teams whose figures rows written after a
 snapshot can have moved, so the read model computes only those teams again
-(`dashboards.pages.team_live._update_all`), or answers None when it cannot tell and every team must be.
+(`dashboards.every_team.update`), or answers None when it cannot tell and every team must be.
 
 How. Every batch stores its events in the raw `events` table with its clock (`_ingested_at`, ms), and
 every resolved row carries a `_version` (ns) taken after its batch's rows were stored. `watermark(store)`

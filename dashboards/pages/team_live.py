@@ -13,7 +13,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, figures, read_model, ticks
+from .. import access, auth, every_team, figures, read_model, ticks
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
@@ -110,10 +110,11 @@ def render_attention(data: dict[str, Any], user) -> tuple:
 def fetch(store, team: str, period: str) -> dict[str, Any]:
     """The team's page data: its slice of the period's snapshot of every team, kept current in the
     background (dashboards.read_model), so any number of watched team pages cost one compute; after a
-    write only the teams it touched are computed again (`_update_all`)."""
+    write only the teams it touched are computed again (dashboards.every_team)."""
     return read_model.team_page(store, "team_live", team, period, lambda: _fetch_all(store, period),
                                 lambda: _fetch(store, team, period),
-                                lambda previous, before: _update_all(store, period, previous, before))
+                                lambda previous, before: every_team.update(store, period, previous, before,
+                                                                           _pages_of(store, period)))
 
 
 PAGES = team_views.LastBuilt()
@@ -124,59 +125,29 @@ rebuilds only the pages of the teams its events touched (the others keep the sam
 def _fetch_all(store, period: str) -> dict[str, Any]:
     """Every team's page data of the period, one query per area for all teams (`_fetch`'s figures);
     `teams` maps each team to its page data, built when that team's page first asks for it, and the
-    same object as in the last snapshot while nothing the page is drawn from changed. `mark`: the
-    store's watermark when it was read (`projections.changed_teams`)."""
-    from projections import changed_teams
-    from projections.metrics import teams
-
-    mark = changed_teams.watermark(store)  # before any query: every batch up to it is in what they read
-    names = teams(store)
-    people = views.display_names(store)
-    return {"teams": _pages(store, period, names, people), "names": people, "mark": mark}
+    same object as in the last snapshot while nothing the page is drawn from changed."""
+    return every_team.whole(store, _pages_of(store, period))
 
 
-def _update_all(store, period: str, previous: dict[str, Any], before: dict[str, tuple]) -> dict[str, Any] | None:
-    """`previous` (this period's snapshot of every team, read at table versions `before`) with the
-    teams the rows written since touched computed again, the others kept (`team_views.patch`); None
-    when a whole snapshot is needed (`changed_teams.since` cannot tell, the team list changed, or more
-    than half the teams were touched: one pass over all is then cheaper)."""
-    from projections import activity, changed_teams
-    from projections.metrics import teams
-    from projections.metrics.periods import Period
+def _pages_of(store, period: str) -> every_team.Pages:
+    def pages(names: list[str], people: dict[str, str], only: list[str] | None) -> team_views.Lazy:
+        """The page data of the teams `names`, built on first use (`only`: see every_team)."""
+        from projections.metrics import trends
 
-    mark = changed_teams.watermark(store)
-    touched = changed_teams.since(store, before, activity.table_versions(store), previous["mark"],
-                                  Period.of(period).params())
-    names = teams(store)
-    if touched is None or list(previous["teams"]) != names:
-        return None
-    touched &= set(names)
-    if 2 * len(touched) > len(names):
-        return None
-    if not touched:
-        return {"teams": previous["teams"], "names": previous["names"], "mark": mark}
-    fresh = _pages(store, period, sorted(touched), previous["names"], only=True)
-    return {"teams": team_views.patch(previous["teams"], fresh, touched), "names": previous["names"], "mark": mark}
+        reads = team_views.snapshot_reads(store, period, only=only)  # every query, started now
+        metrics = trends.team_metrics_all(store, period, names, reads)
+        detail = team_views.team_live(store, period, names, reads=reads)
+        known = names_digest(people)
 
+        def build(team: str) -> dict[str, Any]:
+            out = {"metrics": metrics[team], **detail[team], "names_digest": known}
+            return {**out, "tiles": tile_digests(out)}
 
-def _pages(store, period: str, names: list[str], people: dict[str, str], only: bool = False) -> team_views.Lazy:
-    """The page data of the teams `names`, built on first use; `only`: the reads keep those teams' rows
-    (the teams new rows touched), else they read every team's."""
-    from projections.metrics import trends
-
-    reads = team_views.snapshot_reads(store, period, only=names if only else None)  # every query, started now
-    metrics = trends.team_metrics_all(store, period, names, reads)
-    detail = team_views.team_live(store, period, names, reads=reads)
-    known = names_digest(people)
-
-    def build(team: str) -> dict[str, Any]:
-        out = {"metrics": metrics[team], **detail[team], "names_digest": known}
-        return {**out, "tiles": tile_digests(out)}
-
-    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
-        drawn_from = team_views.digest(detail.fingerprint(team), metrics[team], known)
-        return PAGES.get((period, team), drawn_from, lambda: build(team))
-    return team_views.Lazy(names, page)
+        def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+            drawn_from = team_views.digest(detail.fingerprint(team), metrics[team], known)
+            return PAGES.get((period, team), drawn_from, lambda: build(team))
+        return team_views.Lazy(names, page)
+    return pages
 
 
 def names_digest(names: dict[str, str]) -> str:

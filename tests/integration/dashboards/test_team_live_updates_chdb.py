@@ -1,7 +1,7 @@
 """Team live's snapshot of every team kept current by updates (issue 14), on chDB.
 
 After a write the read model computes again only the teams the new rows touched
-(`projections.changed_teams`, `team_live._update_all`) and keeps the other teams' pages. Whatever lands,
+(`projections.changed_teams`, `dashboards.every_team.update`) and keeps the other teams' pages. Whatever lands,
 every team's page must then equal the page of a snapshot computed whole from the same store: late
 events of every type a few at a time, duplicates, a roster change (which must force a whole compute).
 """
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pandas.testing import assert_frame_equal
 
-from dashboards import read_model
+from dashboards import every_team, read_model
 from dashboards.components import period_options
 from dashboards.pages import team_live
 from projections import activity, changed_teams
@@ -67,7 +67,8 @@ def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store):
     key = ("team_live_all", period)
     model = read_model.ReadModel(store)  # not started: this test runs the refresher's steps itself
     model.get(key, lambda: team_live._fetch_all(store, period),
-              update=lambda previous, before: team_live._update_all(store, period, previous, before))
+              update=lambda previous, before: every_team.update(store, period, previous, before,
+                                                               team_live._pages_of(store, period)))
     entry = model._entries[key]
 
     def check(where: str) -> None:

@@ -1,0 +1,57 @@
+"""Snapshots of every team's page for one period: computed whole, or updated with the teams new rows touched.
+
+A page of one team (Team live, Deals) is its slice of one snapshot of every team (`read_model.team_page`).
+`whole` computes that snapshot for all teams; `update` takes the last snapshot and computes again only
+the teams the rows written since touched (`projections.changed_teams`), keeping every other team's page
+(`team_views.patch`), or answers None when the snapshot must be computed whole: the changes cannot be
+followed (replay, erasure, roster changes, a new partition), the team list changed, or most of
+the teams were touched (WHOLE_SHARE: one pass over all of them then costs about the same). `pages(names, people, only)` is the
+page's own compute: team -> page data for the teams `names`, with the display names `people`, reading
+only the rows of the teams `only` (None: every team's rows).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Mapping
+log = logging.getLogger(__name__)
+
+from projections import activity, changed_teams
+from projections.metrics import team_views, teams, views
+from projections.metrics.periods import Period
+
+WHOLE_SHARE = 0.75
+"""An update touching more than this share of the teams computes the snapshot whole instead: its reads
+cost the same either way, and the per-team work of most teams is most of a whole compute
+(docs/architecture.md, "Snapshots updated by the teams new rows touched")."""
+
+Pages = Callable[[list[str], dict[str, str], "list[str] | None"], Mapping[str, Any]]
+
+
+def whole(store: Any, pages: Pages) -> dict[str, Any]:
+    """Every team's page data: {"teams": team -> page data, "names": display names, "mark": the store's
+    watermark, read before any query, so every batch up to it is in what they read}."""
+    mark = changed_teams.watermark(store)
+    names = teams(store)
+    people = views.display_names(store)
+    return {"teams": pages(names, people, None), "names": people, "mark": mark}
+
+
+def update(store: Any, period: str, previous: dict[str, Any], before: dict[str, tuple], pages: Pages
+           ) -> dict[str, Any] | None:
+    """`previous` (the period's snapshot of every team, read at table versions `before`) with the teams
+    the rows written since touched computed again and the others kept; None: compute it whole."""
+    mark = changed_teams.watermark(store)
+    touched = changed_teams.since(store, before, activity.table_versions(store), previous["mark"],
+                                  Period.of(period).params())
+    names = teams(store)
+    if touched is None or list(previous["teams"]) != names:
+        return None
+    touched &= set(names)
+    log.debug("%s: %d of %d teams touched since the last snapshot", period, len(touched), len(names))
+    if len(touched) > WHOLE_SHARE * len(names):
+        return None
+    if not touched:
+        return {"teams": previous["teams"], "names": previous["names"], "mark": mark}
+    only = sorted(touched)
+    fresh = pages(only, previous["names"], only)
+    return {"teams": team_views.patch(previous["teams"], fresh, only), "names": previous["names"], "mark": mark}
