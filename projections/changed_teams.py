@@ -14,7 +14,8 @@ its own batch is looked at again) name people, deals, artifacts and teams somewh
 text value of an event's data and its subject is taken as a possible name (no list of fields per event
 type to keep in step with the contracts). A team is touched when it is named, when a named person
 belonged to it at some time in the period, when a named deal is counted for it (its outcome, exchanges,
-withdrawals) or a named artifact is its author's; resolved rows written since name their teams
+withdrawals) or ever was the team's (an open deal counts for its latest team), or a named artifact is
+its author's; resolved rows written since name their teams
 themselves, and a tombstone the team an entity left. A superset is fine (a team computed again for
 nothing gives the same figures); a team missed would show old figures, so `since` answers None
 (compute everything) when:
@@ -140,6 +141,7 @@ def since(store: Any, before: dict[str, tuple], now: dict[str, tuple], mark: int
                    "SELECT DISTINCT author_team AS team FROM artifacts FINAL WHERE artifact_id IN {names:Array(String)}",
                    f"SELECT DISTINCT team FROM {MEMBERSHIP} WHERE team IN {{names:Array(String)}}"]
         queries += [f"SELECT DISTINCT team FROM {t} FINAL WHERE deal_id IN {{names:Array(String)}}" for t in DEAL_TEAMS]
+        queries.append("SELECT DISTINCT team FROM deal_changes WHERE deal_id IN {names:Array(String)} AND team != ''")
         for sql in queries:
             teams.update(str(t) for t in store.query_df(sql, named)["team"].tolist())
     teams.discard("")

@@ -13,7 +13,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, figures, read_model, ticks
+from .. import access, auth, every_team, figures, read_model, ticks
 from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
                           table, tile)
 
@@ -58,26 +58,34 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:
     """The team's page data: its slice of the period's snapshot of every team, kept current in the
-    background (dashboards.read_model), so any number of watched Deals pages cost one compute."""
+    background (dashboards.read_model), so any number of watched Deals pages cost one compute; after a
+    write only the teams it touched are computed again (dashboards.every_team)."""
     return read_model.team_page(store, "deals", team, period, lambda: _fetch_all(store, period),
-                                lambda: _fetch(store, team, period))
+                                lambda: _fetch(store, team, period),
+                                lambda previous, before: every_team.update(store, period, previous, before,
+                                                                           _pages_of(store, period)))
 
 
 def _fetch_all(store, period: str) -> dict[str, Any]:
     """Every team's page data of the period (`_fetch`'s), one query per area for all teams; a team's
     is built when its page first asks for it."""
-    from projections.metrics import deal_views, teams, trends
+    return every_team.whole(store, _pages_of(store, period))
 
-    names = teams(store)
-    reads = deal_views.snapshot_reads(store, period)  # every query, started now; the figures' and the views' alike
-    metrics = trends.team_metrics_all(store, period, names, reads)
-    detail = deal_views.deals(store, period, names, reads)
-    people = views.display_names(store)
 
-    def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
-        data = {"metrics": metrics[team], **detail[team]}
-        return {**data, "drawn": drawn_from({**data, "names": people})}
-    return {"teams": team_views.Lazy(names, page), "names": people}
+def _pages_of(store, period: str) -> every_team.Pages:
+    def pages(names: list[str], people: dict[str, str], only: list[str] | None) -> team_views.Lazy:
+        """The page data of the teams `names`, built on first use (`only`: see every_team)."""
+        from projections.metrics import deal_views, trends
+
+        reads = deal_views.snapshot_reads(store, period, only)  # every query, started now
+        metrics = trends.team_metrics_all(store, period, names, reads)
+        detail = deal_views.deals(store, period, names, reads)
+
+        def page(team: str) -> dict[str, Any]:  # once per snapshot and team, when the team's page first asks
+            data = {"metrics": metrics[team], **detail[team]}
+            return {**data, "drawn": drawn_from({**data, "names": people})}
+        return team_views.Lazy(names, page)
+    return pages
 
 
 def _fetch(store, team: str, period: str) -> dict[str, Any]:

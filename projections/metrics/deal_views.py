@@ -38,18 +38,30 @@ GROUP BY team, role ORDER BY team, role
 at its close, so each deal counts for one team."""
 
 
+ONLY_SQL = {
+    "open_deals": every_team(OPEN_DEALS_SQL, ("WHERE d.team != ''", "WHERE d.team IN {only:Array(String)}")),
+    "withdrawn_proposals": every_team(WITHDRAWN_SQL, ("AND team != ''", "AND team IN {only:Array(String)}")),
+    "collaborator_roles": every_team(COLLABORATOR_ROLES_SQL,
+                                     ("GROUP BY team, role", "WHERE c.team IN {only:Array(String)} GROUP BY team, role")),
+}
+"""The views' queries for the teams of the `only` parameter (a snapshot of the teams new rows touched)."""
+
+
 def _withdrawn_ids(reads: Reads) -> dict[str, Any]:
     return {"withdrawn": deal_ids(reads.frame("withdrawn_proposals"))}
 
 
-def snapshot_reads(store: Any, period: str) -> Reads:
-    """The reads of a Deals snapshot of every team: the period's `trends.Reads` (the figures') with
-    these views' own queries queued after them."""
+def snapshot_reads(store: Any, period: str, only: list[str] | None = None) -> Reads:
+    """The reads of a Deals snapshot of every team (`only`: of these teams): the period's `trends.Reads`
+    (the figures') with these views' own queries queued after them."""
     params = Period.of(period).params()
+    sql = {"open_deals": OPEN_DEALS_SQL, "withdrawn_proposals": WITHDRAWN_SQL, "collaborator_roles": COLLABORATOR_ROLES_SQL}
+    if only is not None:
+        sql, params = ONLY_SQL, {**params, "only": sorted(only)}
     return Reads.of(store, period, extra={
-        "open_deals": (OPEN_DEALS_SQL, params), "withdrawn_proposals": (WITHDRAWN_SQL, params),
+        "open_deals": (sql["open_deals"], params), "withdrawn_proposals": (sql["withdrawn_proposals"], params),
         "withdrawn_followups": (WITHDRAWN_FOLLOWUP_SQL, _withdrawn_ids),
-        "collaborator_roles": (COLLABORATOR_ROLES_SQL, params)})
+        "collaborator_roles": (sql["collaborator_roles"], params)}, only=only)
 
 
 def deals(store: Any, period: str, teams: list[str], reads: Reads | None = None) -> Lazy:

@@ -371,3 +371,24 @@ def test_a_visited_page_is_never_refreshed_in_the_background_and_a_visit_after_n
     after = model.get(("my_view", "p-1"), counting(store, visited), live=False)
     assert len(visited) == 2 and after["events"] == 1, "a visit after new data sees it"
     assert model.get(("my_view", "p-1"), counting(store, visited), live=False) is after and len(visited) == 2
+
+
+def test_a_snapshot_with_a_refresh_interval_is_refreshed_in_its_own_lane(store):
+    """The live figures never wait behind a whole needs-attention compute: a snapshot with `every` is
+    refreshed by the SLOW lane only, one without by the LIVE lane only."""
+    from dashboards.read_model import LIVE, SLOW
+
+    clock = Clock()
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
+    order: list[str] = []
+    model.get(("attention_all",), timed_page(store, clock, order, "attention", 100.0), every=30.0)
+    model.get(("team_live_all",), timed_page(store, clock, order, "live", 1.0))
+    clock.now += 200
+    order.clear()
+    insert_event(store, 1)
+    assert model.refresh_next(LIVE) == 1.0 and order == ["live"]
+    assert model.refresh_next(LIVE) is None, "the live lane leaves the attention snapshot to the slow one"
+    assert model.refresh_next(SLOW) == 100.0 and order == ["live", "attention"]
+    insert_event(store, 2)
+    assert model.refresh_next(SLOW) is None, "its interval has not passed"
+    assert model.refresh_next(LIVE) == 1.0 and order[-1] == "live"

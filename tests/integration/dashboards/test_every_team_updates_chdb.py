@@ -1,4 +1,4 @@
-"""Team live's snapshot of every team kept current by updates (issue 14), on chDB.
+"""Team live's and Deals' snapshots of every team kept current by updates (issue 14), on chDB.
 
 After a write the read model computes again only the teams the new rows touched
 (`projections.changed_teams`, `dashboards.every_team.update`) and keeps the other teams' pages. Whatever lands,
@@ -23,7 +23,7 @@ from projections.project import Positioned
 from streams.fold.sink import store_events
 from streams.simulator import simulate
 
-from test_team_live_all_chdb import FRAMES, _same  # the same page comparison as there
+from test_team_live_all_chdb import PAGES, _same  # the same pages and figure comparison as there
 
 pytestmark = pytest.mark.integration
 
@@ -32,24 +32,30 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _assert_same_page(got: dict, want: dict, where: str) -> None:
+DRAWN = {"team_live": "tiles", "deals": "drawn"}
+"""Each page's digest of what its tiles are drawn from."""
+
+
+def _assert_same_page(got: dict, want: dict, page_name: str, where: str) -> None:
     for area, figures in want["metrics"].items():
         if area in ("team", "period"):
             assert got["metrics"][area] == figures, where
             continue
         for key, fig in figures.items():
             assert _same(got["metrics"][area][key], fig), (where, area, key)
-    for name in FRAMES:
+    for name in PAGES[page_name][1]:
         if want[name].empty:
             assert got[name].empty and list(got[name].columns) == list(want[name].columns), (where, name)
         else:
             assert_frame_equal(got[name], want[name], obj=f"{where} {name}")
-    assert got["tiles"] == want["tiles"], where
+    assert got[DRAWN[page_name]] == want[DRAWN[page_name]], where
 
 
-def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store):
+@pytest.mark.parametrize("page_name", PAGES)
+def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store, page_name):
     import schemas
 
+    page = PAGES[page_name][0]
     now = datetime.now(timezone.utc)
     values = [v for _, v in simulate(11, 3000, start=now - timedelta(days=60), teams=12, days=60)]
     events = [schemas.decode(v) for v in values]
@@ -64,19 +70,19 @@ def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store):
     store_events(store, [Positioned(history[-1], 0, len(history) - 1)], _now_ms())
     names = teams(store)
     period = period_options(views.data_span(store), "quarter")[0]
-    key = ("team_live_all", period)
+    key = (f"{page_name}_all", period)
     model = read_model.ReadModel(store)  # not started: this test runs the refresher's steps itself
-    model.get(key, lambda: team_live._fetch_all(store, period),
+    model.get(key, lambda: page._fetch_all(store, period),
               update=lambda previous, before: every_team.update(store, period, previous, before,
-                                                               team_live._pages_of(store, period)))
+                                                               page._pages_of(store, period)))
     entry = model._entries[key]
 
     def check(where: str) -> None:
         got = {t: entry.value["teams"][t] for t in names}  # built from the updated snapshot first
         team_live.PAGES.clear()  # so the whole snapshot builds every page again
-        want = team_live._fetch_all(store, period)["teams"]
+        want = page._fetch_all(store, period)["teams"]
         for t in names:
-            _assert_same_page(got[t], want[t], f"{where}, {t}")
+            _assert_same_page(got[t], want[t], page_name, f"{where}, {t}")
 
     offset, updated, partial = len(history), 0, 0
     for start in range(0, len(live), 3):
