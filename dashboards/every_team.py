@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable, Mapping
-log = logging.getLogger(__name__)
 
 from projections import activity, changed_teams
 from projections.metrics import team_views, teams, views
 from projections.metrics.periods import Period
+
+log = logging.getLogger(__name__)
 
 WHOLE_SHARE = 0.75
 """An update touching more than this share of the teams computes the snapshot whole instead: its reads

@@ -15,8 +15,8 @@ text value of an event's data and its subject is taken as a possible name (no li
 type to keep in step with the contracts). A team is touched when it is named, when a named person
 belonged to it at some time in the period, when a named deal is counted for it (its outcome, exchanges,
 withdrawals) or ever was the team's (an open deal counts for its latest team), or a named artifact is
-its author's; resolved rows written since name their teams
-themselves, and a tombstone the team an entity left. A superset is fine (a team computed again for
+its author's (`NAMED_TEAMS_SQL`); resolved rows written since name their teams themselves, and a
+tombstone the team an entity left. A superset is fine (a team computed again for
 nothing gives the same figures); a team missed would show old figures, so `since` answers None
 (compute everything) when:
 - a table was replaced, or gained or lost a partition (replay, erasure, a new month);
@@ -61,6 +61,17 @@ NEUTRAL = frozenset({"events", "dead_letters", "schema_migrations"})
 
 DEAL_TEAMS = ("deal_outcomes", "deal_exchange_teams", "withdrawal_teams")
 """The resolved tables that count a deal for a team."""
+
+NAMED_TEAMS_SQL = " UNION DISTINCT ".join([
+    f"SELECT team FROM {MEMBERSHIP} WHERE team != '' AND (team IN {{names:Array(String)}} OR "
+    f"(person IN {{names:Array(String)}} AND until > since AND since < {{end:{TS}}} AND until > {{start:{TS}}}))",
+    "SELECT author_team AS team FROM artifacts FINAL WHERE artifact_id IN {names:Array(String)}",
+    *(f"SELECT team FROM {t} FINAL WHERE deal_id IN {{names:Array(String)}}" for t in DEAL_TEAMS),
+    "SELECT team FROM deal_changes WHERE deal_id IN {names:Array(String)} AND team != ''",
+])
+"""The teams the `names` of new events can touch, in one query: a named team; the teams a named person
+belonged to in the period; a named artifact's author team; a named deal's teams (what counts it, and
+every team it ever had)."""
 
 LONGEST_NAME = 200
 """Longer text values of an event's data (descriptions, titles) name nothing."""
@@ -135,14 +146,6 @@ def since(store: Any, before: dict[str, tuple], now: dict[str, tuple], mark: int
                             "WHERE _version >= {mark:UInt64} * 1000000", {"mark": mark})
         teams.update(str(t) for t in df["team"].tolist())
     if names:
-        named = {"names": sorted(names), **period}
-        queries = [f"SELECT DISTINCT team FROM {MEMBERSHIP} WHERE person IN {{names:Array(String)}} AND team != '' "
-                   f"AND until > since AND since < {{end:{TS}}} AND until > {{start:{TS}}}",
-                   "SELECT DISTINCT author_team AS team FROM artifacts FINAL WHERE artifact_id IN {names:Array(String)}",
-                   f"SELECT DISTINCT team FROM {MEMBERSHIP} WHERE team IN {{names:Array(String)}}"]
-        queries += [f"SELECT DISTINCT team FROM {t} FINAL WHERE deal_id IN {{names:Array(String)}}" for t in DEAL_TEAMS]
-        queries.append("SELECT DISTINCT team FROM deal_changes WHERE deal_id IN {names:Array(String)} AND team != ''")
-        for sql in queries:
-            teams.update(str(t) for t in store.query_df(sql, named)["team"].tolist())
+        teams.update(str(t) for t in store.query_df(NAMED_TEAMS_SQL, {"names": sorted(names), **period})["team"].tolist())
     teams.discard("")
     return teams

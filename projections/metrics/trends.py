@@ -260,7 +260,7 @@ class Reads:
         clash = sorted(taken & set(extra or {}))
         if clash:
             raise ValueError(f"an extra read may not take the name of one of the figures' reads: {clash}")
-        sql = dict(SQL[kind])
+        sql = SQL[kind]
         if only is not None:
             sql = {name: only_teams(name, q) for name, q in sql.items()}
             params = {**params, "only": sorted(only)}
