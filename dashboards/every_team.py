@@ -37,22 +37,35 @@ def whole(store: Any, pages: Pages) -> dict[str, Any]:
     return {"teams": pages(names, people, None), "names": people, "mark": mark}
 
 
-def update(store: Any, period: str, previous: dict[str, Any], before: dict[str, tuple], pages: Pages
-           ) -> dict[str, Any] | None:
+def update(store: Any, period: str, previous: dict[str, Any], before: dict[str, tuple], pages: Pages,
+           watched: set[str] | None = None) -> dict[str, Any] | None:
     """`previous` (the period's snapshot of every team, read at table versions `before`) with the teams
-    the rows written since touched computed again and the others kept; None: compute it whole."""
+    the rows written since touched computed again and the others kept; None: compute it whole.
+    `watched`: only the teams pages watch are computed (None: every team); the others touched stay
+    `behind` (named in the value) until a page of theirs asks (`read_model.ReadModel.get`) or the next
+    whole compute, so an update's cost follows the watched teams' changes, not every team's."""
     mark = changed_teams.watermark(store)
     touched = changed_teams.since(store, before, activity.table_versions(store), previous["mark"],
                                   Period.of(period).params())
     names = teams(store)
     if touched is None or list(previous["teams"]) != names:
         return None
-    touched &= set(names)
-    log.debug("%s: %d of %d teams touched since the last snapshot", period, len(touched), len(names))
-    if len(touched) > WHOLE_SHARE * len(names):
+    behind = (touched | set(previous.get("behind", ()))) & set(names)
+    due = behind if watched is None else behind & set(watched)
+    log.debug("%s: %d of %d teams touched since the last snapshot, %d behind, %d of them watched", period,
+              len(touched), len(names), len(behind), len(due))
+    if len(due) > WHOLE_SHARE * len(names):
         return None
-    if not touched:
-        return {"teams": previous["teams"], "names": previous["names"], "mark": mark}
-    only = sorted(touched)
+    left = frozenset(behind - due)
+    if not due:
+        return {"teams": previous["teams"], "names": previous["names"], "mark": mark, "behind": left}
+    only = sorted(due)
     fresh = pages(only, previous["names"], only)
-    return {"teams": team_views.patch(previous["teams"], fresh, only), "names": previous["names"], "mark": mark}
+    return {"teams": team_views.patch(previous["teams"], fresh, only), "names": previous["names"], "mark": mark,
+            "behind": left}
+
+
+def updater(store: Any, period: str, pages_of: Callable[[Any, str], Pages]) -> Callable[..., dict[str, Any] | None]:
+    """The read model's `update` of a page's snapshot of every team (`read_model.Update`): `update` with
+    the page's own compute, `pages_of(store, period)`."""
+    return lambda previous, before, watched: update(store, period, previous, before, pages_of(store, period), watched)

@@ -79,6 +79,13 @@ query at a time, not one snapshot at a time (docs/architecture.md, "Snapshots up
 rows touched")."""
 
 
+Update = Callable[[dict, dict, "set[str] | None"], "dict | None"]
+"""How the refresher updates a snapshot instead of computing it whole: (its last value, the table versions
+that value was computed at, the parts pages watch: None when a page reads it whole) -> the new value, or
+None when it must be computed whole. An update may leave the parts nobody watches behind: it names them
+in the value's `behind`, and a page reading one of them has the snapshot updated first (`ReadModel.get`)."""
+
+
 def lane_of(entry: "_Entry") -> str:
     return SLOW if entry.every > 0 else LIVE
 
@@ -104,9 +111,11 @@ class _Entry:
     computed_at: float | None = None  # clock time its last compute ended
     stale_since: float | None = None  # when the refresher first found it older than the data (None: current)
     live: bool = True  # its page polls: the refresher keeps it current (False: computed again when asked)
-    update: Callable[[dict, dict], dict | None] | None = None  # (last value, its table versions) -> new value or None
+    update: "Update | None" = None  # (last value, its table versions, parts watched) -> new value or None
     full_at: float | None = None  # clock time its last whole compute began
     updates: int = 0  # computes done by `update` since the last whole one
+    read_whole_at: float | None = None  # clock time a page last read it whole (not one part of it)
+    parts_read_at: dict[str, float] = field(default_factory=dict)  # part (team) -> clock time a page last read it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -164,7 +173,7 @@ class ReadModel:
 
     # -- what pages call -------------------------------------------------------------------
     def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True,
-            update: Callable[[dict, dict], dict | None] | None = None) -> dict:
+            update: Update | None = None, part: str | None = None) -> dict:
         """The latest snapshot for `key`; computed here only when there is none yet. `every`: the
         refresher recomputes it at most this often (for what changes by the day, such as needs-attention
         lists, so it does not take turns from live figures after every event). `live=False`: the page
@@ -173,7 +182,10 @@ class ReadModel:
         per person kept current after every event would take the turns of everyone's live pages.
         `update(last value, the table versions it was computed at)`: the new value from the last one
         (what changed since, computed again), or None when it must be computed whole; used by the
-        refresher between whole computes (FULL_EVERY_SECONDS)."""
+        refresher between whole computes (FULL_EVERY_SECONDS). `part`: the page reads this part of the
+        snapshot only (a team of a snapshot of every team): the refresher's updates compute the parts
+        pages watch, and a part an update left behind (`behind`) is brought current here before it is
+        read, as a first visit is."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -182,10 +194,15 @@ class ReadModel:
             entry.compute, entry.every, entry.live, entry.update = compute, every, live, update
             if not getattr(_background, "on", False):  # warming computes a page; nobody watches it yet
                 entry.last_read = self.clock()
+                if part is None:
+                    entry.read_whole_at = entry.last_read
+                else:
+                    entry.parts_read_at[part] = entry.last_read
             self._entries.move_to_end(key)
 
-        def outdated() -> bool:  # nothing yet, or a visited page's snapshot older than the data
-            return entry.value is None or (not live and entry.version != activity.data_version(self.store))
+        def outdated() -> bool:  # nothing yet, a visited page's snapshot older than the data, or its part behind
+            return (entry.value is None or (not live and entry.version != activity.data_version(self.store))
+                    or (part is not None and part in entry.value.get("behind", ())))
 
         if outdated():
             person = not getattr(_background, "on", False)  # a request, not warming
@@ -239,11 +256,18 @@ class ReadModel:
         took while others are stale too, so cheap live pages refresh often and an expensive one (the
         executive page on a large store) neither starves nor hogs; alone, it is recomputed as soon as
         the data changed."""
+        step = self._refresh_due(lane)
+        return None if step is None else step[0]
+
+    def _refresh_due(self, lane: str | None) -> tuple[float, bool] | None:
+        """`refresh_next`'s step: (how long it took, whether it computed the snapshot whole)."""
         due = self._due(resting_too=False, lane=lane)
         if not due or self._foreground:  # a first visit began meanwhile: it goes first
             return None
         key, entry = due[0]
-        return entry.seconds if self._refresh(key, entry) else 0.0
+        if not self._refresh(key, entry):
+            return 0.0, True
+        return entry.seconds, entry.updates == 0
 
     def _refresh(self, key: tuple, entry: _Entry) -> bool:
         with entry.lock:
@@ -265,7 +289,7 @@ class ReadModel:
             nonlocal whole
             if (entry.update is not None and entry.value is not None and entry.version is not None
                     and entry.full_at is not None and started - entry.full_at < FULL_EVERY_SECONDS):
-                value = entry.update(entry.value, dict(entry.version))
+                value = entry.update(entry.value, dict(entry.version), self._watched_parts(entry, started))
                 if value is not None:
                     whole = False
                     return value
@@ -286,6 +310,13 @@ class ReadModel:
         self.refreshes += 1
         if entry.seconds > 1.0:
             log.info("page data %s %s in %.1fs", key, "computed" if whole else "updated", entry.seconds)
+
+    def _watched_parts(self, entry: _Entry, now: float) -> set[str] | None:
+        """The parts of `entry` pages read within `watch_seconds` (None: a page read it whole then)."""
+        if entry.read_whole_at is not None and now - entry.read_whole_at <= self.watch_seconds:
+            return None
+        with self._lock:
+            return {p for p, at in entry.parts_read_at.items() if now - at <= self.watch_seconds}
 
     def catching_up(self) -> bool:
         """Whether the store grew faster than BUSY_ROWS_PER_SECOND over the last BUSY_WINDOW_SECONDS at
@@ -322,14 +353,17 @@ class ReadModel:
             try:
                 if lane == LIVE:
                     self.catching_up()  # a backlog: expensive snapshots would be stale at once (see _compute)
-                took = self.refresh_next(lane)
+                step = self._refresh_due(lane)
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.warning("read model refresh failed", exc_info=True)
-                took = None
-            # After a compute, rest half as long: on a large store with events arriving all the time
-            # the refresher would otherwise keep the process (and its GIL) busy, and page callbacks and
-            # the worker sharing it would wait. It stays busy at most about two thirds of the time.
-            pause = self.poll_seconds if took is None else max(self.poll_seconds, REST_RATIO * took)
+                step = None
+            # After a whole compute, rest half as long: on a large store with events arriving all the
+            # time the refresher would otherwise keep the process (and its GIL) busy, and page callbacks
+            # and the worker sharing it would wait; it stays busy at most about two thirds of the time.
+            # Not after an update: its cost follows the teams touched since the last one, so a rest
+            # would only make the next update larger (and every figure later).
+            took = 0.0 if step is None or not step[1] else step[0]
+            pause = max(self.poll_seconds, REST_RATIO * took)
 
     def start(self) -> "ReadModel":
         if not self._threads:
@@ -375,19 +409,20 @@ def for_store(store: Any) -> ReadModel:
 
 
 def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True,
-              update: Callable[[dict, dict], dict | None] | None = None) -> dict:
+              update: Update | None = None) -> dict:
     """A page's data from the store's read model (see the module text and `ReadModel.get`)."""
     return for_store(store).get(key, compute, every, live, update)
 
 
 def team_page(store: Any, page: str, team: str, period: str, every_team: Callable[[], dict],
-              one_team: Callable[[], dict], update: Callable[[dict, dict], dict | None] | None = None) -> dict:
+              one_team: Callable[[], dict], update: Update | None = None) -> dict:
     """A team's page data as its slice of one snapshot of every team, `(page + "_all", period)`:
     `every_team()` gives {"teams": team -> page data, "names": display names}, so any number of
     watched teams cost one compute. A team named after that snapshot was computed gets its own,
     `(page, team, period)` from `one_team()`, until the next one. `update`: `ReadModel.get`'s, for the
-    snapshot of every team (the teams new rows touched computed again)."""
-    everyone = page_data(store, (f"{page}_all", period), every_team, update=update)
+    snapshot of every team (the teams new rows touched computed again; those of teams no page watches
+    when someone opens one)."""
+    everyone = for_store(store).get((f"{page}_all", period), every_team, update=update, part=team)
     data = everyone["teams"].get(team)
     if data is None:
         return page_data(store, (page, team, period), one_team)

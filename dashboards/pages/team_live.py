@@ -71,18 +71,41 @@ figures' turn after every event (its footer says how old it is)."""
 def attention_data(store, team: str) -> dict[str, Any]:
     """The team's needs-attention items as of now (`items`) and the display names as of then (`names`):
     its slice of one snapshot of every team's items, kept current in the background (read model), so a
-    hundred watched teams cost four queries per change, not four hundred, and a redraw no query."""
+    hundred watched teams cost four queries per refresh, not four hundred, and a redraw no query. Between
+    whole computes (read_model.FULL_EVERY_SECONDS) a refresh computes the teams pages watch only
+    (`attention_update`)."""
     from projections.metrics import attention, teams
 
-    def snapshot(key: tuple, items: Callable[[], Any]) -> dict[str, Any]:
-        return read_model.page_data(store, key, lambda: {"items": items(), "names": views.display_names(store)},
-                                    every=ATTENTION_REFRESH_SECONDS)
-
-    everyone = snapshot(("attention_all",), lambda: attention.all_team_items(store, teams(store)))
+    everyone = read_model.for_store(store).get(
+        ("attention_all",), lambda: {"items": attention.all_team_items(store, teams(store)),
+                                     "names": views.display_names(store)},
+        every=ATTENTION_REFRESH_SECONDS, update=lambda previous, _before, watched: attention_update(store, previous, watched),
+        part=team)
     found = everyone["items"].get(team)
     if found is None:  # a team named after the snapshot was computed: its own snapshot until the next one
-        return snapshot(("attention", team), lambda: attention.team_items(store, team))
+        return read_model.page_data(store, ("attention", team),
+                                    lambda: {"items": attention.team_items(store, team), "names": views.display_names(store)},
+                                    every=ATTENTION_REFRESH_SECONDS)
     return {"items": found, "names": everyone["names"], "summary": everyone["summary"]}
+
+
+def attention_update(store, previous: dict[str, Any], watched: set[str] | None) -> dict[str, Any] | None:
+    """The needs-attention snapshot of every team with the items of the teams pages watch computed again
+    as of now (their queries read those teams' rows only) and the others' kept, `behind`; None (compute it
+    whole) when a page reads it whole, the team list changed or most teams are watched. Items change with
+    the clock as well as with the data, so the watched teams are computed whether or not new rows touched
+    them."""
+    from projections.metrics import attention, teams
+
+    names = teams(store)
+    if watched is None or list(previous["items"]) != names:
+        return None
+    due = sorted(set(watched) & set(names))
+    if len(due) > every_team.WHOLE_SHARE * len(names):
+        return None
+    fresh = attention.all_team_items(store, due, only=True) if due else {}
+    return {"items": {**previous["items"], **fresh}, "names": views.display_names(store),
+            "behind": frozenset(names) - set(due)}
 
 
 def attention_outputs(store, team: str, user) -> tuple:
@@ -112,9 +135,7 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
     background (dashboards.read_model), so any number of watched team pages cost one compute; after a
     write only the teams it touched are computed again (dashboards.every_team)."""
     return read_model.team_page(store, "team_live", team, period, lambda: _fetch_all(store, period),
-                                lambda: _fetch(store, team, period),
-                                lambda previous, before: every_team.update(store, period, previous, before,
-                                                                           _pages_of(store, period)))
+                                lambda: _fetch(store, team, period), every_team.updater(store, period, _pages_of))
 
 
 PAGES = team_views.LastBuilt()

@@ -246,27 +246,49 @@ def _tagged(sql: str, one_team: str, every_team_filter: str, select: str, team_c
                       (select, f"SELECT {team_columns}, {select[len('SELECT '):]}"))
 
 
-ALL_TEAMS_SQL = {
-    "failed": _tagged(ONE_TEAM_SQL["failed"], "WHERE c.team = {team:String} AND", "WHERE c.team != '' AND",
-                      "SELECT c.deal_id AS deal_id", "c.team AS _team"),
-    "criteria": _tagged(ONE_TEAM_SQL["criteria"], "cd.team = {team:String}", "cd.team != ''",
-                        "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
-    "help": _tagged(ONE_TEAM_SQL["help"], "(helper_team = {team:String} OR recipient_team = {team:String})",
-                    "(helper_team != '' OR recipient_team != '')",
-                    "SELECT help_id", "helper_team AS _team, recipient_team AS _team2"),
-    "open": _tagged(ONE_TEAM_SQL["open"], "WHERE d.team = {team:String}", "WHERE d.team != ''",
-                    "SELECT d.deal_id AS deal_id", "d.team AS _team"),
+_TEAM_FILTERS = {
+    "failed": ("WHERE c.team = {team:String} AND", "WHERE c.team != '' AND", "WHERE c.team IN {only:Array(String)} AND",
+               "SELECT c.deal_id AS deal_id", "c.team AS _team"),
+    "criteria": ("cd.team = {team:String}", "cd.team != ''", "cd.team IN {only:Array(String)}",
+                 "SELECT sc.deal_id AS deal_id", "cd.team AS _team"),
+    "help": ("(helper_team = {team:String} OR recipient_team = {team:String})",
+             "(helper_team != '' OR recipient_team != '')",
+             "(helper_team IN {only:Array(String)} OR recipient_team IN {only:Array(String)})",
+             "SELECT help_id", "helper_team AS _team, recipient_team AS _team2"),
+    "open": ("WHERE d.team = {team:String}", "WHERE d.team != ''", "WHERE d.team IN {only:Array(String)}",
+             "SELECT d.deal_id AS deal_id", "d.team AS _team"),
 }
+"""Each fact query's one-team filter, its every-team and its some-teams (`only`) forms, and the column
+the team columns go before."""
+
+ALL_TEAMS_SQL = {name: _tagged(ONE_TEAM_SQL[name], one, every, select, columns)
+                 for name, (one, every, _, select, columns) in _TEAM_FILTERS.items()}
 """Each fact query of `team_facts` for every team, its rows tagged with their team (`_team`; a help
 act also with the recipient's team, `_team2`: it belongs to both teams' lists), in the one-team
 query's order."""
 
+_SOME_DEALS = "deal_id IN (SELECT deal_id FROM deal_changes WHERE team IN {only:Array(String)})"
+ONLY_TEAMS_SQL = {name: _tagged(ONE_TEAM_SQL[name], one, only, select, columns)
+                  for name, (one, _, only, select, columns) in _TEAM_FILTERS.items()}
+ONLY_TEAMS_SQL["open"] = every_team(
+    ONLY_TEAMS_SQL["open"],
+    ("FROM deal_changes FINAL WHERE time < {end:DateTime64(3, 'UTC')}",
+     f"FROM deal_changes FINAL WHERE time < {{end:DateTime64(3, 'UTC')}} AND {_SOME_DEALS}"),
+    ("FROM deal_exchanges FINAL WHERE time < {end:DateTime64(3, 'UTC')}",
+     f"FROM deal_exchanges FINAL WHERE time < {{end:DateTime64(3, 'UTC')}} AND {_SOME_DEALS}"))
+"""ALL_TEAMS_SQL for the teams `only`. An open deal's team is its latest, known after grouping its
+changes: only deals that ever had one of the teams are grouped (the others cannot be theirs), instead
+of every deal of the history."""
 
-def all_team_facts(store: Any, teams: Iterable[str], now: datetime) -> dict[str, dict[str, list[dict]]]:
-    """team -> `team_facts(store, team, now)` for every team, four queries in all, not four per team."""
+
+def all_team_facts(store: Any, teams: Iterable[str], now: datetime,
+                   only: bool = False) -> dict[str, dict[str, list[dict]]]:
+    """team -> `team_facts(store, team, now)` for every team of `teams`, four queries in all, not four per
+    team; `only`: the queries read the rows of those teams only (else every team's)."""
     facts: dict[str, dict[str, list[dict]]] = {t: {name: [] for name in ALL_TEAMS_SQL} for t in teams}
+    queries, some = (ONLY_TEAMS_SQL, {"only": sorted(facts)}) if only else (ALL_TEAMS_SQL, {})
     for name, params in _windows(now).items():
-        for record in _records(store, ALL_TEAMS_SQL[name], params):
+        for record in _records(store, queries[name], {**params, **some}):
             owners = [record.pop("_team"), record.pop("_team2", "")]
             for i, team in enumerate(dict.fromkeys(t for t in owners if t)):
                 if team in facts:
@@ -276,7 +298,8 @@ def all_team_facts(store: Any, teams: Iterable[str], now: datetime) -> dict[str,
     return facts
 
 
-def all_team_items(store: Any, teams: Iterable[str], now: datetime | None = None) -> dict[str, list[Item]]:
-    """team -> `team_items(store, team, now)` for every team."""
+def all_team_items(store: Any, teams: Iterable[str], now: datetime | None = None,
+                   only: bool = False) -> dict[str, list[Item]]:
+    """team -> `team_items(store, team, now)` for every team of `teams` (`only`: see `all_team_facts`)."""
     now = now or datetime.now(timezone.utc)
-    return {team: items(team, facts, now) for team, facts in all_team_facts(store, teams, now).items()}
+    return {team: items(team, facts, now) for team, facts in all_team_facts(store, teams, now, only).items()}

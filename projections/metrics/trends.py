@@ -79,6 +79,13 @@ def period_kind(label: str) -> str:
     return "quarter" if "-Q" in text else "week" if "-W" in text else "day" if text.count("-") == 2 else "month"
 
 
+WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
+"""The deals with a proposal withdrawn in the period: those whose restarts and ends the rediscovery
+figures look up."""
+ONLY_WITHDRAWN_IDS = f"SELECT deal_id FROM withdrawal_teams FINAL WHERE {IN_PERIOD} AND team IN {{only:Array(String)}}"
+"""WITHDRAWN_IDS of the teams `only` (the deals the `withdrawn` read keeps for them)."""
+
+
 def _build(_q: Callable[[str], str]) -> dict[str, str]:
     """The grouped queries with the period label `_q(col)` of the deciding time beside the team."""
     MEMBERS_SQL = f"""
@@ -138,7 +145,7 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     GROUP BY team, quarter
     """
 
-    _WITHDRAWN_IDS = f"SELECT deal_id FROM proposal_withdrawals WHERE {IN_PERIOD}"
+    _WITHDRAWN_IDS = WITHDRAWN_IDS
     WITHDRAWN_SQL = f"""
     SELECT deal_id, team, {_q('time')} AS quarter, min(time) AS first_withdrawn, toInt64(count()) AS proposals
     FROM withdrawal_teams FINAL WHERE {IN_PERIOD}
@@ -232,13 +239,40 @@ ONLY_TEAMS: dict[str, str | None] = {
     "help": "helper_team IN {only:Array(String)} OR recipient_team IN {only:Array(String)}",
     "rediscoveries": None, "withdrawn_ends": None}
 """How a read keeps the rows of some teams only (`Reads(only=...)`): by its `team` column unless named
-here; None: kept whole (keyed by deal, read only for the deals withdrawn in the period)."""
+here; None: keyed by deal, it keeps the deals the teams withdrew a proposal of in the period (the
+deals of their `withdrawn` rows: `ONLY_WITHDRAWN_IDS` for `WITHDRAWN_IDS`)."""
+
+
+ONLY_MEMBERS = (f"SELECT person FROM {MEMBERSHIP} WHERE team IN {{only:Array(String)}} "
+                f"AND since < {{end:{TS}}} AND until > {{start:{TS}}}")
+ONLY_SOONER: dict[str, tuple[str, str]] = {
+    "recognition": ("WHERE {IN_PERIOD} AND giver != receiver",
+                    f"WHERE {{IN_PERIOD}} AND giver != receiver AND giver IN ({ONLY_MEMBERS})"),
+    "exchanges": ("FROM deal_exchange_teams FINAL WHERE {IN_PERIOD}",
+                  "FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} AND deal_id IN (SELECT deal_id FROM "
+                  "deal_exchange_teams WHERE {IN_PERIOD} AND team IN {only:Array(String)})"),
+}
+"""Reads whose team is known only after a window, a join or an aggregate, and which can leave out
+rows of other teams before it (read -> (text, the text with the rows left out)): a recognition's team is
+its giver's team then, so only givers who were members of the teams in the period can count (a giver's
+pairs are left out whole: the per-pair cap sees the same rows); an exchange's team is its deal's latest
+in the period, so only deals with an exchange of one of the teams then can. The kept rows' figures are
+the same; what the engine reads for them is less."""
 
 
 def only_teams(name: str, sql: str) -> str:
     """The read `name`'s `sql` keeping the rows of the teams of its `only` parameter (pure)."""
     keep = ONLY_TEAMS.get(name, "team IN {only:Array(String)}")
-    return sql if keep is None else f"SELECT * FROM ({sql}) WHERE {keep}"
+    if name in ONLY_SOONER:
+        text, sooner = (part.replace("{IN_PERIOD}", IN_PERIOD) for part in ONLY_SOONER[name])
+        if text not in sql:
+            raise ValueError(f"the read {name!r} no longer holds the text its rows are left out at: {text!r}")
+        sql = sql.replace(text, sooner)
+    if keep is not None:
+        return f"SELECT * FROM ({sql}) WHERE {keep}"
+    if WITHDRAWN_IDS not in sql:
+        raise ValueError(f"the read {name!r} is kept by the withdrawn deals' ids, but does not read them")
+    return sql.replace(WITHDRAWN_IDS, ONLY_WITHDRAWN_IDS)
 
 
 class Reads:

@@ -73,8 +73,7 @@ def test_an_updated_snapshot_equals_one_computed_whole_after_every_batch(store, 
     key = (f"{page_name}_all", period)
     model = read_model.ReadModel(store)  # not started: this test runs the refresher's steps itself
     model.get(key, lambda: page._fetch_all(store, period),
-              update=lambda previous, before: every_team.update(store, period, previous, before,
-                                                               page._pages_of(store, period)))
+              update=every_team.updater(store, period, page._pages_of))
     entry = model._entries[key]
 
     def check(where: str) -> None:
@@ -137,3 +136,55 @@ def test_what_the_tables_say_decides_between_an_update_and_a_whole_compute(store
     roster = next(e for e in events if e.type.startswith("teamflow.roster."))
     store_events(store, [Positioned(roster, 0, 10_001)], _now_ms())
     assert changed_teams.moved_tables(before, activity.table_versions(store)) is None
+
+
+def test_an_update_computes_the_watched_teams_and_a_team_left_behind_is_brought_current_when_its_page_asks(store):
+    """With pages watching some teams only, an update computes those and leaves the other touched teams
+    `behind`; opening a page of one of them updates the snapshot first, so no page ever shows a team
+    behind, and every page read equals the page of a snapshot computed whole."""
+    import schemas
+
+    now = datetime.now(timezone.utc)
+    values = [v for _, v in simulate(12, 2000, start=now - timedelta(days=40), teams=10, days=40)]
+    events = [schemas.decode(v) for v in values]
+    late = set(random.Random(15).sample(range(len(events)), 60))  # of every type, landing late
+    live = [events[i] for i in sorted(late) if not events[i].type.startswith("teamflow.roster.")]
+    history = [e for i, e in enumerate(events) if i not in late or e.type.startswith("teamflow.roster.")]
+    store_events(store, [Positioned(e, 0, i) for i, e in enumerate(history[:-1])], _now_ms())
+    store_events(store, [Positioned(history[-1], 0, len(history) - 1)], _now_ms())
+    names = teams(store)
+    watched = names[0]
+    period = period_options(views.data_span(store), "quarter")[0]
+    page = team_live
+    key = ("team_live_all", period)
+    model = read_model.ReadModel(store)  # not started: this test runs the refresher's steps itself
+
+    def read(team: str) -> dict:
+        return model.get(key, lambda: page._fetch_all(store, period), update=every_team.updater(store, period, page._pages_of),
+                         part=team)["teams"][team]
+
+    def whole(team: str) -> dict:
+        team_live.PAGES.clear()
+        return page._fetch_all(store, period)["teams"][team]
+
+    read(watched)
+    entry = model._entries[key]
+    offset, left_behind = len(history), set()
+    for start in range(0, len(live), 4):
+        store_events(store, [Positioned(e, 0, offset + i) for i, e in enumerate(live[start:start + 4])], _now_ms())
+        offset += 4
+        assert model.refresh_stale() == 1
+        if entry.updates == 0:  # computed whole (a new partition): nothing behind
+            assert not entry.value.get("behind")
+            continue
+        behind = set(entry.value["behind"])
+        assert watched not in behind
+        _assert_same_page(read(watched), whole(watched), "team_live", f"batch at {start}, the watched team")
+        left_behind |= behind
+        if len(left_behind) >= 3:
+            break
+    assert left_behind, "the batches touched teams nobody watches: they stay behind"
+    other = sorted(left_behind & set(entry.value["behind"]))[0]
+    got = read(other)  # a page of a team behind opens: brought current first
+    assert other not in entry.value["behind"]
+    _assert_same_page(got, whole(other), "team_live", f"{other}, behind until its page asked")

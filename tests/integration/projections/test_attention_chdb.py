@@ -118,3 +118,16 @@ def test_every_team_at_once_finds_what_each_team_finds(store):
     for team in ("north", "south"):
         assert every[team] == attention.team_items(store, team, NOW), team
     assert any(i.kind == "ack" for i in every["south"]) and any(i.kind == "review" for i in every["north"])
+
+
+def test_some_teams_read_alone_find_what_every_team_at_once_finds(store):
+    """all_team_items(only=True) reads the rows of the teams asked for only (the read model's update of the
+    teams pages watch): each team's items equal those of every team at once, help with another team
+    included; the other teams are not in it."""
+    every = attention.all_team_items(store, ["north", "south", "nobody"], NOW)
+    for some in (["north"], ["south"], ["north", "nobody"]):
+        found = attention.all_team_items(store, some, NOW, only=True)
+        assert sorted(found) == sorted(some)
+        for team in some:
+            assert found[team] == every[team], (some, team)
+    assert attention.all_team_items(store, ["south"], NOW, only=True)["south"], "south has items of its own"
