@@ -62,6 +62,9 @@ BUSY_WINDOW_SECONDS = 2.0
 ALWAYS_CURRENT = frozenset({("shape",)})
 """Snapshots that never rest for a backlog, whatever they cost: the data span and team list every page
 layout reads (a page opened during a catch-up must offer the current period)."""
+AFTER_UPDATE_SECONDS = 0.05
+"""How long a lane waits after an update before it looks for the next change (after a whole compute:
+half as long as the compute took, REST_RATIO; with nothing due: POLL_SECONDS)."""
 FULL_EVERY_SECONDS = 300.0
 """A snapshot kept current by updates (`get(update=...)`: the teams new rows touched computed again) is
 computed whole at least this often, whatever the updates say: it bounds how long a change the update
@@ -361,9 +364,14 @@ class ReadModel:
             # time the refresher would otherwise keep the process (and its GIL) busy, and page callbacks
             # and the worker sharing it would wait; it stays busy at most about two thirds of the time.
             # Not after an update: its cost follows the teams touched since the last one, so a rest
-            # would only make the next update larger (and every figure later).
-            took = 0.0 if step is None or not step[1] else step[0]
-            pause = max(self.poll_seconds, REST_RATIO * took)
+            # would only make the next update larger (and every figure later); it looks again at once
+            # for the rows written meanwhile.
+            if step is None:
+                pause = self.poll_seconds
+            elif step[1]:
+                pause = max(self.poll_seconds, REST_RATIO * step[0])
+            else:
+                pause = AFTER_UPDATE_SECONDS
 
     def start(self) -> "ReadModel":
         if not self._threads:

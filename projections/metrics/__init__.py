@@ -30,9 +30,12 @@ __all__ = [
 
 TEAMS_SQL = """
 SELECT DISTINCT team FROM (
-  SELECT team FROM roster_changes FINAL UNION ALL SELECT team FROM deal_changes FINAL
+  SELECT team FROM roster_changes UNION ALL SELECT team FROM deal_changes
 ) WHERE team != '' ORDER BY team
 """
+"""Without FINAL: copies of a row not yet merged name the same team (an event's rows never change, and
+erasure rewrites people, not teams), and DISTINCT counts it once; FINAL over both tables cost 73 ms of
+every snapshot update at 10M events, 11 ms without."""
 
 
 def teams(store: Any) -> list[str]:

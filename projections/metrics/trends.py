@@ -180,6 +180,13 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, values)) for values in zip(*(values_of(df[c]) for c in columns))]
 
 
+def _rows(df: pd.DataFrame, *columns: str) -> list[tuple]:
+    """A result's `columns` as one tuple per row, values as `_records` gives them (no dict per row)."""
+    if df.empty:
+        return []
+    return list(zip(*(values_of(df[c]) for c in columns)))
+
+
 def _tuples(df: pd.DataFrame, *columns: str) -> list[tuple]:
     """A result's `columns` as one tuple per row, strings as `str` (what the row loops need, without a
     dict per row); no rows, no columns needed."""
@@ -376,33 +383,35 @@ def grouped(store: Any, periods: list[str], teams: list[str],
             ties[(ht, q)].add((h, r))
 
     exchanges: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for r in _records(reads.frame("exchanges")):
-        exchanges[(str(r["team"]), r["quarter"])].append((int(r["seller_gave"]), int(r["buyer_gave"])))
+    for team, q, seller_gave, buyer_gave in _rows(reads.frame("exchanges"), "team", "quarter", "seller_gave",
+                                                  "buyer_gave"):
+        exchanges[(str(team), q)].append((int(seller_gave), int(buyer_gave)))
 
     artifacts, pairs = reads.knowledge
 
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
-    for r in _records(reads.closed):
-        cohorts[(str(r["team"]), r["quarter"])][str(r["deal_id"])] = (str(r["outcome"]), r["closed_at"])
+    for deal, outcome, closed_at, team, q in _rows(reads.closed, "deal_id", "outcome", "closed_at", "team", "quarter"):
+        cohorts[(str(team), q)][str(deal)] = (str(outcome), closed_at)
     reviews = times_of(reads.reviews)
     collaborators = times_of(reads.frame("collaborators"))
     criteria = times_of(reads.frame("criteria"))
     handed_off = {str(d) for d in reads.frame("handoffs").get("deal_id", [])}
     due: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for r in _records(reads.frame("criteria_due")):
-        due[(str(r["team"]), r["quarter"])].append(int(r["met_by_due"]))
-    referrals = {(str(r["team"]), r["quarter"]): int(r["n"]) for r in _records(reads.frame("referrals"))}
+    for team, q, met in _rows(reads.frame("criteria_due"), "team", "quarter", "met_by_due"):
+        due[(str(team), q)].append(int(met))
+    referrals = {(str(team), q): int(n) for team, q, n in _rows(reads.frame("referrals"), "team", "quarter", "n")}
 
-    ends = {str(r["deal_id"]): str(r["outcome"]) for r in _records(reads.frame("withdrawn_ends"))}
+    ends = {str(d): str(o) for d, o in _rows(reads.frame("withdrawn_ends"), "deal_id", "outcome")}
     withdrawn: dict[tuple[str, str], list[tuple[str, int, Any, str]]] = defaultdict(list)
-    for r in _records(reads.frame("withdrawn")):
-        d = str(r["deal_id"])
-        withdrawn[(str(r["team"]), r["quarter"])].append((d, int(r["proposals"]), r["first_withdrawn"], ends.get(d, "open")))
+    for deal, team, q, proposals, first in _rows(reads.frame("withdrawn"), "deal_id", "team", "quarter", "proposals",
+                                                 "first_withdrawn"):
+        d = str(deal)
+        withdrawn[(str(team), q)].append((d, int(proposals), first, ends.get(d, "open")))
     restarts = times_of(reads.frame("rediscoveries"))
 
     by_reason: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _records(reads.frame("recognition")):
-        by_reason[(str(r["team"]), r["quarter"])][str(r["reason"])] = int(r["n"])
+    for team, q, reason, n in _rows(reads.frame("recognition"), "team", "quarter", "reason", "n"):
+        by_reason[(str(team), q)][str(reason)] = int(n)
 
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for team in teams:
