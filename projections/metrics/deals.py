@@ -29,22 +29,22 @@ from .common import (
 )
 
 COHORT_SQL = f"SELECT deal_id, outcome, closed_at FROM {TEAM_CLOSED_IN_PERIOD} ORDER BY deal_id"
-_IN_COHORT = "deal_id IN (SELECT arrayJoin({cohort:Array(String)}))"
+IN_COHORT = "deal_id IN (SELECT arrayJoin({cohort:Array(String)}))"
 """The cohort read once (COHORT_SQL) and bound as a parameter: recomputing it in every follow-up
 query (closes, FINAL, team at close) was most of the page's time on large stores."""
 
-REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE {_IN_COHORT}"
+REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE {IN_COHORT}"
 COLLABORATORS_SQL = f"""
 SELECT deal_id, person, min(time) AS first_time FROM deal_collaborators FINAL
-WHERE {_IN_COHORT}
-  AND (deal_id, person) NOT IN (SELECT deal_id, owner FROM deal_changes WHERE owner != '' AND {_IN_COHORT})
+WHERE {IN_COHORT}
+  AND (deal_id, person) NOT IN (SELECT deal_id, owner FROM deal_changes WHERE owner != '' AND {IN_COHORT})
 GROUP BY deal_id, person
 """
 """The people who joined each cohort deal other than its owners, at their first joining. The owners are
 read without FINAL: a pair is in the set or not however many copies of its row the table holds yet
 (FINAL over deal_changes cost as much as the rest of the query)."""
-CRITERIA_SQL = f"SELECT deal_id, min(time) AS first_time FROM success_criteria FINAL WHERE {_IN_COHORT} GROUP BY deal_id"
-HANDOFFS_SQL = f"SELECT DISTINCT deal_id FROM handoffs FINAL WHERE criteria_transferred = 1 AND {_IN_COHORT}"
+CRITERIA_SQL = f"SELECT deal_id, min(time) AS first_time FROM success_criteria FINAL WHERE {IN_COHORT} GROUP BY deal_id"
+HANDOFFS_SQL = f"SELECT DISTINCT deal_id FROM handoffs FINAL WHERE criteria_transferred = 1 AND {IN_COHORT}"
 
 CRITERIA_DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
 CRITERIA_DUE_SQL = f"""

@@ -45,8 +45,8 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, REVIEWS_SQL, collaboration, first_reviews, times_of,
-                    values_of)
+from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration, first_reviews,
+                    times_of, values_of)
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -235,7 +235,22 @@ SPAN_READS = ("members", "help", "exchanges", "artifacts", "reuse_pairs", "close
 """The span's queries (`SQL[kind]`) `grouped` reads first, in the order it reduces them."""
 COHORT_READS = {"reviews": REVIEWS_SQL, "collaborators": COLLABORATORS_SQL, "criteria": CRITERIA_SQL,
                 "handoffs": HANDOFFS_SQL}
-"""The per-deal queries of the closed deals (`cohort`), read next."""
+"""The per-deal queries of the closed deals (`cohort`), read next (`in_closed`)."""
+
+
+COHORT_PARAM_MAX = 5000
+"""A cohort of up to this many deals is bound as a parameter of its per-deal reads; a larger one is read
+by them in the engine (`in_closed`). At 10M events the two cost the same near 5,000 ids; with 47,000
+(40 teams' quarter) the parameter cost twice as much, with 118,000 (every team) three times as much,
+and with 1,400 (one team) the query inside cost 50 ms more over the four reads (docs/benchmarks.md)."""
+
+
+def in_closed(deal_sql: str, closed_sql: str) -> str:
+    """A per-deal query of the cohort (`deals.IN_COHORT`) reading the deals of the query `closed_sql` in the
+    engine instead of from a parameter (pure)."""
+    if IN_COHORT not in deal_sql:
+        raise ValueError("a cohort read no longer names the cohort as deals.IN_COHORT")
+    return deal_sql.replace(IN_COHORT, f"deal_id IN (SELECT deal_id FROM ({closed_sql}))")
 LATER_READS = ("criteria_due", "referrals", "withdrawn_ends", "withdrawn", "rediscoveries", "recognition")
 
 
@@ -310,13 +325,18 @@ class Reads:
         for name in SPAN_READS:
             self._results[name] = pool.submit(store.query_df, sql[name], params)
         for name, deal_sql in COHORT_READS.items():  # after `closed`, in the same thread
-            self._results[name] = pool.submit(lambda q=deal_sql: store.query_df(q, {"cohort": self.cohort}))
+            self._results[name] = pool.submit(self._cohort_read, store, deal_sql, sql["closed"], params)
         for name in LATER_READS:
             self._results[name] = pool.submit(store.query_df, sql[name], params)
         for name, (extra_sql, extra_params) in (extra or {}).items():
             self._results[name] = pool.submit(
                 lambda q=extra_sql, p=extra_params: store.query_df(q, p(self) if callable(p) else p))
         pool.shutdown(wait=False)  # the thread ends once the queue is done (a caller that stops early leaves it to finish)
+
+    def _cohort_read(self, store: Any, deal_sql: str, closed_sql: str, params: dict[str, Any]) -> pd.DataFrame:
+        if len(self.cohort) <= COHORT_PARAM_MAX:
+            return store.query_df(deal_sql, {"cohort": self.cohort})
+        return store.query_df(in_closed(deal_sql, closed_sql), params)
 
     @classmethod
     def of(cls, store: Any, period: str, extra: Extra | None = None, only: list[str] | None = None) -> "Reads":

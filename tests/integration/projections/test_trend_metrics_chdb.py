@@ -46,8 +46,15 @@ def _same(got, want) -> bool:
     return math.isclose(got["value"], want["value"], rel_tol=1e-9, abs_tol=1e-12)
 
 
-def test_grouped_trends_equal_team_metrics_for_every_team_and_quarter(store):
+@pytest.mark.parametrize("cohort", ["bound", "read inside"])
+def test_grouped_trends_equal_team_metrics_for_every_team_and_quarter(store, monkeypatch, cohort):
+    """`cohort`: the closed deals' per-deal reads take their ids as a parameter (a cohort up to
+    trends.COHORT_PARAM_MAX deals) or read the closed deals' query inside (a larger one)."""
     import schemas
+
+    from projections.metrics import trends
+
+    monkeypatch.setattr(trends, "COHORT_PARAM_MAX", 10**9 if cohort == "bound" else 0)
 
     events = [schemas.decode(v) for _, v in simulate(SEED, N_EVENTS, start=START, days=DAYS)]
     _load(store, events)

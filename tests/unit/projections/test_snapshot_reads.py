@@ -22,7 +22,8 @@ class Recording:
 
     def __init__(self, fail: str | None = None) -> None:
         self.calls: list[tuple[str, str, dict]] = []
-        self.names = {sql: name for name, sql in SQL["quarter"].items()} | {sql: n for n, sql in COHORT_READS.items()}
+        self.names = {sql: name for name, sql in SQL["quarter"].items()} | {sql: n for n, sql in COHORT_READS.items()} | {
+            trends.in_closed(sql, SQL["quarter"]["closed"]): n for n, sql in COHORT_READS.items()}
         self.fail = fail
         self.release = threading.Event()
 
@@ -75,3 +76,22 @@ def test_an_extra_read_may_not_shadow_a_figure_read_and_nothing_runs():
         Reads(store, "quarter", PARAMS, {"withdrawn": ("SELECT 1", {})})
     assert store.calls == []
     assert trends.Reads.of(store, "2026-Q3").frame("members")["answer"].tolist() == ["members"]
+
+
+def test_a_large_cohort_is_read_by_the_per_deal_queries_in_the_engine(monkeypatch):
+    monkeypatch.setattr(trends, "COHORT_PARAM_MAX", 1)  # the two closed deals are too many to bind
+    store = Recording()
+    store.release.set()
+    reads = Reads(store, "quarter", PARAMS)
+    assert all(reads.frame(n)["answer"].tolist() == [n] for n in COHORT_READS)
+    params = {name: p for _, name, p in store.calls}
+    assert all(params[n] == PARAMS for n in COHORT_READS), "the span's parameters, the closed deals' query inside"
+
+
+def test_a_cohort_read_reads_the_closed_deals_query_inside_and_refuses_one_that_names_no_cohort():
+    closed = SQL["quarter"]["closed"]
+    for name, sql in COHORT_READS.items():
+        got = trends.in_closed(sql, closed)
+        assert f"deal_id IN (SELECT deal_id FROM ({closed}))" in got and "{cohort:" not in got, name
+    with pytest.raises(ValueError, match="IN_COHORT"):
+        trends.in_closed("SELECT deal_id FROM reviews", closed)
