@@ -37,6 +37,21 @@ def whole(store: Any, pages: Pages) -> dict[str, Any]:
     return {"teams": pages(names, people, None), "names": people, "mark": mark}
 
 
+def first(store: Any, pages: Pages, team: str) -> dict[str, Any]:
+    """A first snapshot of every team with only `team` computed, every other team `behind` (a first visit
+    to a period waits for its own team; the others are computed when a page of theirs opens or at the
+    next whole compute); the whole snapshot when `team` is not one of the teams."""
+    mark = changed_teams.watermark(store)
+    names = teams(store)
+    if team not in names:
+        return whole(store, pages)
+    people = views.display_names(store)
+    fresh = pages([team], people, [team])
+    placeholders: dict[str, Any] = dict.fromkeys(names)  # in the teams' order, as `update` compares it
+    return {"teams": team_views.patch(placeholders, fresh, [team]), "names": people, "mark": mark,
+            "behind": frozenset(names) - {team}}
+
+
 def update(store: Any, period: str, previous: dict[str, Any], before: dict[str, tuple], pages: Pages,
            watched: set[str] | None = None) -> dict[str, Any] | None:
     """`previous` (the period's snapshot of every team, read at table versions `before`) with the teams
@@ -69,3 +84,8 @@ def updater(store: Any, period: str, pages_of: Callable[[Any, str], Pages]) -> C
     """The read model's `update` of a page's snapshot of every team (`read_model.Update`): `update` with
     the page's own compute, `pages_of(store, period)`."""
     return lambda previous, before, watched: update(store, period, previous, before, pages_of(store, period), watched)
+
+
+def firster(store: Any, period: str, pages_of: Callable[[Any, str], Pages], team: str) -> Callable[[], dict[str, Any]]:
+    """The read model's `first` of a page's snapshot of every team (`first` with the page's own compute)."""
+    return lambda: first(store, pages_of(store, period), team)

@@ -176,7 +176,8 @@ class ReadModel:
 
     # -- what pages call -------------------------------------------------------------------
     def get(self, key: tuple, compute: Callable[[], dict], every: float = 0.0, live: bool = True,
-            update: Update | None = None, part: str | None = None) -> dict:
+            update: Update | None = None, part: str | None = None,
+            first: Callable[[], dict] | None = None) -> dict:
         """The latest snapshot for `key`; computed here only when there is none yet. `every`: the
         refresher recomputes it at most this often (for what changes by the day, such as needs-attention
         lists, so it does not take turns from live figures after every event). `live=False`: the page
@@ -188,7 +189,10 @@ class ReadModel:
         refresher between whole computes (FULL_EVERY_SECONDS). `part`: the page reads this part of the
         snapshot only (a team of a snapshot of every team): the refresher's updates compute the parts
         pages watch, and a part an update left behind (`behind`) is brought current here before it is
-        read, as a first visit is."""
+        read, as a first visit is. `first`: with `part`, what a person's first visit computes when there is
+        no snapshot yet: the part it reads, every other part `behind` (a visit to a period nobody watched
+        waits for its team, not for every team; warming computes the whole snapshot); it counts as a
+        whole compute (the next whole one is FULL_EVERY_SECONDS later)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -214,7 +218,7 @@ class ReadModel:
             try:
                 with entry.lock:  # concurrent requests compute once
                     if outdated():
-                        self._compute(key, entry)
+                        self._compute(key, entry, first if entry.value is None and part is not None and person else None)
             finally:
                 with self._lock:
                     self._foreground -= person
@@ -284,12 +288,14 @@ class ReadModel:
                               key, entry.failures)
                 return False
 
-    def _compute(self, key: tuple, entry: _Entry) -> None:
+    def _compute(self, key: tuple, entry: _Entry, first: Callable[[], dict] | None = None) -> None:
         started = self.clock()
         whole = True
 
         def compute() -> dict:
             nonlocal whole
+            if first is not None:
+                return first()
             if (entry.update is not None and entry.value is not None and entry.version is not None
                     and entry.full_at is not None and started - entry.full_at < FULL_EVERY_SECONDS):
                 value = entry.update(entry.value, dict(entry.version), self._watched_parts(entry, started))
@@ -423,14 +429,15 @@ def page_data(store: Any, key: tuple, compute: Callable[[], dict], every: float 
 
 
 def team_page(store: Any, page: str, team: str, period: str, every_team: Callable[[], dict],
-              one_team: Callable[[], dict], update: Update | None = None) -> dict:
+              one_team: Callable[[], dict], update: Update | None = None,
+              first: Callable[[], dict] | None = None) -> dict:
     """A team's page data as its slice of one snapshot of every team, `(page + "_all", period)`:
     `every_team()` gives {"teams": team -> page data, "names": display names}, so any number of
     watched teams cost one compute. A team named after that snapshot was computed gets its own,
     `(page, team, period)` from `one_team()`, until the next one. `update`: `ReadModel.get`'s, for the
     snapshot of every team (the teams new rows touched computed again; those of teams no page watches
-    when someone opens one)."""
-    everyone = for_store(store).get((f"{page}_all", period), every_team, update=update, part=team)
+    when someone opens one). `first`: `ReadModel.get`'s (the team alone, when nobody watched the period yet)."""
+    everyone = for_store(store).get((f"{page}_all", period), every_team, update=update, part=team, first=first)
     data = everyone["teams"].get(team)
     if data is None:
         return page_data(store, (page, team, period), one_team)

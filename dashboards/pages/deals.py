@@ -61,7 +61,8 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
     background (dashboards.read_model), so any number of watched Deals pages cost one compute; after a
     write only the teams it touched are computed again (dashboards.every_team)."""
     return read_model.team_page(store, "deals", team, period, lambda: _fetch_all(store, period),
-                                lambda: _fetch(store, team, period), every_team.updater(store, period, _pages_of))
+                                lambda: _fetch(store, team, period), every_team.updater(store, period, _pages_of),
+                                every_team.firster(store, period, _pages_of, team))
 
 
 def _fetch_all(store, period: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ shared and reused, failure transparency, customer outcomes, recognition mix, act
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+import time
+from typing import Any, Callable, Iterable
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
@@ -73,14 +74,13 @@ def attention_data(store, team: str) -> dict[str, Any]:
     its slice of one snapshot of every team's items, kept current in the background (read model), so a
     hundred watched teams cost four queries per refresh, not four hundred, and a redraw no query. Between
     whole computes (read_model.FULL_EVERY_SECONDS) a refresh computes the teams pages watch only
-    (`attention_update`)."""
-    from projections.metrics import attention, teams
+    (`attention_update`), and a first visit its own team (`attention_first`)."""
+    from projections.metrics import attention
 
     everyone = read_model.for_store(store).get(
-        ("attention_all",), lambda: {"items": attention.all_team_items(store, teams(store)),
-                                     "names": views.display_names(store)},
-        every=ATTENTION_REFRESH_SECONDS, update=lambda previous, _before, watched: attention_update(store, previous, watched),
-        part=team)
+        ("attention_all",), lambda: attention_whole(store), every=ATTENTION_REFRESH_SECONDS,
+        update=lambda previous, _before, watched: attention_update(store, previous, watched),
+        part=team, first=lambda: attention_first(store, team))
     found = everyone["items"].get(team)
     if found is None:  # a team named after the snapshot was computed: its own snapshot until the next one
         return read_model.page_data(store, ("attention", team),
@@ -89,23 +89,58 @@ def attention_data(store, team: str) -> dict[str, Any]:
     return {"items": found, "names": everyone["names"], "summary": everyone["summary"]}
 
 
+def _attention_value(names: list[str], items: dict[str, Any], previous: dict[str, Any] | None,
+                     computed: Iterable[str], store) -> dict[str, Any]:
+    """A needs-attention snapshot: `items` (team -> items) of the teams `computed` now over `previous`'s,
+    in the teams' order; `at`: when each team's items were computed (monotonic clock); `behind`: the teams
+    never computed since the last whole compute."""
+    now = time.monotonic()
+    at = {**(previous or {}).get("at", {}), **dict.fromkeys(computed, now)}
+    merged: dict[str, Any] = {t: (previous or {}).get("items", {}).get(t) for t in names}
+    merged.update(items)
+    return {"items": merged, "names": views.display_names(store), "at": at,
+            "behind": frozenset(t for t in names if t not in at)}
+
+
+def attention_whole(store) -> dict[str, Any]:
+    from projections.metrics import attention, teams
+
+    names = teams(store)
+    return _attention_value(names, attention.all_team_items(store, names), None, names, store)
+
+
+def attention_first(store, team: str) -> dict[str, Any]:
+    """A first needs-attention snapshot with `team`'s items only, every other team `behind` (a first visit
+    waits for its own team's items; the others come when a page of theirs opens or at the next whole
+    compute); every team's when `team` is not one of the teams."""
+    from projections.metrics import attention, teams
+
+    names = teams(store)
+    if team not in names:
+        return attention_whole(store)
+    return _attention_value(names, attention.all_team_items(store, [team], only=True), None, [team], store)
+
+
 def attention_update(store, previous: dict[str, Any], watched: set[str] | None) -> dict[str, Any] | None:
     """The needs-attention snapshot of every team with the items of the teams pages watch computed again
-    as of now (their queries read those teams' rows only) and the others' kept, `behind`; None (compute it
-    whole) when a page reads it whole, the team list changed or most teams are watched. Items change with
-    the clock as well as with the data, so the watched teams are computed whether or not new rows touched
-    them."""
+    as of now (their queries read those teams' rows only) and the others' kept (`behind` if never
+    computed since the last whole compute); None (compute it whole) when a page reads it whole, the team
+    list changed or most teams are due. Items change with the clock as well as with the data, so a
+    watched team is due whether or not new rows touched it: when its items are older than
+    ATTENTION_REFRESH_SECONDS or it is behind (a page opening a team behind computes that team, not
+    every watched one)."""
     from projections.metrics import attention, teams
 
     names = teams(store)
     if watched is None or list(previous["items"]) != names:
         return None
-    due = sorted(set(watched) & set(names))
+    now, at, behind = time.monotonic(), previous.get("at", {}), previous.get("behind", frozenset())
+    due = sorted(t for t in set(watched) & set(names)
+                 if t in behind or now - at.get(t, float("-inf")) >= ATTENTION_REFRESH_SECONDS)
     if len(due) > every_team.WHOLE_SHARE * len(names):
         return None
     fresh = attention.all_team_items(store, due, only=True) if due else {}
-    return {"items": {**previous["items"], **fresh}, "names": views.display_names(store),
-            "behind": frozenset(names) - set(due)}
+    return _attention_value(names, fresh, previous, due, store)
 
 
 def attention_outputs(store, team: str, user) -> tuple:
@@ -135,7 +170,8 @@ def fetch(store, team: str, period: str) -> dict[str, Any]:
     background (dashboards.read_model), so any number of watched team pages cost one compute; after a
     write only the teams it touched are computed again (dashboards.every_team)."""
     return read_model.team_page(store, "team_live", team, period, lambda: _fetch_all(store, period),
-                                lambda: _fetch(store, team, period), every_team.updater(store, period, _pages_of))
+                                lambda: _fetch(store, team, period), every_team.updater(store, period, _pages_of),
+                                every_team.firster(store, period, _pages_of, team))
 
 
 PAGES = team_views.LastBuilt()
