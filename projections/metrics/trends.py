@@ -174,14 +174,8 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
 SQL = {kind: _build(fn) for kind, fn in BUCKETS.items()}
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """A result's rows as dicts of Python values (what `to_dict("records")` gives, without its cost per row)."""
-    columns = list(df.columns)
-    return [dict(zip(columns, values)) for values in zip(*(values_of(df[c]) for c in columns))]
-
-
 def _rows(df: pd.DataFrame, *columns: str) -> list[tuple]:
-    """A result's `columns` as one tuple per row, values as `_records` gives them (no dict per row)."""
+    """A result's `columns` as one tuple per row, Python values (`values_of`: times as `datetime`)."""
     if df.empty:
         return []
     return list(zip(*(values_of(df[c]) for c in columns)))
@@ -204,12 +198,12 @@ def _members(df: pd.DataFrame, periods: list[str]) -> dict[tuple[str, str], dict
     from the membership intervals of the span (the `members` query)."""
     bounds = {q: tuple(_ms(x) for x in parse_period(q)) for q in periods}
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for r in _records(df):
-        since, until = _ms(r["since"]), _ms(r["until"])
+    for person, team, since_at, until_at in _rows(df, "person", "team", "since", "until"):
+        since, until, person = _ms(since_at), _ms(until_at), str(person)
         for q, (start, end) in bounds.items():
             if since < end and until > start:
-                key = (str(r["team"]), q)
-                out[key][str(r["person"])] = out[key].get(str(r["person"]), 0) + min(until, end) - max(since, start)
+                key = (str(team), q)
+                out[key][person] = out[key].get(person, 0) + min(until, end) - max(since, start)
     return out
 
 
