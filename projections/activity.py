@@ -31,6 +31,15 @@ def recent_events(store: Store, limit: int = 20) -> pd.DataFrame:
     )
 
 
+def newest_ingested(store: Store) -> str | None:
+    """When the newest stored event landed (ISO time; None with none stored): what every page's freshness
+    footer says beside its figures, read with each snapshot. It reads one column without FINAL (a later
+    copy of an event counts as a landing), not the exact totals of `summary`."""
+    df = store.query_df("SELECT maxOrNull(_ingested_at) AS last_ingested FROM events")
+    last = df.iloc[0]["last_ingested"] if not df.empty else None
+    return None if last is None or pd.isna(last) else pd.Timestamp(last).isoformat()
+
+
 def summary(store: Store) -> dict[str, Any]:
     """Totals for a health line: events, dead letters, and when the last event landed."""
     df = store.query_df(

@@ -26,13 +26,14 @@ def activity_tile(refresh_ms: int) -> html.Div:
 def fetch(store) -> dict:
     """Counts and the newest arrivals with the summary read with them (dashboards.read_model)."""
     return read_model.page_data(store, ("activity",), lambda: {"counts": activity.event_counts(store),
-                                                               "recent": activity.recent_events(store, 10)})
+                                                               "recent": activity.recent_events(store, 10),
+                                                               "totals": activity.summary(store)})
 
 
 def render(data: dict) -> tuple:
-    s = data["summary"]
-    health = (f"{s['events']:,} events stored, {s['dead_letters']:,} dead letters; "
-              + freshness(f"{s['events']:,} events", s).split(" · ", 1)[1])
+    s, totals = data["summary"], data["totals"]
+    health = (f"{totals['events']:,} events stored, {totals['dead_letters']:,} dead letters; "
+              + freshness(f"{totals['events']:,} events", s).split(" · ", 1)[1])
     counts = table(data["counts"].to_dict("records"), [("type", "type"), ("events", "events"),
                                                        ("newest_event", "newest event")], EMPTY_STORE)
     recent = data["recent"].assign(ingested=data["recent"]["ingested"].astype(str).str[11:19],
