@@ -43,6 +43,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from projections import activity
+from projections.store import turns
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +366,10 @@ class ReadModel:
             try:
                 if lane == LIVE:
                     self.catching_up()  # a backlog: expensive snapshots would be stale at once (see _compute)
-                step = self._refresh_due(lane)
+                    step = self._refresh_due(lane)
+                else:
+                    with turns.background():  # its statements wait for the live lane's and the worker's
+                        step = self._refresh_due(lane)
             except Exception:  # the store went away or is closing: keep trying, quietly
                 log.warning("read model refresh failed", exc_info=True)
                 step = None

@@ -47,6 +47,7 @@ from .common import (
 )
 from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration, first_reviews,
                     times_of, values_of)
+from ..store.turns import in_context
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -315,16 +316,17 @@ class Reads:
             sql = {name: only_teams(name, q) for name, q in sql.items()}
             params = {**params, "only": sorted(only)}
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-reads")
+        query, cohort_read = in_context(store.query_df), in_context(self._cohort_read)  # the caller's turn (store.turns)
         self._results: dict[str, Future] = {}
         for name in SPAN_READS:
-            self._results[name] = pool.submit(store.query_df, sql[name], params)
+            self._results[name] = pool.submit(query, sql[name], params)
         for name, deal_sql in COHORT_READS.items():  # after `closed`, in the same thread
-            self._results[name] = pool.submit(self._cohort_read, store, deal_sql, sql["closed"], params)
+            self._results[name] = pool.submit(cohort_read, store, deal_sql, sql["closed"], params)
         for name in LATER_READS:
-            self._results[name] = pool.submit(store.query_df, sql[name], params)
+            self._results[name] = pool.submit(query, sql[name], params)
         for name, (extra_sql, extra_params) in (extra or {}).items():
             self._results[name] = pool.submit(
-                lambda q=extra_sql, p=extra_params: store.query_df(q, p(self) if callable(p) else p))
+                in_context(lambda q=extra_sql, p=extra_params: store.query_df(q, p(self) if callable(p) else p)))
         pool.shutdown(wait=False)  # the thread ends once the queue is done (a caller that stops early leaves it to finish)
 
     def _cohort_read(self, store: Any, deal_sql: str, closed_sql: str, params: dict[str, Any]) -> pd.DataFrame:

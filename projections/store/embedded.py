@@ -5,7 +5,7 @@ time, so sessions are shared per process: opening the same directory twice retur
 on the same session (each with its own database), and a second directory is refused with a
 clear error. Calls are serialised with a lock: chDB releases the GIL while a query runs, so a
 Dash thread and the stream worker can share the process, but one session runs one statement
-at a time.
+at a time; whose goes next is `turns.Turns`' rule (foreground work before background work).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .base import INSERT_SETTINGS, Store, StoreError, check_identifier
+from .turns import Turns
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,7 +26,7 @@ _sessions: dict[str, Any] = {}
 _locks: dict[str, Any] = {}
 _refcounts: dict[str, int] = {}
 _registry_lock = threading.Lock()
-_query_lock = threading.RLock()
+_query_lock = Turns()  # one statement at a time, foreground work first (turns.py)
 _current_database: dict[str, str] = {}  # session path -> database its last USE selected
 
 
