@@ -87,6 +87,10 @@ ONLY_WITHDRAWN_IDS = f"SELECT deal_id FROM withdrawal_teams FINAL WHERE {IN_PERI
 """WITHDRAWN_IDS of the teams `only` (the deals the `withdrawn` read keeps for them)."""
 
 
+DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
+"""The deals with a success criterion due in the period: those whose closes and results `criteria_due` reads."""
+
+
 def _build(_q: Callable[[str], str]) -> dict[str, str]:
     """The grouped queries with the period label `_q(col)` of the deciding time beside the team."""
     MEMBERS_SQL = f"""
@@ -134,9 +138,8 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
       ON sc.deal_id = m.deal_id AND sc.criterion_id = m.criterion_id
     WHERE cd.outcome = 'won'
     """
-    _DUE_IDS = "SELECT deal_id FROM success_criteria WHERE due >= {start_day:Date} AND due < {end_day:Date}"
-    CRITERIA_DUE_SQL = (CRITERIA_DUE_SQL.replace("QUARTER", _q("due")).replace("CLOSED_FOR_DUE", closed_deals(_DUE_IDS))
-                        .replace("DUE_IDS", _DUE_IDS))
+    CRITERIA_DUE_SQL = (CRITERIA_DUE_SQL.replace("QUARTER", _q("due")).replace("CLOSED_FOR_DUE", closed_deals(DUE_IDS))
+                        .replace("DUE_IDS", DUE_IDS))
 
     REFERRALS_SQL = f"""
     SELECT rt.rt_team AS team, {_q('x.time')} AS quarter, toInt64(count()) AS n
@@ -268,13 +271,16 @@ ONLY_SOONER: dict[str, tuple[str, str]] = {
     "exchanges": ("FROM deal_exchange_teams FINAL WHERE {IN_PERIOD}",
                   "FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} AND deal_id IN (SELECT deal_id FROM "
                   "deal_exchange_teams WHERE {IN_PERIOD} AND team IN {only:Array(String)})"),
+    "criteria_due": (DUE_IDS, DUE_IDS + " AND deal_id IN (SELECT deal_id FROM deal_outcomes WHERE team IN {only:Array(String)})"),
 }
 """Reads whose team is known only after a window, a join or an aggregate, and which can leave out
 rows of other teams before it (read -> (text, the text with the rows left out)): a recognition's team is
 its giver's team then, so only givers who were members of the teams in the period can count (a giver's
 pairs are left out whole: the per-pair cap sees the same rows); an exchange's team is its deal's latest
-in the period, so only deals with an exchange of one of the teams then can. The kept rows' figures are
-the same; what the engine reads for them is less."""
+in the period, so only deals with an exchange of one of the teams then can; a criterion due in the period
+counts for the team its won deal carried at its close, so only deals with a close of one of the teams can
+(any copy of a close row: a superset of the deals whose latest close is theirs). The kept rows' figures
+are the same; what the engine reads for them is less."""
 
 
 def only_teams(name: str, sql: str) -> str:
