@@ -213,7 +213,7 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
     `reads`: `snapshot_reads(store, period, lessons_limit)`, when the caller passes them to the figures too."""
     reads = snapshot_reads(store, period, lessons_limit) if reads is None else reads
     rosters = reads.frame("rosters")
-    artifacts, pairs = reads.knowledge
+    known = reads.knowledge
     failed, reviews = failed_deals(reads.closed, reads.reviews)
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(reviews.get("deal_id", [])):
@@ -245,19 +245,18 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
             "edges": views.edges_frame(ties.get(team, Counter())),
             "balance": views.balance_frame(members.get("person", []), given.get(team, Counter()),
                                            received.get(team, Counter())),
-            "by_kind": views.by_kind(artifacts.get(cell, []), pairs.get(cell, []), team),
+            "by_kind": views.by_kind_counts(known.by_kind.get(cell, [])),
             "failed": views.failed_rows(failed_of(team), reviews.iloc[sorted(review_rows.get(team, []))]),
             "lessons": lessons_of(team),
         }
 
     def fingerprint(team: str) -> bytes:
-        """Everything frames(team) reads, without building a frame. The acts, reuse pairs and reviews
+        """Everything frames(team) reads, without building a frame. The acts and reviews
         come in no set order and the frames do not depend on it: sorted, so an unchanged team's
         fingerprint is the same in every snapshot."""
         cell = (team, period)
         return digest(members_of.digest(team), failed_of.digest(team), lessons_of.digest(team),
                       np.sort(review_hashes[review_rows.get(team, [])]).tobytes(), cell,
                       sorted(ties.get(team, Counter()).items()), sorted(given.get(team, Counter()).items()),
-                      sorted(received.get(team, Counter()).items()), sorted(artifacts.get(cell, ())),
-                      sorted(pairs.get(cell, ())))
+                      sorted(received.get(team, Counter()).items()), known.by_kind.get(cell, []))
     return Lazy(teams, frames, fingerprint)

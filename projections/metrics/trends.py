@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -111,15 +112,33 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
     """
 
-    ARTIFACTS_SQL = f"""
-    SELECT artifact_id, kind, author_team AS team, {_q('time')} AS quarter FROM artifacts FINAL
-    WHERE {IN_PERIOD} AND author_team != ''
+    _LESSONS = ", ".join(f"'{k}'" for k in sharing.LESSON_KINDS)
+    KNOWLEDGE_SQL = f"""
+    SELECT team, quarter, kind, toUInt8(grouping(kind)) AS all_kinds,
+           toInt64(countIf(side = 'a')) AS shared,
+           toInt64(uniqExactIf(artifact_id, side = 'a' AND kind IN ({_LESSONS}))) AS lessons,
+           toInt64(uniqExactIf(artifact_id, side = 'p')) AS reused,
+           toInt64(countIf(side = 'p')) AS reuses,
+           toInt64(countIf(side = 'p' AND user_team != team)) AS cross_team_reuses,
+           toInt64(uniqExactIf(artifact_id, side = 'p' AND cohort_lesson = 1)) AS reused_lessons
+    FROM (SELECT 'a' AS side, artifact_id, kind, author_team AS team, {_q('time')} AS quarter, '' AS user_team,
+                 toUInt8(0) AS cohort_lesson
+          FROM artifacts FINAL WHERE {IN_PERIOD} AND author_team != ''
+          UNION ALL
+          SELECT 'p' AS side, artifact_id, kind, author_team AS team, {_q('shared_at')} AS quarter, user_team,
+                 toUInt8((author_team, {_q('shared_at')}, artifact_id) IN (
+                     SELECT author_team, {_q('time')}, artifact_id FROM artifacts FINAL
+                     WHERE {IN_PERIOD} AND author_team != '' AND kind IN ({_LESSONS}))) AS cohort_lesson
+          FROM reuse_pairs FINAL
+          WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team != '')
+    GROUP BY GROUPING SETS ((team, quarter, kind), (team, quarter))
     """
-    REUSE_PAIRS_SQL = f"""
-    SELECT artifact_id, user, kind, user_team, author_team AS team, {_q('shared_at')} AS quarter
-    FROM reuse_pairs FINAL
-    WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team != ''
-    """
+    # Knowledge shared and reused per team and period, reduced in the engine (`Knowledge`): one row per kind
+    # (`all_kinds` 0) and one for all kinds (1). `shared`: the team's artifacts of the period (rows of
+    # `artifacts`, each with its author's team when sharing it); `reused`: distinct artifacts among their
+    # qualifying reuse pairs (`reuse_pairs`), `reuses` those pairs, `cross_team_reuses` those by a user of
+    # another team (or none) then; `lessons`: distinct lesson and war-story artifacts of the cohort,
+    # `reused_lessons`: distinct ones of them among the pairs.
 
     CLOSED_SQL = f"""
     SELECT deal_id, outcome, closed_at, team, {_q('closed_at')} AS quarter
@@ -169,8 +188,8 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     WHERE g.g_team != ''
     GROUP BY team, quarter, reason
     """
-    return {"members": MEMBERS_SQL, "help": HELP_SQL, "exchanges": EXCHANGES_SQL, "artifacts": ARTIFACTS_SQL,
-            "reuse_pairs": REUSE_PAIRS_SQL, "closed": CLOSED_SQL, "criteria_due": CRITERIA_DUE_SQL,
+    return {"members": MEMBERS_SQL, "help": HELP_SQL, "exchanges": EXCHANGES_SQL, "knowledge": KNOWLEDGE_SQL,
+            "closed": CLOSED_SQL, "criteria_due": CRITERIA_DUE_SQL,
             "referrals": REFERRALS_SQL, "withdrawn": WITHDRAWN_SQL, "rediscoveries": REDISCOVERIES_SQL,
             "withdrawn_ends": WITHDRAWN_ENDS_SQL, "recognition": RECOGNITION_SQL}
 
@@ -211,25 +230,41 @@ def _members(df: pd.DataFrame, periods: list[str]) -> dict[tuple[str, str], dict
     return out
 
 
-Knowledge = tuple[dict, dict]
-"""What `knowledge` gives: (team, period) -> artifacts, and (team, period) -> reuse pairs."""
+KNOWLEDGE_COUNTS = ("shared", "reused", "reuses", "cross_team_reuses")
+"""A kind's counts in `Knowledge.by_kind` (views.by_kind_counts' columns after the kind)."""
 
 
-def knowledge(artifacts_df: pd.DataFrame, pairs_df: pd.DataFrame) -> Knowledge:
-    """(team, period) -> artifacts `(id, kind)`, and -> reuse pairs `(id, user, kind, user_team)`, as
-    sharing.cohort_and_pairs gives them for one team and period, from the `artifacts` and
-    `reuse_pairs` queries' results, each of which names the artifact's team and period (pure)."""
-    artifacts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for artifact, kind, team, q in _tuples(artifacts_df, "artifact_id", "kind", "team", "quarter"):
-        artifacts[(team, q)].append((artifact, kind))
-    pairs: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for artifact, user, kind, user_team, team, q in _tuples(pairs_df, "artifact_id", "user", "kind", "user_team",
-                                                              "team", "quarter"):
-        pairs[(team, q)].append((artifact, user, kind, user_team))
-    return artifacts, pairs
+@dataclass(frozen=True)
+class Knowledge:
+    """Knowledge counts per (team, period), from the `knowledge` read: `by_kind` -> [(kind, shared, reused,
+    reuses, cross_team_reuses)] sorted by kind, `totals` -> {the counts of all kinds, `lessons`,
+    `reused_lessons`} (distinct artifacts: not the sums of the kinds')."""
+    by_kind: dict[tuple[str, str], list[tuple]]
+    totals: dict[tuple[str, str], dict[str, int]]
+
+    def total(self, key: tuple[str, str]) -> dict[str, int]:
+        return self.totals.get(key, NO_KNOWLEDGE)
 
 
-SPAN_READS = ("members", "help", "exchanges", "artifacts", "reuse_pairs", "closed")
+NO_KNOWLEDGE = {"shared": 0, "lessons": 0, "reused": 0, "reuses": 0, "cross_team_reuses": 0, "reused_lessons": 0}
+
+
+def knowledge(df: pd.DataFrame) -> Knowledge:
+    """`Knowledge` of the `knowledge` query's result (pure)."""
+    by_kind: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    names = list(NO_KNOWLEDGE)
+    for team, q, kind, all_kinds, *counts in _rows(df, "team", "quarter", "kind", "all_kinds", *names):
+        key = (str(team), str(q))
+        values = dict(zip(names, (int(n) for n in counts)))
+        if all_kinds:
+            totals[key] = values
+        else:
+            by_kind[key].append((str(kind), *(values[n] for n in KNOWLEDGE_COUNTS)))
+    return Knowledge({key: sorted(rows) for key, rows in by_kind.items()}, totals)
+
+
+SPAN_READS = ("members", "help", "exchanges", "knowledge", "closed")
 """The span's queries (`SQL[kind]`) `grouped` reads first, in the order it reduces them."""
 COHORT_READS = {"reviews": REVIEWS_SQL, "collaborators": COLLABORATORS_SQL, "criteria": CRITERIA_SQL,
                 "handoffs": HANDOFFS_SQL}
@@ -271,13 +306,15 @@ ONLY_SOONER: dict[str, tuple[str, str]] = {
     "exchanges": ("FROM deal_exchange_teams FINAL WHERE {IN_PERIOD}",
                   "FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} AND deal_id IN (SELECT deal_id FROM "
                   "deal_exchange_teams WHERE {IN_PERIOD} AND team IN {only:Array(String)})"),
+    "knowledge": ("author_team != ''", "author_team != '' AND author_team IN {only:Array(String)}"),
     "criteria_due": (DUE_IDS, DUE_IDS + " AND deal_id IN (SELECT deal_id FROM deal_outcomes WHERE team IN {only:Array(String)})"),
 }
 """Reads whose team is known only after a window, a join or an aggregate, and which can leave out
 rows of other teams before it (read -> (text, the text with the rows left out)): a recognition's team is
 its giver's team then, so only givers who were members of the teams in the period can count (a giver's
 pairs are left out whole: the per-pair cap sees the same rows); an exchange's team is its deal's latest
-in the period, so only deals with an exchange of one of the teams then can; a criterion due in the period
+in the period, so only deals with an exchange of one of the teams then can; knowledge is counted per
+author's team, so only the teams' artifacts and pairs are read before the counts; a criterion due in the period
 counts for the team its won deal carried at its close, so only deals with a close of one of the teams can
 (any copy of a close row: a superset of the deals whose latest close is theirs). The kept rows' figures
 are the same; what the engine reads for them is less."""
@@ -360,7 +397,7 @@ class Reads:
 
     @functools.cached_property
     def knowledge(self) -> Knowledge:
-        return knowledge(self.frame("artifacts"), self.frame("reuse_pairs"))
+        return knowledge(self.frame("knowledge"))
 
     @property
     def closed(self) -> pd.DataFrame:
@@ -409,7 +446,7 @@ def grouped(store: Any, periods: list[str], teams: list[str],
                                                   "buyer_gave"):
         exchanges[(str(team), q)].append((int(seller_gave), int(buyer_gave)))
 
-    artifacts, pairs = reads.knowledge
+    shared = reads.knowledge
 
     cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
     for deal, outcome, closed_at, team, q in _rows(reads.closed, "deal_id", "outcome", "closed_at", "team", "quarter"):
@@ -443,10 +480,10 @@ def grouped(store: Any, periods: list[str], teams: list[str],
             cell = {"members": len(members.get(key, {}))}
             cell.update(_network(members.get(key, {}), ties.get(key, set()), acts.get(key, [0, 0, 0])))
             cell.update(_buyer(exchanges.get(key, [])))
-            cell.update(_sharing(artifacts.get(key, []), pairs.get(key, []), members.get(key, {}), team))
+            cell.update(_sharing(shared.total(key), members.get(key, {})))
             cohort = cohorts.get(key, {})
             cell.update(_deals(cohort, reviews, collaborators, criteria, handed_off, due.get(key, []),
-                               referrals.get(key, 0), artifacts.get(key, []), pairs.get(key, [])))
+                               referrals.get(key, 0), shared.total(key)))
             cell.update({f"proposal_rediscovery.{k}": v
                          for k, v in rediscovery.figures(withdrawn.get(key, []), restarts).items()})
             cell.update({f"recognition.{k}": v for k, v in recognition.mix(by_reason.get(key, {})).items()})
@@ -489,36 +526,33 @@ def _buyer(deals: list[tuple[int, int]]) -> dict[str, Any]:
     return {f"buyer_reciprocity.{k}": v for k, v in buyer.figures(deals).items()}
 
 
-def _sharing(artifacts: list, pairs: list, members: dict[str, int], team: str) -> dict[str, Any]:
+def _sharing(known: dict[str, int], members: dict[str, int]) -> dict[str, Any]:
     person_months = sum(members.values()) / MS_PER_MONTH
-    cross = sum(1 for *_, t in pairs if t != team)
     return {
-        "information_sharing.artifacts_shared": count(len(artifacts)),
-        "information_sharing.reuses": count(len(pairs)),
+        "information_sharing.artifacts_shared": count(known["shared"]),
+        "information_sharing.reuses": count(known["reuses"]),
         "information_sharing.artifacts_per_person_month": figure(
-            len(artifacts) / person_months if person_months else None, person_months, MIN_PERSON_MONTHS),
-        "information_sharing.reuse_rate": ratio(len({a for a, *_ in pairs}), len(artifacts), MIN_ARTIFACTS),
-        "information_sharing.cross_team_reuse_share": ratio(cross, len(pairs), MIN_REUSES),
+            known["shared"] / person_months if person_months else None, person_months, MIN_PERSON_MONTHS),
+        "information_sharing.reuse_rate": ratio(known["reused"], known["shared"], MIN_ARTIFACTS),
+        "information_sharing.cross_team_reuse_share": ratio(known["cross_team_reuses"], known["reuses"], MIN_REUSES),
     }
 
 
 def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, handed_off: set, met: list[int],
-           referrals: int, artifacts: list, pairs: list) -> dict[str, Any]:
+           referrals: int, known: dict[str, int]) -> dict[str, Any]:
     failed = {d: t for d, (o, t) in cohort.items() if o in FAILED_OUTCOMES}
     in_window, days = first_reviews(failed, reviews)
-    lessons = {a for a, k in artifacts if k in sharing.LESSON_KINDS}
-    reused_lessons = {a for a, *_ in pairs if a in lessons}
     won = {d: t for d, (o, t) in cohort.items() if o == "won"}
     before = sum(1 for d, c in won.items() if any(t <= c for t in criteria.get(d, [])))
     return {
         "failure_transparency.failed_deals": count(len(failed)),
-        "failure_transparency.lessons_shared": count(len(lessons)),
+        "failure_transparency.lessons_shared": count(known["lessons"]),
         "customer_outcomes.won_deals": count(len(won)),
         "customer_outcomes.criteria_due": count(len(met)),
         "failure_transparency.review_rate": ratio(in_window, len(failed), MIN_DEALS),
         "failure_transparency.median_days_to_review": figure(statistics.median(days) if days else None, len(days),
                                                              MIN_REVIEWED),
-        "failure_transparency.lesson_reuse_rate": ratio(len(reused_lessons), len(lessons), MIN_ARTIFACTS),
+        "failure_transparency.lesson_reuse_rate": ratio(known["reused_lessons"], known["lessons"], MIN_ARTIFACTS),
         "customer_outcomes.criteria_defined_before_close": ratio(before, len(won), MIN_DEALS),
         "customer_outcomes.handed_off_with_criteria": ratio(sum(1 for d in won if d in handed_off), len(won),
                                                             MIN_DEALS),

@@ -135,6 +135,9 @@ def knowledge_by_kind(store: Any, team: str, period: str) -> pd.DataFrame:
     return by_kind(artifacts, pairs, team)
 
 
+BY_KIND_COLUMNS = ["kind", "shared", "reused", "reuses", "cross_team_reuses"]
+
+
 def by_kind(artifacts: list[tuple[str, str]], pairs: list[tuple[str, str, str, str]], team: str) -> pd.DataFrame:
     """`knowledge_by_kind` of the team's artifacts `(id, kind)` and reuse pairs `(id, user, kind, user_team)`."""
     rows: dict[str, dict[str, int]] = {}
@@ -146,9 +149,13 @@ def by_kind(artifacts: list[tuple[str, str]], pairs: list[tuple[str, str, str, s
     for _, _, kind, user_team in pairs:
         rows[kind]["reuses"] += 1
         rows[kind]["cross_team_reuses"] += user_team != team
-    df = pd.DataFrame([{"kind": k, **v} for k, v in sorted(rows.items())],
-                      columns=["kind", "shared", "reused", "reuses", "cross_team_reuses"])
-    return df
+    return pd.DataFrame([{"kind": k, **v} for k, v in sorted(rows.items())], columns=BY_KIND_COLUMNS)
+
+
+def by_kind_counts(rows: list[tuple]) -> pd.DataFrame:
+    """`by_kind`'s frame of counts already made per kind: (kind, shared, reused, reuses, cross_team_reuses),
+    sorted by kind (`trends.Knowledge.by_kind`)."""
+    return pd.DataFrame([dict(zip(BY_KIND_COLUMNS, r)) for r in rows], columns=BY_KIND_COLUMNS)
 
 
 FAILED_SQL = f"""
