@@ -35,14 +35,15 @@ query (closes, FINAL, team at close) was most of the page's time on large stores
 
 REVIEWS_SQL = f"SELECT deal_id, time FROM reviews FINAL WHERE {IN_COHORT}"
 COLLABORATORS_SQL = f"""
-SELECT deal_id, person, min(time) AS first_time FROM deal_collaborators FINAL
+SELECT deal_id, min(time) AS first_time FROM deal_collaborators FINAL
 WHERE {IN_COHORT}
   AND (deal_id, person) NOT IN (SELECT deal_id, owner FROM deal_changes WHERE owner != '' AND {IN_COHORT})
-GROUP BY deal_id, person
+GROUP BY deal_id
 """
-"""The people who joined each cohort deal other than its owners, at their first joining. The owners are
-read without FINAL: a pair is in the set or not however many copies of its row the table holds yet
-(FINAL over deal_changes cost as much as the rest of the query)."""
+"""When someone other than its owners first joined each cohort deal (`collaboration` asks only whether
+that was by the close: one row per deal, not one per person). The owners are read without FINAL: a
+pair is in the set or not however many copies of its row the table holds yet (FINAL over
+deal_changes cost as much as the rest of the query)."""
 CRITERIA_SQL = f"SELECT deal_id, min(time) AS first_time FROM success_criteria FINAL WHERE {IN_COHORT} GROUP BY deal_id"
 HANDOFFS_SQL = f"SELECT DISTINCT deal_id FROM handoffs FINAL WHERE criteria_transferred = 1 AND {IN_COHORT}"
 
@@ -146,7 +147,7 @@ def _collaboration(store: Any, params: dict[str, Any], cohort: dict) -> dict[str
 
 def collaboration(cohort: dict, collaborators: dict) -> dict[str, Any]:
     """Collaboration figures of a cohort (deal -> (outcome, close time)); `collaborators`: deal ->
-    the times collaborators joined it (a deal is collaborative with one joined by its close). Pure."""
+    the times collaborators first joined it (a deal is collaborative with one joined by its close). Pure."""
     collaborative = {
         d for d, (_, closed_at) in cohort.items() if any(t <= closed_at for t in collaborators.get(d, []))
     }

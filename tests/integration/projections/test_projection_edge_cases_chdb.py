@@ -1,7 +1,8 @@
 """A small hand-made history through chDB, checked against hand-computed figures and the oracle.
 
 Covers: ack before help, ack by someone else, useful=false, team history (a transfer), the
-recognition cap, self-reuse and reuse after 30 days, review window, deal team at close.
+recognition cap, self-reuse and reuse after 30 days, review window, deal team at close, collaborators
+joined before and after a close.
 """
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ e("02-06T10:00:01", "knowledge.reused", artifact_id="k1", user="e")
 e("02-03T10:00:00", "knowledge.reused", artifact_id="k1", user="c")
 # deals: d1 lost, review in 13 days; d2 no_decision, review after 21 days; d3 moved to south before close
 e("01-02T10:00:00", "deal.opened", deal_id="d1", owner="a", team="north", account="x", amount=1.0, currency="EUR", stage="s")
+e("01-10T10:00:00", "deal.collaborator_added", deal_id="d1", person="c", role="peer")
 e("01-20T10:00:00", "deal.closed", deal_id="d1", outcome="lost", amount=1.0)
+e("01-22T10:00:00", "deal.collaborator_added", deal_id="d1", person="d", role="peer")  # after the close
 e("02-02T10:00:00", "review.published", review_id="r1", deal_id="d1", author="a", kind="postmortem", lessons=["l"])
 e("01-03T10:00:00", "deal.opened", deal_id="d2", owner="b", team="north", account="x", amount=1.0, currency="EUR", stage="s")
 e("01-05T10:00:00", "deal.collaborator_added", deal_id="d2", person="d", role="peer")
@@ -99,6 +102,8 @@ def test_hand_history_north_q1(store):
     assert v(ft["failed_deals"]) == (2, 2) and ft["review_rate"]["sample"] == 2
     assert ft["median_days_to_review"]["sample"] == 2 and ft["war_stories_shared"]["value"] == 1
     assert v(m["collaboration"]["closed_deals"]) == (2, 2)  # d3 closed as south
+    # d1 and d2 had a collaborator by their close (d1's second one joined after it, which does not undo that)
+    assert m["collaboration"]["win_rate_collaborative"]["sample"] == 2
     assert m["customer_outcomes"]["referrals_made"]["value"] == 1
     assert metrics.team_metrics(store, "south", "2026-Q1")["customer_outcomes"]["won_deals"]["value"] == 1
 
