@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import pandas as pd
 
+from ..store.turns import in_context
 from . import buyer, recognition, rediscovery, sharing
 from .common import (
     CLOSED_IN_PERIOD,
@@ -48,7 +49,6 @@ from .common import (
 )
 from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration, first_reviews,
                     times_of, values_of)
-from ..store.turns import in_context
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -112,6 +112,12 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
     FROM deal_exchange_teams FINAL WHERE {IN_PERIOD} GROUP BY deal_id, quarter
     """
 
+    # Knowledge shared and reused per team and period, reduced in the engine (`Knowledge`): one row per kind
+    # (`all_kinds` 0) and one for all kinds (1). `shared`: the team's artifacts of the period (rows of
+    # `artifacts`, each with its author's team when sharing it); `reused`: distinct artifacts among their
+    # qualifying reuse pairs (`reuse_pairs`), `reuses` those pairs, `cross_team_reuses` those by a user of
+    # another team (or none) then; `lessons`: distinct lesson and war-story artifacts of the cohort,
+    # `reused_lessons`: distinct ones of them among the pairs.
     _LESSONS = ", ".join(f"'{k}'" for k in sharing.LESSON_KINDS)
     KNOWLEDGE_SQL = f"""
     SELECT team, quarter, kind, toUInt8(grouping(kind)) AS all_kinds,
@@ -133,13 +139,6 @@ def _build(_q: Callable[[str], str]) -> dict[str, str]:
           WHERE shared_at >= {{start:{TS}}} AND shared_at < {{end:{TS}}} AND author_team != '')
     GROUP BY GROUPING SETS ((team, quarter, kind), (team, quarter))
     """
-    # Knowledge shared and reused per team and period, reduced in the engine (`Knowledge`): one row per kind
-    # (`all_kinds` 0) and one for all kinds (1). `shared`: the team's artifacts of the period (rows of
-    # `artifacts`, each with its author's team when sharing it); `reused`: distinct artifacts among their
-    # qualifying reuse pairs (`reuse_pairs`), `reuses` those pairs, `cross_team_reuses` those by a user of
-    # another team (or none) then; `lessons`: distinct lesson and war-story artifacts of the cohort,
-    # `reused_lessons`: distinct ones of them among the pairs.
-
     CLOSED_SQL = f"""
     SELECT deal_id, outcome, closed_at, team, {_q('closed_at')} AS quarter
     FROM deal_outcomes FINAL WHERE team != '' AND {CLOSED_IN_PERIOD}
