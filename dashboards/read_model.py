@@ -126,8 +126,8 @@ class _Entry:
 def snapshot(store: Any, compute: Callable[[], dict]) -> tuple[tuple, dict]:
     """(data version read before computing, the page's data with the summary read with it: when it was
     computed and when the newest event it includes landed, for its freshness footers; a page that shows the
-    store's totals reads them in its own compute: an exact count of 10M events costs 150-190 ms, and
-    every snapshot update of every page would pay it)."""
+    store's totals reads them in its own compute: an exact count of a large store is dear, and every
+    snapshot update of every page would pay it, docs/benchmarks.md)."""
     # The versions are read once, before computing (a change during the compute forces a redo), and
     # every query of the compute is filed under them (one metadata read, not one per query).
     with activity.versions_pinned(store):

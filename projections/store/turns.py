@@ -2,9 +2,9 @@
 
 Foreground work (the worker's writes, the live figures pages watch, a person's request) goes before
 background work (snapshots recomputed at most every so often: needs-attention lists, the executive
-page). Without an order, a background compute of four 300 ms queries took its turns between the
-live update's queries and doubled that update (1.3 s -> 3.3 s at 10M events, docs/benchmarks.md);
-with it, a live update waits for at most the one background statement already running.
+page). Without an order, a needs-attention refresh's queries took their turns between a live
+update's queries and doubled that update on a large store (docs/benchmarks.md); with it, a live
+update waits for at most the one background statement already running.
 
 Background work is marked by the context (`background()`), which threads started for a compute
 inherit when they run in its context (`trends.Reads` does). A background statement waits while a
