@@ -23,7 +23,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..store.turns import in_context
-from . import buyer, recognition, rediscovery, sharing
+from . import buyer, recognition, rediscovery, sharing, views
 from .common import (
     CLOSED_IN_PERIOD,
     FAILED_OUTCOMES,
@@ -229,8 +229,8 @@ def _members(df: pd.DataFrame, periods: list[str]) -> dict[tuple[str, str], dict
     return out
 
 
-KNOWLEDGE_COUNTS = ("shared", "reused", "reuses", "cross_team_reuses")
-"""A kind's counts in `Knowledge.by_kind` (views.by_kind_counts' columns after the kind)."""
+KNOWLEDGE_COUNTS = tuple(views.BY_KIND_COLUMNS[1:])
+"""A kind's counts in `Knowledge.by_kind`: the by-kind table's columns after the kind."""
 
 
 @dataclass(frozen=True)

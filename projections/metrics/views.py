@@ -149,7 +149,7 @@ def by_kind(artifacts: list[tuple[str, str]], pairs: list[tuple[str, str, str, s
     for _, _, kind, user_team in pairs:
         rows[kind]["reuses"] += 1
         rows[kind]["cross_team_reuses"] += user_team != team
-    return pd.DataFrame([{"kind": k, **v} for k, v in sorted(rows.items())], columns=BY_KIND_COLUMNS)
+    return by_kind_counts([(k, *v.values()) for k, v in sorted(rows.items())])
 
 
 def by_kind_counts(rows: list[tuple]) -> pd.DataFrame:
