@@ -172,6 +172,7 @@ class ReadModel:
         self._entries: "OrderedDict[tuple, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set when a writer in this process stored rows (activity.on_write)
         self._threads: list[threading.Thread] = []
         self._foreground = 0  # first visits computing in a request right now: the refresher waits
         self._growth: tuple[float, int] | None = None  # (clock, stored rows) when the refresher last looked
@@ -353,15 +354,25 @@ class ReadModel:
 
     def _run(self, lane: str) -> None:
         if lane == LIVE:
-            log.info("read model: refreshing watched page data when the data changed (polls every %.1fs)",
+            log.info("read model: refreshing watched page data when the data changed (woken by this process's writes; "
+                     "polls every %.1fs for other writers)",
                      self.poll_seconds)
-        pause = self.poll_seconds
-        while not self._stop.wait(pause):
+        pause, idle = self.poll_seconds, True
+        while True:
+            # Idle, the live lane wakes as soon as a writer in this process stored rows (`activity.written`),
+            # not at its next poll: the poll alone added up to POLL_SECONDS to every figure's way to the screen.
+            # A rest after a whole compute, and a store being filled by a backlog, keep the poll.
+            waiting_for_writes = lane == LIVE and idle and not self.busy
+            (self._wake if waiting_for_writes else self._stop).wait(pause)
+            if self._stop.is_set():
+                return
+            if lane == LIVE:
+                self._wake.clear()  # before the data version is read: a write after it wakes the next wait
             if getattr(self.store, "_closed", False):
                 log.info("read model: the store closed; refresher stops")
                 return
             if self._foreground:  # a first visit computes its page: it goes first
-                pause = self.poll_seconds
+                pause, idle = self.poll_seconds, False
                 continue
             try:
                 if lane == LIVE:
@@ -380,14 +391,15 @@ class ReadModel:
             # would only make the next update larger (and every figure later); it looks again at once
             # for the rows written meanwhile.
             if step is None:
-                pause = self.poll_seconds
+                pause, idle = self.poll_seconds, True
             elif step[1]:
-                pause = max(self.poll_seconds, REST_RATIO * step[0])
+                pause, idle = max(self.poll_seconds, REST_RATIO * step[0]), False
             else:
-                pause = AFTER_UPDATE_SECONDS
+                pause, idle = AFTER_UPDATE_SECONDS, False
 
     def start(self) -> "ReadModel":
         if not self._threads:
+            activity.on_write(self.store, self._wake.set)
             self._threads = [threading.Thread(target=self._run, args=(lane,), name=f"read-model-{lane}", daemon=True)
                              for lane in (LIVE, SLOW)]
             for thread in self._threads:
@@ -395,7 +407,9 @@ class ReadModel:
         return self
 
     def stop(self) -> None:
+        activity.off_write(self.store, self._wake.set)
         self._stop.set()
+        self._wake.set()
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads = []

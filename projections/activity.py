@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -109,6 +109,33 @@ def versions_pinned(store: Store) -> Iterator[dict[str, tuple]]:
             pins.pop(key, None)
         else:
             pins[key] = before
+
+
+_listeners: dict[Any, list[Callable[[], None]]] = {}
+_listeners_lock = threading.Lock()
+
+
+def on_write(store: Store, listener: Callable[[], None]) -> None:
+    """Call `listener` (no arguments, quick: it sets an event) whenever a writer in this process tells
+    that it stored rows in `store`'s database (`written`): a refresher then looks at the data version
+    at once instead of at its next poll. Writers in other processes tell nobody, and the poll stays."""
+    with _listeners_lock:
+        _listeners.setdefault(_database(store), []).append(listener)
+
+
+def off_write(store: Store, listener: Callable[[], None]) -> None:
+    with _listeners_lock:
+        heard = _listeners.get(_database(store), [])
+        if listener in heard:
+            heard.remove(listener)
+
+
+def written(store: Store) -> None:
+    """A writer stored rows in `store`'s database and the engine confirmed them: wake who listens."""
+    with _listeners_lock:
+        heard = list(_listeners.get(_database(store), ()))
+    for listener in heard:
+        listener()
 
 
 def data_version(store: Store) -> tuple:

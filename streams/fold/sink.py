@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from projections import ddl, resolved
+from projections import activity, ddl, resolved
 from projections.arrow import arrow_table
 from projections.project import Positioned, encode
 from projections.rows import epoch_ms
@@ -116,6 +116,7 @@ class EventSink:
 
         self._until_written(f"{prepared.events} events", write_all, refusable)
         self.events_written += prepared.events
+        activity.written(self.store)  # the pages' refresher looks at once, not at its next poll
 
     def write_dead_letters(self, letters: Sequence[tuple[DeadLetter, int, int]]) -> None:
         if not letters:
@@ -124,6 +125,7 @@ class EventSink:
         self._until_written(f"{len(letters)} dead letters",
                             lambda: self.store.insert_arrow(ddl.DEAD_LETTERS.name, table))
         self.dead_letters_written += len(letters)
+        activity.written(self.store)
 
 
 def store_events(store: Store, positioned: Sequence[Positioned], now_ms: int) -> int:
@@ -133,4 +135,5 @@ def store_events(store: Store, positioned: Sequence[Positioned], now_ms: int) ->
     for name, table in tables.items():
         store.insert_arrow(name, table)
     resolved.refresh(store, resolved.touched(tables))
+    activity.written(store)
     return len(positioned)

@@ -66,6 +66,30 @@ def test_refresher_thread_brings_new_data_without_any_request(store):
 
 
 
+def test_a_write_by_the_worker_in_this_process_wakes_the_refresher_before_its_poll(store):
+    """The poll is a minute here: only the writer's signal (`activity.written`, sent by the worker's write
+    path) can bring the new figure within seconds; a row stored without it waits for the poll."""
+    import schemas
+    from projections.project import Positioned
+    from streams.fold.sink import store_events
+    from streams.simulator import simulate
+
+    model, calls = ReadModel(store, poll_seconds=60).start(), []
+    try:
+        assert model.get(("page",), counting(store, calls))["events"] == 0
+        insert_event(store, 1)  # no signal: another process's writer, as the refresher sees it
+        time.sleep(1.0)
+        assert model.get(("page",), counting(store, calls))["events"] == 0, "nothing told the refresher"
+        (_, value), = simulate(1, 1, start=datetime(2026, 1, 5))
+        store_events(store, [Positioned(schemas.decode(value), 0, 7)], 0)
+        deadline = time.monotonic() + 5
+        while model.get(("page",), counting(store, calls))["events"] != 2:
+            assert time.monotonic() < deadline, "the worker's write did not wake the refresher"
+            time.sleep(0.02)
+    finally:
+        model.stop()
+
+
 def test_a_snapshot_refreshed_at_most_every_n_seconds_waits_out_its_interval_and_then_refreshes(store):
     clock = Clock()
     model, slow, live = ReadModel(store, clock=clock), [], []
