@@ -201,6 +201,22 @@ ONE_TEAM_SQL = {"failed": FAILED_SQL, "criteria": CRITERIA_SQL, "help": HELP_SQL
 """The fact queries the rules read, by fact, for one team (`{team:String}`), with `_windows`' parameters."""
 
 
+ITEM_ROWS = {
+    "failed": "reviewed = 0 AND outcome IN ('lost', 'no_decision')",
+    "criteria": "has_result = 0",
+    "help": "acknowledged = 0 AND helper != recipient",
+    "open": f"buyer_gave = 0 AND seller_gave >= {ALL_GIVE_NO_GET_SELLER_GIVES - 1}",
+}
+"""Per fact, the rows a rule can make an item of (each rule's first test, `review_items`... `ack_items`):
+the others stay in the engine. Most of a period's help is acknowledged and most open deals have buyer
+gives, and turning every row into a Python record was most of an every-team refresh's time
+(docs/benchmarks.md, "News without a tick"). The rules still test every condition themselves."""
+
+
+def _item_rows(name: str, sql: str) -> str:
+    return f"SELECT * FROM ({sql}) WHERE {ITEM_ROWS[name]}"
+
+
 def _ts(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000")
 
@@ -228,7 +244,8 @@ def _buyer_kinds(open_deals: list[dict]) -> list[dict]:
 
 def team_facts(store: Any, team: str, now: datetime) -> dict[str, list[dict]]:
     """What the rules read for the team as of `now` (plain records)."""
-    facts = {name: _records(store, ONE_TEAM_SQL[name], {**params, "team": team}) for name, params in _windows(now).items()}
+    facts = {name: _records(store, _item_rows(name, ONE_TEAM_SQL[name]), {**params, "team": team})
+             for name, params in _windows(now).items()}
     facts["open"] = _buyer_kinds(facts["open"])
     return facts
 
@@ -288,7 +305,7 @@ def all_team_facts(store: Any, teams: Iterable[str], now: datetime,
     facts: dict[str, dict[str, list[dict]]] = {t: {name: [] for name in ALL_TEAMS_SQL} for t in teams}
     queries, some = (ONLY_TEAMS_SQL, {"only": sorted(facts)}) if only else (ALL_TEAMS_SQL, {})
     for name, params in _windows(now).items():
-        for record in _records(store, queries[name], {**params, **some}):
+        for record in _records(store, _item_rows(name, queries[name]), {**params, **some}):
             owners = [record.pop("_team"), record.pop("_team2", "")]
             for i, team in enumerate(dict.fromkeys(t for t in owners if t)):
                 if team in facts:
