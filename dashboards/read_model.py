@@ -90,6 +90,18 @@ None when it must be computed whole. An update may leave the parts nobody watche
 in the value's `behind`, and a page reading one of them has the snapshot updated first (`ReadModel.get`)."""
 
 
+SLOW_REST_RATIO = 10.0
+"""A snapshot with a refresh interval (`every`: the SLOW lane's) waits at least this many times as long as its
+last compute took, whatever its interval: on the embedded store its statements cannot be interrupted, so
+each one a live update queues behind adds its length to that update, and a compute of seconds repeated
+every `every` would sit in front of a large share of them (docs/benchmarks.md, "News without a tick")."""
+
+
+def interval(entry: "_Entry") -> float:
+    """How long after its last compute a snapshot may be computed again (0: as soon as the data changed)."""
+    return max(entry.every, SLOW_REST_RATIO * entry.seconds) if entry.every > 0 else 0.0
+
+
 def lane_of(entry: "_Entry") -> str:
     return SLOW if entry.every > 0 else LIVE
 
@@ -250,7 +262,7 @@ class ReadModel:
             stale = [(k, e) for k, e in self._entries.items()
                      if e.value is not None and e.live and e.version != version
                      and now - e.last_read <= self.watch_seconds and now >= e.retry_at
-                     and (e.computed_at is None or now >= e.computed_at + e.every)
+                     and (e.computed_at is None or now >= e.computed_at + interval(e))
                      and (lane is None or lane_of(e) == lane)]
         due = stale if resting_too else [(k, e) for k, e in stale if now >= e.rest_until]
         if not due and not self.busy:  # nothing else waits: a resting snapshot need not

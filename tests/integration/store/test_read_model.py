@@ -408,7 +408,7 @@ def test_a_snapshot_with_a_refresh_interval_is_refreshed_in_its_own_lane(store):
     order: list[str] = []
     model.get(("attention_all",), timed_page(store, clock, order, "attention", 100.0), every=30.0)
     model.get(("team_live_all",), timed_page(store, clock, order, "live", 1.0))
-    clock.now += 200
+    clock.now += 1_100  # past the attention's rest after its 100 s compute (SLOW_REST_RATIO)
     order.clear()
     insert_event(store, 1)
     assert model.refresh_next(LIVE) == 1.0 and order == ["live"]
@@ -417,3 +417,26 @@ def test_a_snapshot_with_a_refresh_interval_is_refreshed_in_its_own_lane(store):
     insert_event(store, 2)
     assert model.refresh_next(SLOW) is None, "its interval has not passed"
     assert model.refresh_next(LIVE) == 1.0 and order[-1] == "live"
+
+
+def test_a_snapshot_with_a_refresh_interval_rests_in_proportion_to_its_cost(store):
+    """A slow-lane snapshot waits its interval or SLOW_REST_RATIO times its last compute, the longer: on
+    the embedded store each of its statements delays the live updates queued behind it."""
+    from dashboards.read_model import SLOW, SLOW_REST_RATIO
+
+    clock = Clock()
+    model = ReadModel(store, clock=clock, watch_seconds=10_000)
+    order: list[str] = []
+    model.get(("cheap",), timed_page(store, clock, order, "cheap", 0.5), every=10.0)
+    model.get(("dear",), timed_page(store, clock, order, "dear", 5.0), every=10.0)
+    insert_event(store, 1)
+    clock.now += 11
+    order.clear()
+    while model.refresh_next(SLOW) is not None:
+        pass
+    assert order == ["cheap"], "the cheap one's interval passed; the dear one rests 10 x 5 s after its compute"
+    clock.now += SLOW_REST_RATIO * 5.0
+    insert_event(store, 2)
+    while model.refresh_next(SLOW) is not None:
+        pass
+    assert order[-2:] == ["dear", "cheap"] or order[-2:] == ["cheap", "dear"], order
