@@ -1,6 +1,7 @@
 """How old is what a screen shows? Event -> queryable -> page figure -> on screen, p50/p95/max.
 
-    python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 1000]
+    python benchmarks/bench_freshness.py [--rows 20k:1,1m:1,1m:8,1m:100] [--seconds 60] [--tick-ms 5000]
+                                         [--news-ms 250]
                                          [--store-root DIR] [--teams 100] [--mixed K] [--no-memo]
                                          [--page team_live|deals] [--my-views N] [--executive]
 
@@ -22,10 +23,12 @@ Per marked event it records
 - queryable: until a query of the store sees the event (its row in `recognitions`);
 - figure: until the page data (`team_live.fetch` or `deals.fetch`, what the page's callback calls) of
   the event's team shows the new count, watched for every page at once, as browsers would;
-- on screen: until the first browser tick (each watched page ticks every --tick-ms with its own phase,
-  calling the page's callback body: fetch + render) shows it. Each page also runs its needs-attention
-  tile's callback body on its first visit and on every ATTENTION_EVERY_TICKS-th tick, as the page
-  does, so the read model keeps that tile's snapshot current too.
+- on screen: until the page's callback body (fetch + render) shows it. As in the browser, it runs on the
+  page's tick (every --tick-ms, each watched page with its own phase) and whenever the page's "anything
+  new?" poll (every --news-ms, dashboards/news.py: `read_model.team_as_of`, what /api/news answers) sees a
+  snapshot the page does not show. Each page also runs its needs-attention tile's callback body on its
+  first visit and on every ATTENTION_EVERY_TICKS-th tick, as the page does (in a thread of its own: the
+  browser sends it as a request of its own), so the read model keeps that tile's snapshot current too. The HTTP round trips are not in these figures.
 A row `1m:8` is 1 million events with 8 team pages watched; the marked events rotate over them.
 With --my-views N, N people open My view once before the marks start (a page that does not poll:
 its snapshots must not take the watched pages' turns); with --executive an executive opens the
@@ -174,7 +177,7 @@ def my_view_visits(store, people: int, period: str) -> float:
 
 
 def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: int = 0, memo: bool = True,
-            page: str = "team_live", my_views: int = 0, executive: bool = False) -> dict:
+            page: str = "team_live", my_views: int = 0, executive: bool = False, news_ms: int = 0) -> dict:
     """`store` is written as the worker writes; the pages read it as the dashboards do (through the
     query memo unless `memo` is off)."""
     from dashboards import query_memo, read_model
@@ -227,24 +230,36 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
     screen_seen: dict[tuple, bool] = {}
     stop = threading.Event()
 
-    def browser(team: str) -> None:  # one open tab: ticks at its own phase, runs the callbacks' bodies
+    def browser(team: str) -> None:  # one open tab: ticks and polls at its own phase, runs the callbacks' bodies
         tick = tick_ms / 1000
         stop.wait(random.random() * tick)
-        shown, ticks = None, 0
+        shown, ticks, next_tick = None, 0, time.perf_counter()
         while not stop.is_set():
-            if ticks % kind.module.ATTENTION_EVERY_TICKS == 0:  # the needs-attention tile's own callback
+            due = time.perf_counter() >= next_tick
+            if not due and news_ms:  # the page's "anything new?" poll (dashboards/news.py: what /api/news answers)
+                as_of = read_model.team_as_of(store, page, team, period)
+                due = as_of is not None and (shown is None or shown.get("as_of") != as_of)
+            if due:
+                if time.perf_counter() >= next_tick:  # the page's own tick
+                    ticks += 1
+                    next_tick += tick
+                data = fetch(store, team, period)
+                out = kind.tick(data, users[team], shown)  # the callback's body: nothing sent when nothing changed
+                shown = out[-1] if isinstance(out[-1], dict) else shown
+                now, c = time.perf_counter(), count(data)
+                with lock:
+                    for need, sent in pending[team]:
+                        if c >= need and not screen_seen.get((team, need)):
+                            screen_seen[(team, need)] = True
+                            results["screen"].append(now - sent)
+            stop.wait(news_ms / 1000 if news_ms else max(0.0, next_tick - time.perf_counter()))
+
+    def attention(team: str) -> None:  # the needs-attention tile's callback: its own request on the page's tick
+        ticks = 0
+        while not stop.wait(tick_ms / 1000):
+            if ticks % kind.module.ATTENTION_EVERY_TICKS == 0:
                 kind.attention(store, team, users[team])
             ticks += 1
-            data = fetch(store, team, period)
-            out = kind.tick(data, users[team], shown)  # the callback's body: nothing sent when nothing changed
-            shown = out[-1] if isinstance(out[-1], dict) else shown
-            now, c = time.perf_counter(), count(data)
-            with lock:
-                for need, sent in pending[team]:
-                    if c >= need and not screen_seen.get((team, need)):
-                        screen_seen[(team, need)] = True
-                        results["screen"].append(now - sent)
-            stop.wait(tick)
 
     def watcher() -> None:  # the page data of every watched page, polled tightly (no tick)
         while not stop.is_set():
@@ -258,7 +273,7 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
                             results["figure"].append(now - sent)
             stop.wait(0.05)
 
-    threads = [threading.Thread(target=browser, args=(t,), daemon=True) for t in watched]
+    threads = [threading.Thread(target=tab, args=(t,), daemon=True) for t in watched for tab in (browser, attention)]
     threads.append(threading.Thread(target=watcher, daemon=True))
     for th in threads:
         th.start()
@@ -297,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", default="20k:1,1m:1,1m:8,1m:100")
     ap.add_argument("--seconds", type=float, default=60, help="how long marked events land (one a second)")
     ap.add_argument("--tick-ms", type=int, default=None,
-                    help="the browser tick (default: Team live's own interval)")
+                    help="the browser tick (default: the page's own interval)")
+    ap.add_argument("--news-ms", type=int, default=None,
+                    help="the page's 'anything new?' poll (default: dashboards.news.NEWS_MS; 0: none, the tick only)")
     ap.add_argument("--teams", type=int, default=100, help="teams in the simulated history")
     ap.add_argument("--mixed", type=int, default=0, metavar="K",
                     help="K events a second of every other type in the marks' batches (default 0: marks only)")
@@ -315,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
 
     refresh_ms = DashboardSettings().dash_refresh_ms  # the default a browser gets
     tick = args.tick_ms or min(refresh_ms, PAGES[args.page]().module.TICK_MS)
+    news_ms = args.news_ms
+    if news_ms is None:
+        from dashboards.news import NEWS_MS
+
+        news_ms = NEWS_MS
     rows = []
     stores = {}
     for spec in args.rows.split(","):
@@ -324,12 +346,14 @@ def main(argv: list[str] | None = None) -> int:
             for s in stores.values():
                 s.close()
             stores = {events: open_history(Path(args.store_root), events, args.teams)}
-        print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms", file=sys.stderr, flush=True)
+        print(f"row {spec}: {events:,} events, {pages} pages, tick {tick} ms, news poll {news_ms or 'none'} ms",
+              file=sys.stderr, flush=True)
         rows.append(run_row(stores[events], int(pages), args.seconds, tick, spec, args.mixed, not args.no_memo,
-                            args.page, args.my_views, args.executive))
+                            args.page, args.my_views, args.executive, news_ms))
     for s in stores.values():
         s.close()
-    print(f"\n{args.page} pages; seconds from sending a marked event; browser tick {tick} ms; one marked event a second for "
+    print(f"\n{args.page} pages; seconds from sending a marked event; browser tick {tick} ms, 'anything new?' poll "
+          f"{f'{news_ms} ms' if news_ms else 'none'}; one marked event a second for "
           f"{args.seconds:.0f}s, with {args.mixed} other events in each batch; query memo "
           f"{'off' if args.no_memo else 'on'}")
     print("| history, pages | queryable p50 / p95 / max | figure p50 / p95 / max | on screen p50 / p95 / max "

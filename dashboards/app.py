@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html
 from projections import activity
 from projections.store import Store
 
-from . import access, auth, callback_guard, components, local_api, query_memo, read_model
+from . import access, auth, callback_guard, components, local_api, news, query_memo, read_model
 from .components import empty_state, period_options
 from .pages import activity as activity_page
 from .pages import deals, executive, my_view, ops, team_live
@@ -109,6 +109,7 @@ def create_app(store: Store, settings: DashboardSettings | None = None, *, warm:
         query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
         return module.layout(user, store, query, refresh), nav
 
+    news.install(app.server, store, {"team_live": team_live.PATH, "deals": deals.PATH})
     for prefix, path in (("team", team_live.PATH), ("deals", deals.PATH)):
         _register_period_options(app, store, prefix, path)
     activity_page.register(app, store)

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 OPEN_PREFIXES = ("/login", "/logout", "/api/status", "/api/health", "/api/local/", "/assets/", "/_dash-component-suites/",
                  "/_favicon.ico",
                  "/favicon.ico")
-DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
+DASH_API_PREFIXES = ("/_dash-", "/_reload-hash", "/api/news")
+"""Paths a page's scripts call: without a session they answer 401, not a redirect to the sign-in form."""
 CONFIG_KEY = "TEAMFLOW_USERS"
 MAX_NEXT = 2048
 COOKIE_NAME = "teamflow_session"

@@ -119,6 +119,11 @@ def server_text(value: Any) -> None:
     """A component's children written by a server callback and fed back as an input (any JSON value)."""
 
 
+def snapshot_time(value: Any) -> None:
+    """When a snapshot was computed, as the news poll saw it (dashboards/news.py): a short text."""
+    _printable(value, 40, "snapshot time")
+
+
 def shown_stamp(value: Any) -> None:
     """The stamp of the snapshot a page shows (dashboards.read_model.stamp), sent back by the browser:
     at most two short texts and, on Team live, the digest of each tile it shows (`tiles`: at most 16
@@ -175,6 +180,7 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("team-tick", "n_intervals"): opt(count), ("deals-tick", "n_intervals"): opt(count),
         ("live-tick", "n_intervals"): opt(count),
         ("team-shown", "data"): shown_stamp, ("deals-shown", "data"): shown_stamp,
+        ("team-news", "data"): opt(snapshot_time), ("deals-news", "data"): opt(snapshot_time),
         ("deals-flagged", "value"): opt(subset_of("flagged")),
         ("exec-period", "value"): quarter,  # never empty in the page; the CSV export needs one
         ("exec-scope", "value"): opt(lambda v: None if v == executive.ORG else identifier(v)),

@@ -477,6 +477,23 @@ def team_page(store: Any, page: str, team: str, period: str, every_team: Callabl
     return {**data, "team": team, "period": period, "names": everyone["names"], "summary": everyone["summary"]}
 
 
+def team_as_of(store: Any, page: str, team: str, period: str) -> str | None:
+    """When the snapshot `team_page` would serve for this team was computed (None: there is none yet):
+    a lookup, never a compute, for the pages' "anything new?" poll (dashboards/news.py)."""
+    with _models_lock:
+        model = _models.get(id(store))
+    if model is None or model.store is not store:  # nobody opened a page over this store yet
+        return None
+    with model._lock:
+        everyone = model._entries.get((f"{page}_all", period))
+        alone = model._entries.get((page, team, period))
+    for entry, has_team in ((everyone, lambda v: team in v.get("teams", {})), (alone, lambda v: True)):
+        value = entry.value if entry is not None else None
+        if value is not None and has_team(value):
+            return value["summary"]["as_of"]
+    return None
+
+
 def shape(store: Any) -> dict:
     """What page layouts and filters need (`span`: first and last event time or None, `teams`), from
     the read model: both scan the store, and every page visit needs them."""

@@ -13,7 +13,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, every_team, figures, read_model, ticks
+from .. import access, auth, every_team, figures, news, read_model, ticks
 from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
                           table, tile)
 
@@ -21,10 +21,10 @@ PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
 AREAS = ("buyer_reciprocity", "proposal_rediscovery", "collaboration")
 """The metric areas the tiles show."""
-TICK_MS = 1000
-"""As Team live's: the page asks this often whether its snapshot changed; an unchanged one sends nothing."""
-ATTENTION_EVERY_TICKS = 5
-"""The needs-attention tile is redrawn on every fifth tick (its items change by the day)."""
+TICK_MS = 5000
+"""As Team live's: the full callback runs at least this often, and at once when news.py saw a new snapshot."""
+ATTENTION_EVERY_TICKS = 1
+"""The needs-attention tile is redrawn on every tick (its items change by the day), not when news came."""
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -43,6 +43,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                 labelled("Show", dcc.Checklist(id="deals-flagged", options=[{"label": " only all give, no get",
                                                                              "value": "flagged"}], value=[]))),
         dcc.Interval(id="deals-tick", interval=min(refresh_ms, TICK_MS)),
+        *news.layout("deals"),
         dcc.Store(id="deals-shown"),  # the stamp of the snapshot on screen (read_model.unchanged)
         html.Div([
             tile("deals-buyer", "Buyer reciprocity on open deals", wide=True,
@@ -222,13 +223,15 @@ def register(app, store) -> None:
 
     @app.callback(*outputs, Output("deals-shown", "data"), Input("deals-team", "value"),
                   Input("deals-period", "value"), Input("deals-flagged", "value"), Input("deals-tick", "n_intervals"),
-                  State("deals-shown", "data"))
-    def refresh(team, period, flagged, _n, shown):
+                  Input("deals-news", "data"), State("deals-shown", "data"))
+    def refresh(team, period, flagged, _n, _news, shown):
         user = auth.require(PATH, team=team)
         if not period:
             return [figures.empty_figure("Pick a period."), "", ""] * len(TILES) + [None]
         return ticked(fetch(store, team, period), user, "flagged" in (flagged or []),
-                      shown if ctx.triggered_id == "deals-tick" else None)
+                      shown if ctx.triggered_id in ("deals-tick", "deals-news") else None)
+
+    news.register(app, "deals", "deals")
 
     @app.callback(Output("deals-attention-text", "children"), Output("deals-attention-foot", "children"),
                   Input("deals-team", "value"), Input("url", "search"), Input("deals-tick", "n_intervals"))

@@ -14,14 +14,15 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from projections.metrics import team_metrics, team_views, views
 
-from .. import access, auth, every_team, figures, read_model, ticks
+from .. import access, auth, every_team, figures, news, read_model, ticks
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
-TICK_MS = 1000
-"""The page asks this often whether its snapshot changed (at most the app's refresh interval): an
-unchanged snapshot costs a lookup and sends nothing, so a short tick puts a new event on screen soon."""
+TICK_MS = 5000
+"""The page's full callback runs at least this often (at most the app's refresh interval), for the freshness
+footers and the needs-attention list; a new snapshot runs it at once (dashboards/news.py asks every
+NEWS_MS whether there is one)."""
 
 
 def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
@@ -38,6 +39,7 @@ def layout(user, store, query: dict[str, str], refresh_ms: int) -> html.Div:
                                               className="dd-team")),
                 *period_filter("team", span)),
         dcc.Interval(id="team-tick", interval=min(refresh_ms, TICK_MS)),
+        *news.layout("team"),
         dcc.Store(id="team-shown"),  # the stamp of the snapshot on screen (read_model.unchanged)
         html.Div([
             tile("team-attention", "Needs attention", graph=False, wide=True,
@@ -62,8 +64,9 @@ ATTENTION_HELP_REP = ("Your own next actions, most urgent first: your losses wai
                       "heading to all give, no get, criteria due soon, help waiting for an acknowledgement.")
 
 
-ATTENTION_EVERY_TICKS = 5
-"""The needs-attention list is redrawn on every fifth tick of the page (its items change by the day)."""
+ATTENTION_EVERY_TICKS = 1
+"""The needs-attention list is redrawn on every tick of the page (TICK_MS: its items change by the day),
+not when news came."""
 ATTENTION_REFRESH_SECONDS = 30.0
 """and its snapshot of every team is recomputed at most this often, so it does not take the live
 figures' turn after every event (its footer says how old it is)."""
@@ -337,13 +340,16 @@ def register(app, store) -> None:
                for part, prop in (("graph", "figure"), ("text", "children"), ("foot", "children"))]
 
     @app.callback(*outputs, Output("team-shown", "data"), Input("team-team", "value"),
-                  Input("team-period", "value"), Input("team-tick", "n_intervals"), State("team-shown", "data"))
-    def refresh(team, period, _n, shown):
+                  Input("team-period", "value"), Input("team-tick", "n_intervals"), Input("team-news", "data"),
+                  State("team-shown", "data"))
+    def refresh(team, period, _n, _news, shown):
         user = auth.require(PATH, team=team)
         if not period:
             return [figures.empty_figure(fmt(None)), "", ""] * len(TILES) + [None]
         data = fetch(store, team, period)
-        return ticked(data, user, shown if ctx.triggered_id == "team-tick" else None)
+        return ticked(data, user, shown if ctx.triggered_id in ("team-tick", "team-news") else None)
+
+    news.register(app, "team", "team_live")
 
     @app.callback(Output("team-attention-text", "children"), Output("team-attention-foot", "children"),
                   Input("team-team", "value"), Input("team-tick", "n_intervals"))

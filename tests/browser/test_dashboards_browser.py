@@ -132,7 +132,8 @@ def test_forged_callbacks_leak_nothing(driver, worker):
                 "changedPropIds": ["team-team.value"],
                 "inputs": [{"id": "team-team", "property": "value", "value": team},
                            {"id": "team-period", "property": "value", "value": "2026-Q1"},
-                           {"id": "team-tick", "property": "n_intervals", "value": 1}]}
+                           {"id": "team-tick", "property": "n_intervals", "value": 1},
+                           {"id": "team-news", "property": "data", "value": None}]}
         status, _, data = http_status(opener, worker.url("/_dash-update-component"), json.dumps(body).encode())
         assert status == 403 and b"figure" not in data, (username, status, data[:200])
 

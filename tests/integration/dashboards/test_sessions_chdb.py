@@ -232,7 +232,8 @@ def test_forged_callbacks_are_refused_with_4xx(world, app):
     def team_live(client, team_id, period):
         return _callback(client, "team-net-graph.figure", [("team-team", "value", team_id),
                                                           ("team-period", "value", period),
-                                                          ("team-tick", "n_intervals", 1)],
+                                                          ("team-tick", "n_intervals", 1),
+                                                          ("team-news", "data", None)],
                          state=[("team-shown", "data", None)]).status_code
 
     def executive(period, measure, scope="__organisation__"):
@@ -280,3 +281,44 @@ def test_forged_callbacks_are_refused_with_4xx(world, app):
     assert not_json.status_code == 400
     huge = mia.post("/_dash-update-component", data=b" " * (2 << 20), content_type="application/json")
     assert huge.status_code == 413
+
+
+def test_the_news_poll_tells_the_snapshot_time_only_to_who_may_open_the_team(world, app):
+    """`/api/news` (dashboards/news.py): what a live page's poll asks. Signed in and allowed the team, it
+    answers when the snapshot the page reads was computed; it moves when a write was folded in."""
+    import time
+
+    import schemas
+    from projections.project import Positioned
+    from streams.fold.sink import store_events
+    from streams.simulator import simulate
+
+    team, period = world["team"], "2025-Q3"
+
+    def news(client, page="team_live", team_id=team):
+        return client.get("/api/news", query_string={"page": page, "team": team_id, "period": period})
+
+    stranger = app.server.test_client()
+    refused = news(stranger)
+    assert refused.status_code == 401 and refused.is_json, "a script gets 401, not the sign-in form"
+    mia, eve = _signed_in(app, "mia"), _signed_in(app, "eve")
+    assert news(mia).get_json() == {"as_of": None}, "nobody opened the page yet: no snapshot, none computed"
+    assert news(mia, team_id=world["other_team"]).status_code == 403
+    assert news(eve).status_code == 403, "an executive cannot open Team live"
+    assert news(mia, page="ops").status_code == 400
+
+    opened = _callback(mia, "team-net-graph.figure", [("team-team", "value", team), ("team-period", "value", period),
+                                                      ("team-tick", "n_intervals", 1), ("team-news", "data", None)],
+                       state=[("team-shown", "data", None)])
+    assert opened.status_code == 200
+    shown = opened.get_json()["response"]["team-shown"]["data"]["as_of"]
+    assert news(mia).get_json() == {"as_of": shown}, "the poll names the snapshot the page shows"
+
+    (_, value), = simulate(5, 1, start=START)
+    store_events(world["store"], [Positioned(schemas.decode(value), 0, 10_000)], 0)
+    deadline = time.monotonic() + 30
+    while news(mia).get_json()["as_of"] == shown:
+        assert time.monotonic() < deadline, "the write never reached the page's snapshot"
+        time.sleep(0.05)
+    newer = news(mia).get_json()["as_of"]
+    assert newer > shown, "a newer snapshot, which the poll hands to the page's full callback"

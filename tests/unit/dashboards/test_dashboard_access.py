@@ -92,13 +92,15 @@ def test_callbacks_check_role_server_side(client):
     team_outputs = next(k for k in client.callback_ids if "team-net-graph.figure" in k)
     r = _callback(client, team_outputs, [{"id": "team-team", "property": "value", "value": "north"},
                                          {"id": "team-period", "property": "value", "value": "2026-Q1"},
-                                         {"id": "team-tick", "property": "n_intervals", "value": 1}])
+                                         {"id": "team-tick", "property": "n_intervals", "value": 1},
+                                         {"id": "team-news", "property": "data", "value": None}])
     assert r.status_code == 403 and b"figure" not in r.data  # refused before the store is queried
     client.get("/logout")
     client.post("/login", data={"username": "ray", "password": "rep-pass-123"})
     r = _callback(client, team_outputs, [{"id": "team-team", "property": "value", "value": "south"},
                                          {"id": "team-period", "property": "value", "value": "2026-Q1"},
-                                         {"id": "team-tick", "property": "n_intervals", "value": 1}])
+                                         {"id": "team-tick", "property": "n_intervals", "value": 1},
+                                         {"id": "team-news", "property": "data", "value": None}])
     assert r.status_code == 403 and b"figure" not in r.data  # a rep asking for another team's figures
 
 
