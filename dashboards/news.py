@@ -10,8 +10,8 @@ between), and that runs the full callback. The page's own tick stays, slower, fo
 and the needs-attention list.
 
 `GET /api/news?page=team_live&team=T&period=P` -> `{"as_of": "<ISO time>" | null}`; signed in, and
-only for a team the user may open on that page (`auth.require`: 401, 403), else 400 for a page that
-does not poll.
+only for a team the user may open on that page (`auth.require`: 401, 403); 400 with the reason for a
+page that does not poll, or a team or period the pages' callbacks would refuse (`callback_guard`'s rules).
 """
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ from typing import Any
 import flask
 from dash import ClientsideFunction, Input, Output, State, dcc
 
-from . import auth, read_model
+from . import auth, callback_guard, read_model
 
 ROUTE = "/api/news"
 NEWS_MS = 250
 """How often an open live page asks whether its snapshot changed."""
-MAX_ARG = 128
 
 
 def layout(prefix: str) -> list[Any]:
@@ -51,9 +50,13 @@ def install(server: flask.Flask, store: Any, pages: dict[str, str]) -> None:
         args = flask.request.args
         page, team, period = (args.get(k, "") for k in ("page", "team", "period"))
         path = pages.get(page)
-        if path is None or not 0 < len(team) <= MAX_ARG or not 0 < len(period) <= MAX_ARG:
-            return flask.jsonify({"error": "page, team and period are required; page is one of "
-                                           + ", ".join(sorted(pages))}), 400
+        if path is None:
+            return flask.jsonify({"error": "page is one of " + ", ".join(sorted(pages))}), 400
+        try:
+            callback_guard.identifier(team)
+            callback_guard.period(period)
+        except callback_guard.BadInput as exc:
+            return flask.jsonify({"error": str(exc)}), 400
         auth.require(path, team=team)
         response = flask.jsonify({"as_of": read_model.team_as_of(store, page, team, period)})
         response.headers["Cache-Control"] = "no-store"

@@ -4,7 +4,7 @@
    question at a time per page: a slow answer is not asked again on top of itself. */
 (function () {
   var asking = {};
-  function ask(page, n, team, period, shown, known) {
+  function ask(page, team, period, shown, known) {
     var none = window.dash_clientside.no_update;
     if (!team || !period || asking[page]) return none;
     asking[page] = true;
@@ -21,7 +21,7 @@
   }
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.teamflow = Object.assign({}, window.dash_clientside.teamflow, {
-    news_team_live: function (n, team, period, shown, known) { return ask("team_live", n, team, period, shown, known); },
-    news_deals: function (n, team, period, shown, known) { return ask("deals", n, team, period, shown, known); }
+    news_team_live: function (n, team, period, shown, known) { return ask("team_live", team, period, shown, known); },
+    news_deals: function (n, team, period, shown, known) { return ask("deals", team, period, shown, known); }
   });
 })();

@@ -295,8 +295,8 @@ def test_the_news_poll_tells_the_snapshot_time_only_to_who_may_open_the_team(wor
 
     team, period = world["team"], "2025-Q3"
 
-    def news(client, page="team_live", team_id=team):
-        return client.get("/api/news", query_string={"page": page, "team": team_id, "period": period})
+    def news(client, page="team_live", team_id=team, when=period):
+        return client.get("/api/news", query_string={"page": page, "team": team_id, "period": when})
 
     stranger = app.server.test_client()
     refused = news(stranger)
@@ -306,6 +306,8 @@ def test_the_news_poll_tells_the_snapshot_time_only_to_who_may_open_the_team(wor
     assert news(mia, team_id=world["other_team"]).status_code == 403
     assert news(eve).status_code == 403, "an executive cannot open Team live"
     assert news(mia, page="ops").status_code == 400
+    bad = news(mia, when="2025-Q9")
+    assert bad.status_code == 400 and "not a period" in bad.get_json()["error"], "the callbacks' own rules"
 
     opened = _callback(mia, "team-net-graph.figure", [("team-team", "value", team), ("team-period", "value", period),
                                                       ("team-tick", "n_intervals", 1), ("team-news", "data", None)],

@@ -36,6 +36,14 @@ def counting(store, calls: list):
     return compute
 
 
+def shows_events(model, compute, events: int, *, within: float, why: str) -> None:
+    """Wait until the page ("page",) shows `events` events, failing with `why` after `within` seconds."""
+    deadline = time.monotonic() + within
+    while model.get(("page",), compute)["events"] != events:
+        assert time.monotonic() < deadline, why
+        time.sleep(0.02)
+
+
 def test_first_read_computes_then_reads_never_query(store):
     model, calls = ReadModel(store), []
     first = model.get(("page",), counting(store, calls))
@@ -57,13 +65,9 @@ def test_refresher_thread_brings_new_data_without_any_request(store):
     try:
         assert model.get(("page",), counting(store, calls))["events"] == 0
         insert_event(store, 1)
-        deadline = time.monotonic() + 10
-        while model.get(("page",), counting(store, calls))["events"] != 1:
-            assert time.monotonic() < deadline, "the refresher did not pick up the new event"
-            time.sleep(0.05)
+        shows_events(model, counting(store, calls), 1, within=10, why="the refresher did not pick up the new event")
     finally:
         model.stop()
-
 
 
 def test_a_write_by_the_worker_in_this_process_wakes_the_refresher_before_its_poll(store):
@@ -82,10 +86,7 @@ def test_a_write_by_the_worker_in_this_process_wakes_the_refresher_before_its_po
         assert model.get(("page",), counting(store, calls))["events"] == 0, "nothing told the refresher"
         (_, value), = simulate(1, 1, start=datetime(2026, 1, 5))
         store_events(store, [Positioned(schemas.decode(value), 0, 7)], 0)
-        deadline = time.monotonic() + 5
-        while model.get(("page",), counting(store, calls))["events"] != 2:
-            assert time.monotonic() < deadline, "the worker's write did not wake the refresher"
-            time.sleep(0.02)
+        shows_events(model, counting(store, calls), 2, within=5, why="the worker's write did not wake the refresher")
     finally:
         model.stop()
 
