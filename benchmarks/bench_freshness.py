@@ -28,7 +28,8 @@ Per marked event it records
   new?" poll (every --news-ms, dashboards/news.py: `read_model.team_as_of`, what /api/news answers) sees a
   snapshot the page does not show. Each page also runs its needs-attention tile's callback body on its
   first visit and on every ATTENTION_EVERY_TICKS-th tick, as the page does (in a thread of its own: the
-  browser sends it as a request of its own), so the read model keeps that tile's snapshot current too. The HTTP round trips are not in these figures.
+  browser sends it as a request of its own), so the read model keeps that tile's snapshot current too.
+  The HTTP round trips are not in these figures.
 A row `1m:8` is 1 million events with 8 team pages watched; the marked events rotate over them.
 With --my-views N, N people open My view once before the marks start (a page that does not poll:
 its snapshots must not take the watched pages' turns); with --executive an executive opens the
@@ -232,16 +233,14 @@ def run_row(store, pages: int, seconds: float, tick_ms: int, label: str, mixed: 
 
     def browser(team: str) -> None:  # one open tab: ticks and polls at its own phase, runs the callbacks' bodies
         tick = tick_ms / 1000
-        stop.wait(random.random() * tick)
-        shown, ticks, next_tick = None, 0, time.perf_counter()
+        shown, next_tick = None, time.perf_counter() + random.random() * tick  # its own phase; already open
         while not stop.is_set():
-            due = time.perf_counter() >= next_tick
+            ticked = due = time.perf_counter() >= next_tick  # the page's own tick
             if not due and news_ms:  # the page's "anything new?" poll (dashboards/news.py: what /api/news answers)
                 as_of = read_model.team_as_of(store, page, team, period)
                 due = as_of is not None and (shown is None or shown.get("as_of") != as_of)
             if due:
-                if time.perf_counter() >= next_tick:  # the page's own tick
-                    ticks += 1
+                if ticked:
                     next_tick += tick
                 data = fetch(store, team, period)
                 out = kind.tick(data, users[team], shown)  # the callback's body: nothing sent when nothing changed
