@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 

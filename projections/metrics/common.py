@@ -49,10 +49,26 @@ def every_team(sql: str, *replacements: tuple[str, str]) -> str:
     return sql
 
 
+def member_of(column: Any, values: Any) -> Any:
+    """A boolean mask: which values of a result's string `column` are among `values`, as
+    `column.isin(values)` gives it (pandas' isin of an Arrow string column made a scalar of every
+    value looked for: tens of milliseconds per snapshot for a quarter's failed deals at 10M events)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(column) == 0:
+        return np.zeros(0, dtype=bool)
+    looked_for = pa.array(sorted({str(v) for v in values}), type=pa.string())
+    found = pc.is_in(pa.array(column.astype("string[pyarrow]").array), value_set=looked_for)
+    return found.to_numpy(zero_copy_only=False)
+
+
 def deal_ids(df: Any) -> list[str]:
     """The distinct deal ids of a result's `deal_id` column, sorted: the `Array(String)` parameter of a
     query of those deals (none: an empty list)."""
-    return sorted({str(d) for d in df.get("deal_id", [])})
+    column = df.get("deal_id")
+    return sorted({str(d) for d in column.tolist()}) if column is not None else []
 
 
 def figure(value: Any, sample: int | float, min_sample: int | float = 0) -> dict[str, Any]:

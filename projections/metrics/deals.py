@@ -153,11 +153,17 @@ def collaboration(cohort: dict, collaborators: dict) -> dict[str, Any]:
     }
     solo = set(cohort) - collaborative
     won = {d for d, (o, _) in cohort.items() if o == "won"}
+    return collaboration_counts(len(cohort), len(collaborative), len(collaborative & won), len(solo & won))
+
+
+def collaboration_counts(closed: int, collaborative: int, collaborative_won: int, solo_won: int) -> dict[str, Any]:
+    """Collaboration figures from a cohort's counts: deals closed, collaborative (a collaborator joined by
+    the close), collaborative and won, solo and won. Pure."""
     return {
-        "closed_deals": count(len(cohort)),
-        "collaborative_share": ratio(len(collaborative), len(cohort), MIN_DEALS),
-        "win_rate_collaborative": ratio(len(collaborative & won), len(collaborative), MIN_DEALS),
-        "win_rate_solo": ratio(len(solo & won), len(solo), MIN_DEALS),
+        "closed_deals": count(closed),
+        "collaborative_share": ratio(collaborative, closed, MIN_DEALS),
+        "win_rate_collaborative": ratio(collaborative_won, collaborative, MIN_DEALS),
+        "win_rate_solo": ratio(solo_won, closed - collaborative, MIN_DEALS),
     }
 
 

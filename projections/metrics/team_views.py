@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import views
-from .common import FAILED_OUTCOMES, every_team
+from .common import FAILED_OUTCOMES, every_team, member_of
 from .periods import Period
 from .trends import Reads
 
@@ -181,17 +181,23 @@ class ByTeam:
 FAILED_COLUMNS = ["team", "deal_id", "outcome", "closed_at"]
 
 
+def _strings(df: pd.DataFrame, column: str) -> list[str]:
+    """A result column as Python strings, converted at once (iterating an Arrow column made a scalar per
+    row); no such column, no values."""
+    return [str(v) for v in df[column].tolist()] if column in df.columns else []
+
+
 def failed_deals(closed: pd.DataFrame, reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The lost and no-decision deals of `closed` (`trends.Reads.closed`: every team's deals closed in
     the period) ordered by close time and id, as the one-team view orders them, and the rows of
     `reviews` (deal_id, time) of those deals (pure)."""
     if closed.empty:
         return pd.DataFrame(columns=FAILED_COLUMNS), reviews.iloc[0:0]
-    failed = closed.loc[closed["outcome"].isin(FAILED_OUTCOMES), FAILED_COLUMNS]
+    failed = closed.loc[member_of(closed["outcome"], FAILED_OUTCOMES), FAILED_COLUMNS]
     failed = failed.sort_values(["closed_at", "deal_id"], kind="stable").reset_index(drop=True)
     if reviews.empty:
         return failed, reviews
-    return failed, reviews[reviews["deal_id"].isin(set(failed["deal_id"]))].reset_index(drop=True)
+    return failed, reviews[member_of(reviews["deal_id"], failed["deal_id"])].reset_index(drop=True)
 
 
 def snapshot_reads(store: Any, period: str, lessons_limit: int = 8, only: list[str] | None = None) -> Reads:
@@ -216,10 +222,10 @@ def team_live(store: Any, period: str, teams: list[str], lessons_limit: int = 8,
     known = reads.knowledge
     failed, reviews = failed_deals(reads.closed, reads.reviews)
     reviews_by_deal: dict[str, list[int]] = defaultdict(list)
-    for i, d in enumerate(reviews.get("deal_id", [])):
-        reviews_by_deal[str(d)].append(i)
+    for i, d in enumerate(_strings(reviews, "deal_id")):
+        reviews_by_deal[d].append(i)
     review_rows: dict[str, list[int]] = defaultdict(list)  # team -> the reviews of its failed deals
-    for t, d in zip(failed.get("team", []), failed.get("deal_id", [])):
+    for t, d in zip(_strings(failed, "team"), _strings(failed, "deal_id")):
         review_rows[str(t)].extend(reviews_by_deal.get(str(d), []))
     review_hashes = row_hashes(reviews)
     lessons = reads.frame("lessons")

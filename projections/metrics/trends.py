@@ -26,7 +26,6 @@ from ..store.turns import in_context
 from . import buyer, recognition, rediscovery, sharing, views
 from .common import (
     CLOSED_IN_PERIOD,
-    FAILED_OUTCOMES,
     IN_PERIOD,
     MEMBERSHIP,
     MIN_ARTIFACTS,
@@ -47,8 +46,9 @@ from .common import (
     ratio,
     roster_asof,
 )
-from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration, first_reviews,
-                    times_of, values_of)
+from .cohorts import NO_DEALS, Counts
+from .cohorts import counts as cohort_counts
+from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration_counts, times_of, values_of
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
@@ -447,13 +447,9 @@ def grouped(store: Any, periods: list[str], teams: list[str],
 
     shared = reads.knowledge
 
-    cohorts: dict[tuple[str, str], dict[str, tuple[str, Any]]] = defaultdict(dict)
-    for deal, outcome, closed_at, team, q in _rows(reads.closed, "deal_id", "outcome", "closed_at", "team", "quarter"):
-        cohorts[(str(team), q)][str(deal)] = (str(outcome), closed_at)
-    reviews = times_of(reads.reviews)
-    collaborators = times_of(reads.frame("collaborators"))
-    criteria = times_of(reads.frame("criteria"))
-    handed_off = {str(d) for d in reads.frame("handoffs").get("deal_id", [])}
+    handed_off = set(deal_ids(reads.frame("handoffs")))
+    cohorts = cohort_counts(reads.closed, reads.reviews, reads.frame("collaborators"), reads.frame("criteria"),
+                            handed_off)
     due: dict[tuple[str, str], list[int]] = defaultdict(list)
     for team, q, met in _rows(reads.frame("criteria_due"), "team", "quarter", "met_by_due"):
         due[(str(team), q)].append(int(met))
@@ -480,9 +476,7 @@ def grouped(store: Any, periods: list[str], teams: list[str],
             cell.update(_network(members.get(key, {}), ties.get(key, set()), acts.get(key, [0, 0, 0])))
             cell.update(_buyer(exchanges.get(key, [])))
             cell.update(_sharing(shared.total(key), members.get(key, {})))
-            cohort = cohorts.get(key, {})
-            cell.update(_deals(cohort, reviews, collaborators, criteria, handed_off, due.get(key, []),
-                               referrals.get(key, 0), shared.total(key)))
+            cell.update(_deals(cohorts.get(key, NO_DEALS), due.get(key, []), referrals.get(key, 0), shared.total(key)))
             cell.update({f"proposal_rediscovery.{k}": v
                          for k, v in rediscovery.figures(withdrawn.get(key, []), restarts).items()})
             cell.update({f"recognition.{k}": v for k, v in recognition.mix(by_reason.get(key, {})).items()})
@@ -537,25 +531,21 @@ def _sharing(known: dict[str, int], members: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _deals(cohort: dict, reviews: dict, collaborators: dict, criteria: dict, handed_off: set, met: list[int],
-           referrals: int, known: dict[str, int]) -> dict[str, Any]:
-    failed = {d: t for d, (o, t) in cohort.items() if o in FAILED_OUTCOMES}
-    in_window, days = first_reviews(failed, reviews)
-    won = {d: t for d, (o, t) in cohort.items() if o == "won"}
-    before = sum(1 for d, c in won.items() if any(t <= c for t in criteria.get(d, [])))
+def _deals(cohort: Counts, met: list[int], referrals: int, known: dict[str, int]) -> dict[str, Any]:
+    days = cohort.days_to_review
     return {
-        "failure_transparency.failed_deals": count(len(failed)),
+        "failure_transparency.failed_deals": count(cohort.failed),
         "failure_transparency.lessons_shared": count(known["lessons"]),
-        "customer_outcomes.won_deals": count(len(won)),
+        "customer_outcomes.won_deals": count(cohort.won),
         "customer_outcomes.criteria_due": count(len(met)),
-        "failure_transparency.review_rate": ratio(in_window, len(failed), MIN_DEALS),
+        "failure_transparency.review_rate": ratio(cohort.reviewed_in_window, cohort.failed, MIN_DEALS),
         "failure_transparency.median_days_to_review": figure(statistics.median(days) if days else None, len(days),
                                                              MIN_REVIEWED),
         "failure_transparency.lesson_reuse_rate": ratio(known["reused_lessons"], known["lessons"], MIN_ARTIFACTS),
-        "customer_outcomes.criteria_defined_before_close": ratio(before, len(won), MIN_DEALS),
-        "customer_outcomes.handed_off_with_criteria": ratio(sum(1 for d in won if d in handed_off), len(won),
-                                                            MIN_DEALS),
+        "customer_outcomes.criteria_defined_before_close": ratio(cohort.won_with_criteria, cohort.won, MIN_DEALS),
+        "customer_outcomes.handed_off_with_criteria": ratio(cohort.won_handed_off, cohort.won, MIN_DEALS),
         "customer_outcomes.criteria_met_by_due": ratio(sum(met), len(met), MIN_CRITERIA),
         "customer_outcomes.referrals_made": count(referrals),
-        **{f"collaboration.{k}": v for k, v in collaboration(cohort, collaborators).items()},
+        **{f"collaboration.{k}": v for k, v in collaboration_counts(cohort.closed, cohort.collaborative,
+                                                                    cohort.collaborative_won, cohort.solo_won).items()},
     }
