@@ -16,6 +16,7 @@ from projections.metrics import team_metrics, team_views, views
 from .. import access, auth, every_team, figures, news, read_model, ticks
 from ..components import (TABLE_ROWS, attention_list, empty_state, filters, foot, labelled, period_filter, stat,
                           table, tile)
+from ..drawn import Drawn
 
 PATH = "/deals"
 TILES = ("buyer", "rediscovery", "collab")
@@ -200,8 +201,22 @@ def selected_deal(search: str | None) -> str:
     return values[0][:128] if values[0].isprintable() else ""
 
 
+LISTS = Drawn()
+"""The tile's texts last drawn per team and selected deal, kept while the snapshot holds the same items."""
+
+
 def render_attention(items: list, names: dict[str, str], selected: str, summary: dict) -> tuple:
     """(texts, footer) of the tile: the selected deal first named, then every deal item by urgency. Pure."""
+    body, n = attention_body(items, names, selected)
+    return body, attention_foot(n, summary)
+
+
+def attention_foot(n: int, summary: dict) -> Any:
+    return foot(f"{n} deal items as of now", summary)
+
+
+def attention_body(items: list, names: dict[str, str], selected: str) -> tuple[list, int]:
+    """(the texts, how many deal items they name) of `render_attention`. Pure."""
     deal_items = [i for i in items if i.deal_id]
     people = {p for i in deal_items for p in i.people}
     body: list = []
@@ -214,7 +229,7 @@ def render_attention(items: list, names: dict[str, str], selected: str, summary:
                                selected=selected,
                                empty="No deal needs attention now: no unreviewed loss, no deal heading to all "
                                      "give, no get, no criterion due within 14 days."))
-    return body, foot(f"{len(deal_items)} deal items as of now", summary)
+    return body, len(deal_items)
 
 
 def register(app, store) -> None:
@@ -242,4 +257,7 @@ def register(app, store) -> None:
         if ctx.triggered_id == "deals-tick" and (n or 0) % ATTENTION_EVERY_TICKS:
             return no_update, no_update
         data = attention_data(store, team)
-        return render_attention(data["items"], data["names"], selected_deal(search), data["summary"])
+        selected = selected_deal(search)
+        body, n = LISTS.get((team, selected), (data["items"], data["names"]),
+                            lambda: attention_body(data["items"], data["names"], selected))
+        return body, attention_foot(n, data["summary"])

@@ -16,6 +16,7 @@ from projections.metrics import team_metrics, team_views, views
 
 from .. import access, auth, every_team, figures, news, read_model, ticks
 from ..components import attention_list, empty_state, filters, fmt, foot, labelled, period_filter, stat, table, tile
+from ..drawn import Drawn
 
 PATH = "/team"
 TILES = ("net", "balance", "knowledge", "failure", "outcomes", "recognition")
@@ -146,26 +147,43 @@ def attention_update(store, previous: dict[str, Any], watched: set[str] | None) 
     return _attention_value(names, fresh, previous, due, store)
 
 
+LISTS = Drawn()
+"""The needs-attention list last drawn per team and viewer, kept while the snapshot holds the same items."""
+
+
 def attention_outputs(store, team: str, user) -> tuple:
-    """The needs-attention tile's callback body: (list, footer) from the snapshot, names as of it."""
+    """The needs-attention tile's callback body: (list, footer) from the snapshot, names as of it; the
+    list is drawn again only when the team's items or the names are other objects than last time."""
     data = attention_data(store, team)
-    return render_attention(data if access.shows_names(user) else {**data, "names": {}}, user)
+    named = access.shows_names(user)
+    shown = data if named else {**data, "names": {}}
+    body, n = LISTS.get(("team_live", team, named, "" if named else user.person_id),
+                        (data["items"], data["names"] if named else None), lambda: attention_body(shown, user))
+    return body, attention_foot(n, data["summary"])
 
 
 def render_attention(data: dict[str, Any], user) -> tuple:
     """(list, footer) of the needs-attention tile: a manager sees the team's items with names and
     links to the Deals page, a rep only their own items, nobody named. Pure."""
+    body, n = attention_body(data, user)
+    return body, attention_foot(n, data["summary"])
+
+
+def attention_body(data: dict[str, Any], user) -> tuple[Any, int]:
+    """(the list, how many items it names) of `render_attention`. Pure."""
     from projections.metrics import attention
 
     items = data["items"]
     if access.shows_names(user):
         people = {p for i in items for p in i.people}
         names = {p: data.get("names", {}).get(p, p) for p in people}
-        body = attention_list(items, names=names, link_to_deals=True)
-    else:
-        items = attention.for_person(items, user.person_id)
-        body = attention_list(items, me=user.person_id)
-    return body, foot(f"{len(items)} item{'s' if len(items) != 1 else ''} as of now", data["summary"])
+        return attention_list(items, names=names, link_to_deals=True), len(items)
+    items = attention.for_person(items, user.person_id)
+    return attention_list(items, me=user.person_id), len(items)
+
+
+def attention_foot(n: int, summary: dict[str, Any]) -> Any:
+    return foot(f"{n} item{'s' if n != 1 else ''} as of now", summary)
 
 
 def fetch(store, team: str, period: str) -> dict[str, Any]:

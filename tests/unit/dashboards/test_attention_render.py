@@ -70,3 +70,25 @@ def test_running_period_is_partial_and_drawn_apart():
     assert list(hollow[0].x) == ["2026-12 so far"] and hollow[0].marker.symbol.endswith("-open")
     empty = go.Figure(trend_with_partial(trend.assign(a=float("nan")), [("a", "given")], partial="2026-12"))
     assert "Not enough data" in empty.layout.annotations[0].text
+
+
+def test_a_list_is_drawn_again_only_when_drawn_from_other_objects():
+    from dashboards.drawn import Drawn
+
+    drawn, names = Drawn(size=2), {"p1": "Ann"}
+    first = drawn.get(("atlas", ""), (ITEMS, names), lambda: attention_list(ITEMS, names=names))
+    assert drawn.get(("atlas", ""), (ITEMS, names), lambda: pytest.fail("same objects: not drawn again")) is first
+    again = drawn.get(("atlas", ""), (list(ITEMS), names), lambda: attention_list(list(ITEMS), names=names))
+    assert again is not first, "an equal list of a new snapshot is drawn again (identity, not equality)"
+    assert texts(again) == texts(first) and drawn.draws == 2
+    drawn.get(("b", ""), (ITEMS,), lambda: "b")
+    drawn.get(("c", ""), (ITEMS,), lambda: "c")  # over the size: the least recently used key goes
+    assert drawn.get(("atlas", ""), (list(ITEMS), names), lambda: "drawn again") == "drawn again"
+
+
+def test_the_deals_tile_keeps_its_texts_but_draws_its_footer_every_time():
+    summary = {"as_of": "2026-12-07T10:00:00+00:00", "computed_at": "2026-12-07T10:00:00+00:00"}
+    body, n = deals.attention_body(ITEMS, {"p1": "Ann"}, "d1")
+    whole, foot_ = deals.render_attention(ITEMS, {"p1": "Ann"}, "d1", summary)
+    assert n == 2 and texts(body) == texts(whole)
+    assert any("2 deal items as of now" in t for t in texts(foot_))
