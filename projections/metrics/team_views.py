@@ -62,6 +62,9 @@ class Lazy(Mapping):
     def __iter__(self):
         return iter(self._keys)
 
+    def __contains__(self, key: object) -> bool:  # without building the value (Mapping's would)
+        return key in self._keys
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -91,6 +94,9 @@ class Patched(Mapping):
 
     def __iter__(self):
         return iter(self.sources)
+
+    def __contains__(self, key: object) -> bool:  # without building the page (Mapping's would)
+        return key in self.sources
 
     def __len__(self) -> int:
         return len(self.sources)

@@ -42,3 +42,14 @@ def test_digest_tells_parts_apart():
     assert digest([("p", 1)]) != digest([("p", 2)])
     assert digest(b"x") != digest("x"), "bytes are taken as they are, other values by their repr"
     assert len(digest()) == 16
+
+
+def test_asking_whether_a_team_is_in_a_snapshot_builds_nobody_s_page():
+    from projections.metrics.team_views import Lazy, patch
+
+    built = []
+    lazy = Lazy(["a", "b"], lambda k: built.append(k) or k.upper())
+    patched = patch(lazy, Lazy(["b"], lambda k: built.append("fresh " + k) or k), ["b"])
+    assert "a" in lazy and "z" not in lazy and "a" in patched and "z" not in patched
+    assert built == [], "the news poll asks this of every snapshot: it must not build pages"
+    assert patched["b"] == "b" and lazy["a"] == "A" and built == ["fresh b", "a"]
