@@ -6,7 +6,7 @@ handoffs). The one-team path (`deals.team`) folds them deal by deal in Python; o
 quarter at 10M events that is tens of thousands of deals and review rows per snapshot, and the fold
 held the interpreter for most of a snapshot update (docs/architecture.md, "Fifth round"). `counts`
 joins and counts the same facts per (team, period) with pandas, so the per-deal work runs in numpy;
-`deals.failure_counts`, `deals.collaboration_counts` and the rest of `trends._deals` turn the counts
+`trends._deals` (with `deals.collaboration_counts`, which the one-team path uses too) turns the counts
 into the same figures as the one-team path (tests/integration/projections/test_trend_metrics_chdb.py
 compares every figure). Pure.
 """
@@ -88,13 +88,15 @@ def counts(closed: pd.DataFrame, reviews: pd.DataFrame, collaborators: pd.DataFr
     for key, row in zip(totals.index, totals.itertuples(index=False)):
         in_window, reviewed = days.get(key, (0, []))
         out[key] = Counts(closed=int(row.closed), failed=int(row.failed), won=int(row.won),
-                          reviewed_in_window=int(in_window), days_to_review=reviewed, won_with_criteria=int(row.won_with_criteria),
-                          won_handed_off=int(row.won_handed_off), collaborative=int(row.collaborative),
+                          reviewed_in_window=int(in_window), days_to_review=reviewed,
+                          won_with_criteria=int(row.won_with_criteria), won_handed_off=int(row.won_handed_off),
+                          collaborative=int(row.collaborative),
                           collaborative_won=int(row.collaborative_won), solo_won=int(row.solo_won))
     return out
 
 
-def _days_to_first_review(failed: pd.DataFrame, reviews: pd.DataFrame) -> dict[tuple[str, str], tuple[int, list[float]]]:
+def _days_to_first_review(failed: pd.DataFrame,
+                          reviews: pd.DataFrame) -> dict[tuple[str, str], tuple[int, list[float]]]:
     """(team, period) -> (its failed deals first reviewed within the review window, the days from close to
     the first review at or after it of each failed deal reviewed since its close), as `deals.first_reviews`
     computes them (the wait as seconds in a float, then days)."""

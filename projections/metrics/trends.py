@@ -48,7 +48,8 @@ from .common import (
 )
 from .cohorts import NO_DEALS, Counts
 from .cohorts import counts as cohort_counts
-from .deals import COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration_counts, times_of, values_of
+from .deals import (COLLABORATORS_SQL, CRITERIA_SQL, HANDOFFS_SQL, IN_COHORT, REVIEWS_SQL, collaboration_counts,
+                    times_of, values_of)
 from .periods import Period, parse_period
 from .reciprocity import ACKNOWLEDGED_HELP
 
