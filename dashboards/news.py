@@ -11,7 +11,8 @@ and the needs-attention list.
 
 `GET /api/news?page=team_live&team=T&period=P` -> `{"as_of": "<ISO time>" | null}`; signed in, and
 only for a team the user may open on that page (`auth.require`: 401, 403); 400 with the reason for a
-page that does not poll, or a team or period the pages' callbacks would refuse (`callback_guard`'s rules).
+page that does not poll, or a team or period the pages' callbacks would refuse (the callback guard's
+rules, `input_rules`).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 import flask
 from dash import ClientsideFunction, Input, Output, State, dcc
 
-from . import auth, callback_guard, read_model
+from . import auth, input_rules, read_model
 
 ROUTE = "/api/news"
 NEWS_MS = 250
@@ -53,9 +54,9 @@ def install(server: flask.Flask, store: Any, pages: dict[str, str]) -> None:
         if path is None:
             return flask.jsonify({"error": "page is one of " + ", ".join(sorted(pages))}), 400
         try:
-            callback_guard.identifier(team)
-            callback_guard.period(period)
-        except callback_guard.BadInput as exc:
+            input_rules.identifier(team)
+            input_rules.period(period)
+        except input_rules.BadInput as exc:
             return flask.jsonify({"error": str(exc)}), 400
         auth.require(path, team=team)
         response = flask.jsonify({"as_of": read_model.team_as_of(store, page, team, period)})
