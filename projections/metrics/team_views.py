@@ -115,18 +115,19 @@ def patch(previous: Mapping, fresh: Mapping, teams: Iterable[str]) -> Patched:
 
 class LastBuilt:
     """The value last built for each key, kept with the fingerprint of what it was built from:
-    `get(key, fingerprint, build)` returns it again while the fingerprint is the same, else builds,
+    `get(key, fingerprint, build)` returns it again while the fingerprint is the same (`==`: a digest's
+    bytes here, the very same objects for dashboards.drawn), else builds,
     keeps and returns a new one. Each snapshot of every team recomputes every team's figures, but an
     event touches a few teams: their pages are rebuilt, the others' are the same objects as before
     (and a browser finds their tiles unchanged). At most `size` keys, least recently used dropped."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._kept: "OrderedDict[Any, tuple[bytes, Any]]" = OrderedDict()
+        self._kept: "OrderedDict[Any, tuple[Any, Any]]" = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0
 
-    def get(self, key: Any, fingerprint: bytes, build: Callable[[], Any]) -> Any:
+    def get(self, key: Any, fingerprint: Any, build: Callable[[], Any]) -> Any:
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] == fingerprint:
